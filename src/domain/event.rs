@@ -1,0 +1,116 @@
+//! Commands (what someone asks for) and events (what happened). Every change to the data is
+//! a `Command` decided against the `Roster` into an `Event`, which the store makes durable
+//! and the roster then applies. Events carry everything needed to replay them.
+
+use serde::{Deserialize, Serialize};
+
+use super::person::{Finding, Person};
+use super::region::{KelurahanId, TpsId};
+use super::Nik;
+
+/// Grounds for leaving a seat (PKPU 8/2022 art. 43).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum VacateReason {
+    /// Meninggal dunia.
+    Died,
+    /// Berhalangan tetap.
+    PermanentlyUnable,
+    /// Mengundurkan diri.
+    Resigned,
+    /// Diberhentikan.
+    Dismissed,
+}
+
+impl VacateReason {
+    pub const ALL: [VacateReason; 4] =
+        [VacateReason::Died, VacateReason::PermanentlyUnable, VacateReason::Resigned, VacateReason::Dismissed];
+
+    /// Stable machine name used on the command line and in exports.
+    pub fn code(self) -> &'static str {
+        match self {
+            VacateReason::Died => "meninggal",
+            VacateReason::PermanentlyUnable => "berhalangan-tetap",
+            VacateReason::Resigned => "mengundurkan-diri",
+            VacateReason::Dismissed => "diberhentikan",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<VacateReason> {
+        VacateReason::ALL.into_iter().find(|r| r.code() == s)
+    }
+}
+
+/// Where a seat's new holder came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Source {
+    Import,
+    /// The kelurahan's ranked reserve list (possibly another kelurahan of the kecamatan).
+    Reserve { kelurahan: KelurahanId, rank: u32 },
+    /// Direct appointment, with the berita acara number.
+    Direct { berita_acara: Option<String> },
+}
+
+/// A reserve (calon pengganti) on a kelurahan's ranked list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reserve {
+    pub rank: u32,
+    pub person: Person,
+    /// Tied to one TPS of the kelurahan, if the list says so.
+    pub tps: Option<TpsId>,
+}
+
+/// One seat assignment inside an import.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatAssignment {
+    pub tps: TpsId,
+    pub seat: u8,
+    pub person: Person,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    SeatFilled { tps: TpsId, seat: u8, person: Person, source: Source },
+    /// `person` is who left: history keeps them.
+    SeatVacated { tps: TpsId, seat: u8, reason: VacateReason, person: Person },
+    /// Berhalangan sementara (absent today) or back again.
+    AbsenceMarked { tps: TpsId, seat: u8, absent: bool },
+    /// A sitting member becomes Ketua: they move to seat 1, their old seat becomes empty.
+    KetuaDesignated { tps: TpsId, from_seat: u8 },
+    /// Seats assigned by a roster file. `cleared` kelurahan had their roster emptied first
+    /// (`--replace`); a large file is recorded as several batches.
+    RosterImported { file: String, cleared: Vec<KelurahanId>, seats: Vec<SeatAssignment> },
+    ReservesImported { file: String, cleared: Vec<KelurahanId>, reserves: Vec<(KelurahanId, Reserve)> },
+}
+
+/// A request to change the data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    Vacate { tps: TpsId, seat: u8, reason: VacateReason },
+    MarkAbsent { tps: TpsId, seat: u8, absent: bool },
+    FillFromReserve { tps: TpsId, seat: u8, kelurahan: KelurahanId, rank: u32 },
+    FillDirect { tps: TpsId, seat: u8, person: Person, berita_acara: Option<String> },
+    DesignateKetua { tps: TpsId, from_seat: u8 },
+}
+
+/// Why a command was refused. A refused command changes nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    NoSuchSeat { seat: u8, seats: u8 },
+    SeatOccupied { seat: u8 },
+    SeatEmpty { seat: u8 },
+    AlreadyAbsent { seat: u8 },
+    NotAbsent { seat: u8 },
+    NikInUse { nik: Nik, at: NikLocation },
+    Ineligible(Vec<Finding>),
+    NoSuchReserve { kelurahan: KelurahanId, rank: u32 },
+    ReserveOutsideKecamatan,
+    KetuaSeatOccupied,
+    AlreadyKetua,
+}
+
+/// Where a NIK is held in the roster.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NikLocation {
+    Seat { tps: TpsId, seat: u8 },
+    Reserve { kelurahan: KelurahanId, rank: u32 },
+}

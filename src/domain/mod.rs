@@ -1,0 +1,16 @@
+//! The domain: pure rules and data, free of terminal and storage concerns.
+
+pub mod event;
+pub mod gaps;
+pub mod nik;
+pub mod params;
+pub mod person;
+pub mod region;
+pub mod roster;
+
+pub use event::{Command, Event, NikLocation, Refusal, Reserve, SeatAssignment, Source, VacateReason};
+pub use nik::{Nik, NikError};
+pub use params::ElectionParams;
+pub use person::{Finding, HealthFlag, Person, Screening, Severity, Sex};
+pub use region::{KecamatanId, KelurahanId, KelurahanSpec, Region, TpsAddress, TpsId};
+pub use roster::{Holder, Rollup, Roster, TpsStats};

@@ -1,0 +1,545 @@
+//! The roster: region tree, seats, reserves and a NIK index, with staffing roll-ups kept
+//! up to date incrementally as events are applied.
+
+use std::collections::HashMap;
+
+use super::event::{Command, Event, NikLocation, Refusal, Reserve, SeatAssignment, Source};
+use super::person::{check_person, Finding, Person, Severity};
+use super::region::{KecamatanId, KelurahanId, Region, TpsId};
+use super::{ElectionParams, Nik};
+
+/// The officer sitting in a seat.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Holder {
+    pub person: Person,
+    /// Berhalangan sementara: the seat counts as a gap until they are back or replaced.
+    pub absent: bool,
+}
+
+/// Per-TPS staffing state, derived from its seats.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TpsStats {
+    pub vacant: u8,
+    pub ketua_missing: bool,
+    pub flagged: u8,
+}
+
+impl TpsStats {
+    pub fn has_gap(&self) -> bool {
+        self.vacant > 0
+    }
+
+    pub fn needs_attention(&self) -> bool {
+        self.vacant > 0 || self.flagged > 0
+    }
+}
+
+/// Counts for any node of the tree (or the whole tree).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rollup {
+    pub tps: u32,
+    pub seats: u32,
+    pub vacant: u32,
+    pub tps_short: u32,
+    pub tps_without_ketua: u32,
+    pub flagged: u32,
+}
+
+impl Rollup {
+    pub fn filled(&self) -> u32 {
+        self.seats - self.vacant
+    }
+
+    fn add(&mut self, s: TpsStats, sign: i64) {
+        let upd = |v: &mut u32, d: i64| *v = (*v as i64 + d * sign) as u32;
+        upd(&mut self.vacant, s.vacant as i64);
+        upd(&mut self.tps_short, (s.vacant > 0) as i64);
+        upd(&mut self.tps_without_ketua, s.ketua_missing as i64);
+        upd(&mut self.flagged, s.flagged as i64);
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Roster {
+    pub params: ElectionParams,
+    pub region: Region,
+    /// The store holds generated demo data; every view says so.
+    pub demo: bool,
+    seats: Vec<Option<Holder>>,
+    reserves: Vec<Vec<Reserve>>,
+    nik_index: HashMap<Nik, NikLocation>,
+    tps_stats: Vec<TpsStats>,
+    kelurahan_rollup: Vec<Rollup>,
+    kecamatan_rollup: Vec<Rollup>,
+    total: Rollup,
+}
+
+impl Roster {
+    /// A roster with every seat vacant and no reserves.
+    pub fn new(region: Region, params: ElectionParams) -> Roster {
+        let spt = params.seats_per_tps as usize;
+        let empty = TpsStats { vacant: spt as u8, ketua_missing: spt > 0, flagged: 0 };
+        let mut roster = Roster {
+            seats: vec![None; region.tps.len() * spt],
+            reserves: vec![Vec::new(); region.kelurahan.len()],
+            nik_index: HashMap::new(),
+            tps_stats: vec![empty; region.tps.len()],
+            kelurahan_rollup: vec![Rollup::default(); region.kelurahan.len()],
+            kecamatan_rollup: vec![Rollup::default(); region.kecamatan.len()],
+            total: Rollup::default(),
+            demo: false,
+            params,
+            region,
+        };
+        roster.recompute_rollups();
+        roster
+    }
+
+    pub fn seats_per_tps(&self) -> u8 {
+        self.params.seats_per_tps
+    }
+
+    fn slot(&self, tps: TpsId, seat: u8) -> usize {
+        tps.0 as usize * self.seats_per_tps() as usize + (seat as usize - 1)
+    }
+
+    /// Seat `seat` (1-based; 1 is the Ketua) of a TPS.
+    pub fn seat(&self, tps: TpsId, seat: u8) -> Option<&Holder> {
+        self.seats[self.slot(tps, seat)].as_ref()
+    }
+
+    /// The seats of a TPS in order, seat 1 first.
+    pub fn seats_of(&self, tps: TpsId) -> &[Option<Holder>] {
+        let start = self.slot(tps, 1);
+        &self.seats[start..start + self.seats_per_tps() as usize]
+    }
+
+    pub fn reserves(&self, kel: KelurahanId) -> &[Reserve] {
+        &self.reserves[kel.0 as usize]
+    }
+
+    pub fn locate_nik(&self, nik: Nik) -> Option<NikLocation> {
+        self.nik_index.get(&nik).copied()
+    }
+
+    pub fn tps_stats(&self, tps: TpsId) -> TpsStats {
+        self.tps_stats[tps.0 as usize]
+    }
+
+    pub fn kelurahan_rollup(&self, kel: KelurahanId) -> Rollup {
+        self.kelurahan_rollup[kel.0 as usize]
+    }
+
+    pub fn kecamatan_rollup(&self, kec: KecamatanId) -> Rollup {
+        self.kecamatan_rollup[kec.0 as usize]
+    }
+
+    pub fn total(&self) -> Rollup {
+        self.total
+    }
+
+    pub fn officer_count(&self) -> usize {
+        self.seats.iter().filter(|s| s.is_some()).count()
+    }
+
+    /// Eligibility findings for a person in this region under this election's rules.
+    pub fn findings(&self, person: &Person) -> Vec<Finding> {
+        check_person(person, &self.params, |r| self.region.issues_nik_region(r))
+    }
+
+    fn compute_stats(&self, tps: TpsId) -> TpsStats {
+        let seats = self.seats_of(tps);
+        let mut s = TpsStats::default();
+        for (i, seat) in seats.iter().enumerate() {
+            let gap = seat.as_ref().is_none_or(|h| h.absent);
+            if gap {
+                s.vacant += 1;
+                s.ketua_missing |= i == 0;
+            }
+            if seat.as_ref().is_some_and(|h| h.person.is_flagged()) {
+                s.flagged += 1;
+            }
+        }
+        s
+    }
+
+    /// Rebuilds every roll-up from the seats (after bulk loads; `apply` is incremental).
+    pub fn recompute_rollups(&mut self) {
+        let spt = self.seats_per_tps() as u32;
+        for r in self.kelurahan_rollup.iter_mut().chain(self.kecamatan_rollup.iter_mut()) {
+            *r = Rollup::default();
+        }
+        self.total = Rollup::default();
+        for t in 0..self.region.tps.len() as u32 {
+            let tps = TpsId(t);
+            let stats = self.compute_stats(tps);
+            self.tps_stats[t as usize] = stats;
+            let kel = self.region.kelurahan_of(tps);
+            let kec = self.region.kecamatan_of(tps);
+            for r in [
+                &mut self.kelurahan_rollup[kel.0 as usize],
+                &mut self.kecamatan_rollup[kec.0 as usize],
+                &mut self.total,
+            ] {
+                r.tps += 1;
+                r.seats += spt;
+                r.add(stats, 1);
+            }
+        }
+    }
+
+    /// Re-derives one TPS's stats and pushes the difference up the tree.
+    fn refresh(&mut self, tps: TpsId) {
+        let old = self.tps_stats[tps.0 as usize];
+        let new = self.compute_stats(tps);
+        if old == new {
+            return;
+        }
+        self.tps_stats[tps.0 as usize] = new;
+        let kel = self.region.kelurahan_of(tps);
+        let kec = self.region.kecamatan_of(tps);
+        for r in [
+            &mut self.kelurahan_rollup[kel.0 as usize],
+            &mut self.kecamatan_rollup[kec.0 as usize],
+            &mut self.total,
+        ] {
+            r.add(old, -1);
+            r.add(new, 1);
+        }
+    }
+
+    /// Puts a person in a seat without roll-up maintenance (bulk loading; call
+    /// `recompute_rollups` after).
+    pub fn load_seat(&mut self, tps: TpsId, seat: u8, holder: Holder) {
+        self.nik_index.insert(holder.person.nik, NikLocation::Seat { tps, seat });
+        let slot = self.slot(tps, seat);
+        self.seats[slot] = Some(holder);
+    }
+
+    /// Adds a reserve to a kelurahan's list, keeping rank order.
+    pub fn load_reserve(&mut self, kel: KelurahanId, reserve: Reserve) {
+        self.nik_index.insert(reserve.person.nik, NikLocation::Reserve { kelurahan: kel, rank: reserve.rank });
+        let list = &mut self.reserves[kel.0 as usize];
+        let at = list.partition_point(|r| r.rank < reserve.rank);
+        list.insert(at, reserve);
+    }
+
+    fn take_seat(&mut self, tps: TpsId, seat: u8) -> Option<Holder> {
+        let slot = self.slot(tps, seat);
+        let holder = self.seats[slot].take();
+        if let Some(h) = &holder {
+            self.nik_index.remove(&h.person.nik);
+        }
+        holder
+    }
+
+    fn take_reserve(&mut self, kel: KelurahanId, rank: u32) -> Option<Reserve> {
+        let list = &mut self.reserves[kel.0 as usize];
+        let at = list.iter().position(|r| r.rank == rank)?;
+        let r = list.remove(at);
+        self.nik_index.remove(&r.person.nik);
+        Some(r)
+    }
+
+    fn check_seat(&self, seat: u8) -> Result<(), Refusal> {
+        let seats = self.seats_per_tps();
+        if seat == 0 || seat > seats {
+            return Err(Refusal::NoSuchSeat { seat, seats });
+        }
+        Ok(())
+    }
+
+    fn check_new_person(&self, person: &Person) -> Result<(), Refusal> {
+        if let Some(at) = self.locate_nik(person.nik) {
+            return Err(Refusal::NikInUse { nik: person.nik, at });
+        }
+        let errors: Vec<Finding> =
+            self.findings(person).into_iter().filter(|f| f.severity() == Severity::Error).collect();
+        if !errors.is_empty() {
+            return Err(Refusal::Ineligible(errors));
+        }
+        Ok(())
+    }
+
+    /// Decides a command: the event it produces, or why it is refused. Changes nothing.
+    pub fn decide(&self, command: &Command) -> Result<Event, Refusal> {
+        match command {
+            Command::Vacate { tps, seat, reason } => {
+                self.check_seat(*seat)?;
+                let holder = self.seat(*tps, *seat).ok_or(Refusal::SeatEmpty { seat: *seat })?;
+                Ok(Event::SeatVacated { tps: *tps, seat: *seat, reason: *reason, person: holder.person.clone() })
+            }
+            Command::MarkAbsent { tps, seat, absent } => {
+                self.check_seat(*seat)?;
+                let holder = self.seat(*tps, *seat).ok_or(Refusal::SeatEmpty { seat: *seat })?;
+                match (holder.absent, *absent) {
+                    (true, true) => Err(Refusal::AlreadyAbsent { seat: *seat }),
+                    (false, false) => Err(Refusal::NotAbsent { seat: *seat }),
+                    _ => Ok(Event::AbsenceMarked { tps: *tps, seat: *seat, absent: *absent }),
+                }
+            }
+            Command::FillFromReserve { tps, seat, kelurahan, rank } => {
+                self.check_seat(*seat)?;
+                if self.seat(*tps, *seat).is_some() {
+                    return Err(Refusal::SeatOccupied { seat: *seat });
+                }
+                let here = self.region.kelurahan_of(*tps);
+                if self.region.kelurahan(here).kecamatan != self.region.kelurahan(*kelurahan).kecamatan {
+                    return Err(Refusal::ReserveOutsideKecamatan);
+                }
+                let reserve = self
+                    .reserves(*kelurahan)
+                    .iter()
+                    .find(|r| r.rank == *rank)
+                    .ok_or(Refusal::NoSuchReserve { kelurahan: *kelurahan, rank: *rank })?;
+                let errors: Vec<Finding> =
+                    self.findings(&reserve.person).into_iter().filter(|f| f.severity() == Severity::Error).collect();
+                if !errors.is_empty() {
+                    return Err(Refusal::Ineligible(errors));
+                }
+                Ok(Event::SeatFilled {
+                    tps: *tps,
+                    seat: *seat,
+                    person: reserve.person.clone(),
+                    source: Source::Reserve { kelurahan: *kelurahan, rank: *rank },
+                })
+            }
+            Command::FillDirect { tps, seat, person, berita_acara } => {
+                self.check_seat(*seat)?;
+                if self.seat(*tps, *seat).is_some() {
+                    return Err(Refusal::SeatOccupied { seat: *seat });
+                }
+                self.check_new_person(person)?;
+                Ok(Event::SeatFilled {
+                    tps: *tps,
+                    seat: *seat,
+                    person: person.clone(),
+                    source: Source::Direct { berita_acara: berita_acara.clone() },
+                })
+            }
+            Command::DesignateKetua { tps, from_seat } => {
+                self.check_seat(*from_seat)?;
+                if *from_seat == 1 {
+                    return Err(Refusal::AlreadyKetua);
+                }
+                if self.seat(*tps, 1).is_some() {
+                    return Err(Refusal::KetuaSeatOccupied);
+                }
+                match self.seat(*tps, *from_seat) {
+                    None => Err(Refusal::SeatEmpty { seat: *from_seat }),
+                    Some(h) if h.absent => Err(Refusal::AlreadyAbsent { seat: *from_seat }),
+                    Some(_) => Ok(Event::KetuaDesignated { tps: *tps, from_seat: *from_seat }),
+                }
+            }
+        }
+    }
+
+    /// Applies an event that was decided against this roster (or replayed from the log).
+    pub fn apply(&mut self, event: &Event) {
+        match event {
+            Event::SeatFilled { tps, seat, person, source } => {
+                if let Source::Reserve { kelurahan, rank } = source {
+                    self.take_reserve(*kelurahan, *rank);
+                }
+                self.load_seat(*tps, *seat, Holder { person: person.clone(), absent: false });
+                self.refresh(*tps);
+            }
+            Event::SeatVacated { tps, seat, .. } => {
+                self.take_seat(*tps, *seat);
+                self.refresh(*tps);
+            }
+            Event::AbsenceMarked { tps, seat, absent } => {
+                let slot = self.slot(*tps, *seat);
+                if let Some(h) = self.seats[slot].as_mut() {
+                    h.absent = *absent;
+                }
+                self.refresh(*tps);
+            }
+            Event::KetuaDesignated { tps, from_seat } => {
+                if let Some(h) = self.take_seat(*tps, *from_seat) {
+                    self.load_seat(*tps, 1, h);
+                }
+                self.refresh(*tps);
+            }
+            Event::RosterImported { cleared, seats, .. } => {
+                for &kel in cleared {
+                    for t in self.region.kelurahan(kel).tps.clone() {
+                        for seat in 1..=self.seats_per_tps() {
+                            self.take_seat(TpsId(t), seat);
+                        }
+                        self.refresh(TpsId(t));
+                    }
+                }
+                for SeatAssignment { tps, seat, person } in seats {
+                    self.load_seat(*tps, *seat, Holder { person: person.clone(), absent: false });
+                    self.refresh(*tps);
+                }
+            }
+            Event::ReservesImported { cleared, reserves, .. } => {
+                for &kel in cleared {
+                    for r in std::mem::take(&mut self.reserves[kel.0 as usize]) {
+                        self.nik_index.remove(&r.person.nik);
+                    }
+                }
+                for (kel, r) in reserves {
+                    self.load_reserve(*kel, r.clone());
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::event::VacateReason;
+    use super::super::person::{Screening, Sex};
+    use super::super::region::tests::small;
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn person(n: u16, sex: Sex) -> Person {
+        let birth = NaiveDate::from_ymd_opt(1990, 1, 1 + (n % 28) as u32).unwrap();
+        Person {
+            name: format!("Orang {n}"),
+            nik: Nik::compose(167101, birth, sex, n),
+            birth_date: birth,
+            sex,
+            phone: None,
+            screening: Screening::NotAtRisk,
+            jkn: true,
+        }
+    }
+
+    fn full_roster() -> Roster {
+        let mut r = Roster::new(small(), ElectionParams::default());
+        let mut n = 0;
+        let mut seats = Vec::new();
+        for t in r.region.tps_ids() {
+            for seat in 1..=7 {
+                n += 1;
+                seats.push(SeatAssignment { tps: t, seat, person: person(n, Sex::L) });
+            }
+        }
+        r.apply(&Event::RosterImported { file: "x".into(), cleared: vec![], seats });
+        r
+    }
+
+    /// Incremental roll-ups must always equal a from-scratch recomputation.
+    fn assert_rollups_consistent(r: &Roster) {
+        let mut fresh = r.clone();
+        fresh.recompute_rollups();
+        assert_eq!(r.total(), fresh.total());
+        for k in 0..r.region.kelurahan.len() as u32 {
+            assert_eq!(r.kelurahan_rollup(KelurahanId(k)), fresh.kelurahan_rollup(KelurahanId(k)));
+        }
+        for k in 0..r.region.kecamatan.len() as u32 {
+            assert_eq!(r.kecamatan_rollup(KecamatanId(k)), fresh.kecamatan_rollup(KecamatanId(k)));
+        }
+    }
+
+    #[test]
+    fn empty_roster_is_all_gaps() {
+        let r = Roster::new(small(), ElectionParams::default());
+        let t = r.total();
+        assert_eq!((t.tps, t.seats, t.vacant, t.tps_short, t.tps_without_ketua), (9, 63, 63, 9, 9));
+        assert_eq!(r.kecamatan_rollup(KecamatanId(0)).tps, 4);
+    }
+
+    #[test]
+    fn rollups_follow_every_kind_of_change() {
+        let mut r = full_roster();
+        assert_eq!(r.total().vacant, 0);
+        assert_eq!(r.total().filled(), 63);
+        let tps = TpsId(0);
+        let steps = [
+            Command::Vacate { tps, seat: 1, reason: VacateReason::Resigned },
+            Command::MarkAbsent { tps, seat: 3, absent: true },
+            Command::DesignateKetua { tps, from_seat: 2 },
+            Command::MarkAbsent { tps, seat: 3, absent: false },
+            Command::FillDirect { tps, seat: 2, person: person(900, Sex::P), berita_acara: Some("BA-1".into()) },
+        ];
+        let expected = [(1, true), (2, true), (2, false), (1, false), (0, false)];
+        for (cmd, (vacant, no_ketua)) in steps.iter().zip(expected) {
+            let ev = r.decide(cmd).unwrap();
+            r.apply(&ev);
+            assert_eq!(r.tps_stats(tps).vacant, vacant, "{cmd:?}");
+            assert_eq!(r.tps_stats(tps).ketua_missing, no_ketua, "{cmd:?}");
+            assert_eq!(r.total().vacant as u8, vacant);
+            assert_rollups_consistent(&r);
+        }
+        // The member from seat 2 now chairs.
+        assert_eq!(r.seat(tps, 1).unwrap().person.name, "Orang 2");
+    }
+
+    #[test]
+    fn health_flags_roll_up() {
+        let mut r = Roster::new(small(), ElectionParams::default());
+        let mut p = person(1, Sex::P);
+        p.screening = Screening::AtRisk;
+        r.apply(&r.decide(&Command::FillDirect { tps: TpsId(3), seat: 1, person: p, berita_acara: None }).unwrap());
+        assert_eq!(r.total().flagged, 1);
+        assert_eq!(r.total().tps_without_ketua, 8);
+        assert_rollups_consistent(&r);
+    }
+
+    #[test]
+    fn refusals_change_nothing() {
+        let mut r = full_roster();
+        let dup = person(5, Sex::L);
+        r.apply(&r.decide(&Command::Vacate { tps: TpsId(1), seat: 4, reason: VacateReason::Died }).unwrap());
+        let before = r.total();
+        let refused = [
+            (Command::FillDirect { tps: TpsId(1), seat: 4, person: dup, berita_acara: None }, "NikInUse"),
+            (Command::FillDirect { tps: TpsId(1), seat: 5, person: person(999, Sex::L), berita_acara: None }, "SeatOccupied"),
+            (Command::Vacate { tps: TpsId(1), seat: 4, reason: VacateReason::Died }, "SeatEmpty"),
+            (Command::Vacate { tps: TpsId(1), seat: 8, reason: VacateReason::Died }, "NoSuchSeat"),
+            (Command::DesignateKetua { tps: TpsId(1), from_seat: 3 }, "KetuaSeatOccupied"),
+            (Command::FillFromReserve { tps: TpsId(1), seat: 4, kelurahan: KelurahanId(0), rank: 1 }, "NoSuchReserve"),
+        ];
+        for (cmd, want) in refused {
+            let err = r.decide(&cmd).unwrap_err();
+            assert!(format!("{err:?}").starts_with(want), "{cmd:?} gave {err:?}");
+        }
+        let mut young = person(998, Sex::L);
+        young.birth_date = NaiveDate::from_ymd_opt(2010, 1, 1).unwrap();
+        young.nik = Nik::compose(167101, young.birth_date, Sex::L, 1);
+        let err = r.decide(&Command::FillDirect { tps: TpsId(1), seat: 4, person: young, berita_acara: None });
+        assert!(matches!(err, Err(Refusal::Ineligible(_))));
+        assert_eq!(r.total(), before);
+    }
+
+    #[test]
+    fn reserve_fill_takes_reserve_off_the_list() {
+        let mut r = Roster::new(small(), ElectionParams::default());
+        let kel = KelurahanId(0);
+        let reserves = vec![
+            (kel, Reserve { rank: 2, person: person(2, Sex::P), tps: None }),
+            (kel, Reserve { rank: 1, person: person(1, Sex::L), tps: None }),
+        ];
+        r.apply(&Event::ReservesImported { file: "r".into(), cleared: vec![], reserves });
+        assert_eq!(r.reserves(kel).iter().map(|x| x.rank).collect::<Vec<_>>(), vec![1, 2]);
+        let ev = r.decide(&Command::FillFromReserve { tps: TpsId(0), seat: 1, kelurahan: kel, rank: 1 }).unwrap();
+        r.apply(&ev);
+        assert_eq!(r.reserves(kel).len(), 1);
+        assert_eq!(r.locate_nik(person(1, Sex::L).nik), Some(NikLocation::Seat { tps: TpsId(0), seat: 1 }));
+        // Appointed reserve cannot be appointed twice.
+        let again = r.decide(&Command::FillFromReserve { tps: TpsId(0), seat: 2, kelurahan: kel, rank: 1 });
+        assert_eq!(again, Err(Refusal::NoSuchReserve { kelurahan: kel, rank: 1 }));
+        // A reserve of another kecamatan is refused.
+        let far = r.decide(&Command::FillFromReserve { tps: TpsId(6), seat: 1, kelurahan: kel, rank: 2 });
+        assert_eq!(far, Err(Refusal::ReserveOutsideKecamatan));
+        assert_rollups_consistent(&r);
+    }
+
+    #[test]
+    fn replace_import_clears_the_kelurahan() {
+        let mut r = full_roster();
+        let kel = KelurahanId(0);
+        let first_tps = TpsId(r.region.kelurahan(kel).tps.start);
+        let seats = vec![SeatAssignment { tps: first_tps, seat: 1, person: person(500, Sex::P) }];
+        r.apply(&Event::RosterImported { file: "y".into(), cleared: vec![kel], seats });
+        assert_eq!(r.kelurahan_rollup(kel).vacant, 3 * 7 - 1);
+        assert_eq!(r.locate_nik(person(1, Sex::L).nik), None);
+        assert_rollups_consistent(&r);
+    }
+}

@@ -1,0 +1,5 @@
+//! kpps: KPPS staffing for polling stations — see where seats are empty and fill them.
+//!
+//! Layers: `domain` (pure rules), `store` (sled), `io` (files), `tui` (terminal), `cli`.
+
+pub mod domain;
