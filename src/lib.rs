@@ -3,3 +3,6 @@
 //! Layers: `domain` (pure rules), `store` (sled), `io` (files), `tui` (terminal), `cli`.
 
 pub mod domain;
+pub mod store;
+pub mod io;
+pub mod text;

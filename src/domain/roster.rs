@@ -9,7 +9,7 @@ use super::region::{KecamatanId, KelurahanId, Region, TpsId};
 use super::{ElectionParams, Nik};
 
 /// The officer sitting in a seat.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Holder {
     pub person: Person,
     /// Berhalangan sementara: the seat counts as a gap until they are back or replaced.

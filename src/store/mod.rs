@@ -1,0 +1,471 @@
+//! The sled store: the only module that touches sled.
+//!
+//! Layout of a store directory (0700, files 0600):
+//! - `kpps.lock`: held with `flock` while a process has the store open.
+//! - `sled/`: the database, with these trees (keys big-endian so iteration is tree order):
+//!   - `meta`: `info` (StoreInfo), `region` (kelurahan specs), `next_seq`, `complete`.
+//!   - `seats`: TPS id (u32) → that TPS's seats (`Vec<Option<Holder>>`); empty TPS absent.
+//!   - `reserves`: kelurahan id (u32) → its ranked reserve list; empty lists absent.
+//!   - `log`: sequence number (u64) → `LogEntry` (who, when, what).
+//!   - `tps_log`: TPS id (u32) ++ sequence (u64) → () — each TPS's history, in order.
+//!
+//! Every change goes through `commit`: one transaction over all the trees it touches, then a
+//! flush (fsync), and only then is the event applied in memory and reported done.
+
+pub mod codec;
+mod lock;
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+
+use crate::domain::{
+    Command, ElectionParams, Event, Holder, KelurahanId, KelurahanSpec, Refusal, Region, Reserve, Roster, Source,
+    TpsId,
+};
+use codec::CodecError;
+pub use lock::StoreLock;
+
+/// What the store is: election parameters, and whether it holds generated demo data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreInfo {
+    pub params: ElectionParams,
+    /// Seed of the synthetic demo roster, if this store holds demo data.
+    pub demo_seed: Option<u64>,
+    /// Where the region tree came from (`embedded Palembang` or a file name).
+    pub regions_source: String,
+    pub created: DateTime<Utc>,
+}
+
+/// What a log entry records.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Record {
+    Created { info: StoreInfo, tps: u32 },
+    Change(Event),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub record: Record,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store {0} is in use by another kpps process; close it there first (or wait for it to finish)")]
+    InUse(PathBuf),
+    #[error("no kpps store at {0}; create one with `kpps init` or `kpps demo`")]
+    NotFound(PathBuf),
+    #[error("a kpps store already exists at {0}")]
+    AlreadyExists(PathBuf),
+    #[error("store {0} was not completely created (interrupted init?); remove the directory and create it again")]
+    Incomplete(PathBuf),
+    #[error("store {path}: {source}")]
+    Sled { path: PathBuf, source: sled::Error },
+    #[error("store {path}: key {key}: {source}")]
+    Codec { path: PathBuf, key: String, source: CodecError },
+    #[error("store {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+/// A command that did not go through.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+pub struct Store {
+    dir: PathBuf,
+    db: sled::Db,
+    meta: sled::Tree,
+    seats: sled::Tree,
+    reserves: sled::Tree,
+    log: sled::Tree,
+    tps_log: sled::Tree,
+    actor: String,
+    _lock: StoreLock,
+}
+
+const K_INFO: &[u8] = b"info";
+const K_REGION: &[u8] = b"region";
+const K_NEXT_SEQ: &[u8] = b"next_seq";
+const K_COMPLETE: &[u8] = b"complete";
+
+fn tps_key(tps: TpsId) -> [u8; 4] {
+    tps.0.to_be_bytes()
+}
+
+fn kel_key(kel: KelurahanId) -> [u8; 4] {
+    kel.0.to_be_bytes()
+}
+
+fn history_key(tps: TpsId, seq: u64) -> [u8; 12] {
+    let mut k = [0u8; 12];
+    k[..4].copy_from_slice(&tps.0.to_be_bytes());
+    k[4..].copy_from_slice(&seq.to_be_bytes());
+    k
+}
+
+fn key_u32(k: &[u8]) -> u32 {
+    u32::from_be_bytes(k[..4].try_into().expect("4-byte key"))
+}
+
+/// TPS and kelurahan whose stored values an event changes.
+fn affected(roster: &Roster, event: &Event) -> (BTreeSet<TpsId>, BTreeSet<KelurahanId>) {
+    let mut tps = BTreeSet::new();
+    let mut kel = BTreeSet::new();
+    match event {
+        Event::SeatFilled { tps: t, source, .. } => {
+            tps.insert(*t);
+            if let Source::Reserve { kelurahan, .. } = source {
+                kel.insert(*kelurahan);
+            }
+        }
+        Event::SeatVacated { tps: t, .. }
+        | Event::AbsenceMarked { tps: t, .. }
+        | Event::KetuaDesignated { tps: t, .. } => {
+            tps.insert(*t);
+        }
+        Event::RosterImported { cleared, seats, .. } => {
+            for k in cleared {
+                tps.extend(roster.region.kelurahan(*k).tps.clone().map(TpsId));
+            }
+            tps.extend(seats.iter().map(|s| s.tps));
+        }
+        Event::ReservesImported { cleared, reserves, .. } => {
+            kel.extend(cleared.iter().copied());
+            kel.extend(reserves.iter().map(|(k, _)| *k));
+        }
+    }
+    (tps, kel)
+}
+
+/// The TPS whose history an event belongs in (imports are not indexed per TPS).
+fn history_tps(event: &Event) -> Option<TpsId> {
+    match event {
+        Event::SeatFilled { tps, .. }
+        | Event::SeatVacated { tps, .. }
+        | Event::AbsenceMarked { tps, .. }
+        | Event::KetuaDesignated { tps, .. } => Some(*tps),
+        Event::RosterImported { .. } | Event::ReservesImported { .. } => None,
+    }
+}
+
+/// The OS user running this process: the default actor in the audit log.
+pub fn os_user() -> String {
+    // SAFETY: getpwuid returns a pointer into static storage or null; we copy out at once.
+    unsafe {
+        let pw = libc::getpwuid(libc::geteuid());
+        if !pw.is_null() && !(*pw).pw_name.is_null() {
+            return std::ffi::CStr::from_ptr((*pw).pw_name).to_string_lossy().into_owned();
+        }
+    }
+    std::env::var("USER").unwrap_or_else(|_| format!("uid{}", unsafe { libc::geteuid() }))
+}
+
+impl Store {
+    fn sled_dir(dir: &Path) -> PathBuf {
+        dir.join("sled")
+    }
+
+    /// Whether `dir` holds a kpps store (complete or not).
+    pub fn exists(dir: &Path) -> bool {
+        Self::sled_dir(dir).join("db").exists()
+    }
+
+    fn open_raw(dir: &Path, actor: &str) -> Result<Store> {
+        let io = |source| StoreError::Io { path: dir.to_path_buf(), source };
+        fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(io)?;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io)?;
+        let lock = StoreLock::acquire(dir)?;
+        let sled_err = |source| StoreError::Sled { path: dir.to_path_buf(), source };
+        let db = sled::Config::new()
+            .path(Self::sled_dir(dir))
+            .cache_capacity(64 * 1024 * 1024)
+            .open()
+            .map_err(sled_err)?;
+        restrict_permissions(dir).map_err(io)?;
+        let tree = |name: &str| db.open_tree(name).map_err(sled_err);
+        Ok(Store {
+            meta: tree("meta")?,
+            seats: tree("seats")?,
+            reserves: tree("reserves")?,
+            log: tree("log")?,
+            tps_log: tree("tps_log")?,
+            db,
+            dir: dir.to_path_buf(),
+            actor: actor.to_string(),
+            _lock: lock,
+        })
+    }
+
+    /// Opens an existing, completely created store.
+    pub fn open(dir: &Path, actor: &str) -> Result<Store> {
+        if !Self::exists(dir) {
+            // Check the lock first so a store being created elsewhere reads as "in use".
+            return Err(StoreError::NotFound(dir.to_path_buf()));
+        }
+        let store = Self::open_raw(dir, actor)?;
+        if store.meta.get(K_COMPLETE).map_err(|e| store.sled_err(e))?.is_none() {
+            return Err(StoreError::Incomplete(dir.to_path_buf()));
+        }
+        Ok(store)
+    }
+
+    /// Creates a store holding `roster` (its region, parameters, seats and reserves).
+    /// The `complete` marker is written last: an interrupted create is detected on open.
+    pub fn create(dir: &Path, actor: &str, roster: &Roster, info: StoreInfo) -> Result<Store> {
+        if Self::exists(dir) {
+            return Err(StoreError::AlreadyExists(dir.to_path_buf()));
+        }
+        let store = Self::open_raw(dir, actor)?;
+        store.put(&store.meta, K_INFO, &info)?;
+        store.put(&store.meta, K_REGION, &roster.region.to_specs())?;
+        let mut seats = sled::Batch::default();
+        for t in roster.region.tps_ids() {
+            let s = roster.seats_of(t);
+            if s.iter().any(Option::is_some) {
+                seats.insert(&tps_key(t), codec::encode(&s));
+            }
+        }
+        store.seats.apply_batch(seats).map_err(|e| store.sled_err(e))?;
+        let mut reserves = sled::Batch::default();
+        for k in 0..roster.region.kelurahan.len() as u32 {
+            let list = roster.reserves(KelurahanId(k));
+            if !list.is_empty() {
+                reserves.insert(&kel_key(KelurahanId(k)), codec::encode(&list));
+            }
+        }
+        store.reserves.apply_batch(reserves).map_err(|e| store.sled_err(e))?;
+        let entry = LogEntry {
+            seq: 1,
+            at: Utc::now(),
+            actor: actor.to_string(),
+            record: Record::Created { info, tps: roster.region.tps.len() as u32 },
+        };
+        store.put(&store.log, &1u64.to_be_bytes(), &entry)?;
+        store.put(&store.meta, K_NEXT_SEQ, &2u64)?;
+        store.flush()?;
+        store.put(&store.meta, K_COMPLETE, &true)?;
+        store.flush()?;
+        restrict_permissions(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
+        Ok(store)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
+    fn sled_err(&self, source: sled::Error) -> StoreError {
+        StoreError::Sled { path: self.dir.clone(), source }
+    }
+
+    fn put<T: Serialize>(&self, tree: &sled::Tree, key: &[u8], value: &T) -> Result<()> {
+        tree.insert(key, codec::encode(value)).map_err(|e| self.sled_err(e))?;
+        Ok(())
+    }
+
+    fn get<T: serde::de::DeserializeOwned>(&self, tree: &sled::Tree, key: &[u8]) -> Result<Option<T>> {
+        match tree.get(key).map_err(|e| self.sled_err(e))? {
+            None => Ok(None),
+            Some(bytes) => codec::decode(&bytes).map(Some).map_err(|source| StoreError::Codec {
+                path: self.dir.clone(),
+                key: String::from_utf8_lossy(key).into_owned(),
+                source,
+            }),
+        }
+    }
+
+    fn decode_at<T: serde::de::DeserializeOwned>(&self, what: &str, key: &[u8], bytes: &[u8]) -> Result<T> {
+        codec::decode(bytes).map_err(|source| StoreError::Codec {
+            path: self.dir.clone(),
+            key: format!("{what}/{key:02x?}"),
+            source,
+        })
+    }
+
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush().map_err(|e| self.sled_err(e))?;
+        Ok(())
+    }
+
+    pub fn info(&self) -> Result<StoreInfo> {
+        self.get(&self.meta, K_INFO)?.ok_or_else(|| StoreError::Incomplete(self.dir.clone()))
+    }
+
+    /// Reads the whole roster into memory.
+    pub fn load(&self) -> Result<Roster> {
+        let info = self.info()?;
+        let specs: Vec<KelurahanSpec> =
+            self.get(&self.meta, K_REGION)?.ok_or_else(|| StoreError::Incomplete(self.dir.clone()))?;
+        let region = Region::build(specs).map_err(|e| StoreError::Codec {
+            path: self.dir.clone(),
+            key: "region".into(),
+            source: CodecError::Corrupt(format!("{e:?}")),
+        })?;
+        let mut roster = Roster::new(region, info.params);
+        roster.demo = info.demo_seed.is_some();
+        for item in self.seats.iter() {
+            let (k, v) = item.map_err(|e| self.sled_err(e))?;
+            let tps = TpsId(key_u32(&k));
+            let seats: Vec<Option<Holder>> = self.decode_at("seats", &k, &v)?;
+            for (i, holder) in seats.into_iter().enumerate() {
+                if let Some(h) = holder {
+                    roster.load_seat(tps, i as u8 + 1, h);
+                }
+            }
+        }
+        for item in self.reserves.iter() {
+            let (k, v) = item.map_err(|e| self.sled_err(e))?;
+            let kel = KelurahanId(key_u32(&k));
+            let list: Vec<Reserve> = self.decode_at("reserves", &k, &v)?;
+            for r in list {
+                roster.load_reserve(kel, r);
+            }
+        }
+        roster.recompute_rollups();
+        Ok(roster)
+    }
+
+    /// Makes an event durable (one transaction, then fsync), then applies it to `roster`.
+    /// On failure the roster is reloaded from disk, so memory never runs ahead of the store.
+    pub fn commit(&self, roster: &mut Roster, event: Event) -> Result<LogEntry> {
+        let (tps_ids, kel_ids) = affected(roster, &event);
+        roster.apply(&event);
+        match self.write_event(roster, event, &tps_ids, &kel_ids) {
+            Ok(entry) => Ok(entry),
+            Err(e) => {
+                if let Ok(fresh) = self.load() {
+                    *roster = fresh;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn write_event(
+        &self,
+        roster: &Roster,
+        event: Event,
+        tps_ids: &BTreeSet<TpsId>,
+        kel_ids: &BTreeSet<KelurahanId>,
+    ) -> Result<LogEntry> {
+        let seat_values: Vec<([u8; 4], Option<Vec<u8>>)> = tps_ids
+            .iter()
+            .map(|&t| {
+                let s = roster.seats_of(t);
+                (tps_key(t), s.iter().any(Option::is_some).then(|| codec::encode(&s)))
+            })
+            .collect();
+        let reserve_values: Vec<([u8; 4], Option<Vec<u8>>)> = kel_ids
+            .iter()
+            .map(|&k| {
+                let list = roster.reserves(k);
+                (kel_key(k), (!list.is_empty()).then(|| codec::encode(&list)))
+            })
+            .collect();
+        let history = history_tps(&event);
+        let mut entry = LogEntry { seq: 0, at: Utc::now(), actor: self.actor.clone(), record: Record::Change(event) };
+        let trees = (&self.meta, &self.seats, &self.reserves, &self.log, &self.tps_log);
+        let result = trees.transaction(|(meta, seats, reserves, log, tps_log)| {
+            let seq = match meta.get(K_NEXT_SEQ)? {
+                Some(b) => codec::decode::<u64>(&b).map_err(|e| ConflictableTransactionError::Abort(e.to_string()))?,
+                None => 1,
+            };
+            for (k, v) in &seat_values {
+                match v {
+                    Some(v) => seats.insert(&k[..], v.as_slice())?,
+                    None => seats.remove(&k[..])?,
+                };
+            }
+            for (k, v) in &reserve_values {
+                match v {
+                    Some(v) => reserves.insert(&k[..], v.as_slice())?,
+                    None => reserves.remove(&k[..])?,
+                };
+            }
+            let mut e = entry.clone();
+            e.seq = seq;
+            log.insert(&seq.to_be_bytes(), codec::encode(&e))?;
+            if let Some(t) = history {
+                tps_log.insert(&history_key(t, seq), &[][..])?;
+            }
+            meta.insert(K_NEXT_SEQ, codec::encode(&(seq + 1)))?;
+            Ok(seq)
+        });
+        let seq = result.map_err(|e| match e {
+            TransactionError::Abort(msg) => StoreError::Codec {
+                path: self.dir.clone(),
+                key: "next_seq".into(),
+                source: CodecError::Corrupt(msg),
+            },
+            TransactionError::Storage(s) => self.sled_err(s),
+        })?;
+        self.flush()?;
+        entry.seq = seq;
+        Ok(entry)
+    }
+
+    /// Decides a command against the roster and commits the resulting event.
+    pub fn execute(&self, roster: &mut Roster, command: &Command) -> Result<LogEntry, ExecError> {
+        let event = roster.decide(command).map_err(ExecError::Refused)?;
+        Ok(self.commit(roster, event)?)
+    }
+
+    /// The whole log, oldest first.
+    pub fn log_entries(&self) -> impl Iterator<Item = Result<LogEntry>> + '_ {
+        self.log.iter().map(move |item| {
+            let (k, v) = item.map_err(|e| self.sled_err(e))?;
+            self.decode_at("log", &k, &v)
+        })
+    }
+
+    /// Log entries of one TPS, oldest first.
+    pub fn tps_history(&self, tps: TpsId) -> Result<Vec<LogEntry>> {
+        let mut out = Vec::new();
+        for item in self.tps_log.scan_prefix(tps_key(tps)) {
+            let (k, _) = item.map_err(|e| self.sled_err(e))?;
+            let seq = &k[4..12];
+            if let Some(v) = self.log.get(seq).map_err(|e| self.sled_err(e))? {
+                out.push(self.decode_at("log", seq, &v)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Bytes the store occupies on disk.
+    pub fn size_on_disk(&self) -> Result<u64> {
+        self.db.size_on_disk().map_err(|e| self.sled_err(e))
+    }
+}
+
+/// Store files are personal data: 0600 files in 0700 directories.
+fn restrict_permissions(dir: &Path) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o700))?;
+            restrict_permissions(&path)?;
+        } else {
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
+}
