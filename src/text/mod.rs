@@ -1,6 +1,10 @@
 //! Every user-visible string, Bahasa Indonesia first and English second, and the
 //! language-aware number formatting. Code, comments and docs stay in English.
 
+mod strings;
+
+pub use strings::Strings;
+
 use crate::domain::{Finding, HealthFlag, NikError, Screening, Sex, VacateReason};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -13,6 +17,13 @@ pub enum Lang {
 }
 
 impl Lang {
+    pub fn strings(self) -> &'static Strings {
+        match self {
+            Lang::Id => &strings::ID,
+            Lang::En => &strings::EN,
+        }
+    }
+
     /// Picks the string for this language: `lang.t("Kosong", "Vacant")`.
     pub fn t(self, id: &'static str, en: &'static str) -> &'static str {
         match self {

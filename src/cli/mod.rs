@@ -1,0 +1,397 @@
+//! The command line: clap subcommands over the same domain and store functions the TUI
+//! uses. Anything the TUI can do to data, a script can do too.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::{NaiveDate, Utc};
+use clap::{Args, Parser, Subcommand};
+
+use crate::domain::gaps::Scope;
+use crate::domain::region::Lookup;
+use crate::domain::{ElectionParams, Region, Roster};
+use crate::io::region_csv::{self, PALEMBANG_SOURCE};
+use crate::io::report::{self, Format};
+use crate::io::roster_csv::{self, ImportKind, ImportOptions};
+use crate::io::RowError;
+use crate::store::{os_user, Store, StoreError, StoreInfo};
+use crate::text::Lang;
+
+#[derive(Parser, Debug)]
+#[command(name = "kpps", version, about = "KPPS staffing: see empty polling-station seats and fill them")]
+pub struct Cli {
+    /// Store directory (default: $KPPS_DB, else the XDG data directory).
+    #[arg(long, env = "KPPS_DB", global = true)]
+    pub db: Option<PathBuf>,
+    /// Name recorded in the audit log (default: the OS user).
+    #[arg(long = "as", global = true, value_name = "NAME")]
+    pub actor: Option<String>,
+    /// Interface language.
+    #[arg(long, value_enum, default_value = "id", global = true)]
+    pub lang: Lang,
+    /// Open the demo store (a synthetic Palembang roster), creating it if missing.
+    #[arg(long)]
+    pub demo: bool,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Create a store from a region tree, with every seat vacant.
+    Init(InitArgs),
+    /// Create a store holding a deterministic synthetic roster.
+    Demo(DemoArgs),
+    /// Import a roster or reserve list (all-or-nothing).
+    #[command(subcommand)]
+    Import(ImportCmd),
+    /// Export the roster or reserve list as CSV (contains personal data).
+    #[command(subcommand)]
+    Export(ExportCmd),
+    /// Report TPS with vacancies or flagged officers, most severe first.
+    Gaps(GapsArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ElectionArgs {
+    /// Region file (same format as assets/palembang-2024-wilayah.csv); default: embedded Palembang.
+    #[arg(long, value_name = "FILE")]
+    pub regions: Option<PathBuf>,
+    #[arg(long, default_value = "Pemilu 2024")]
+    pub election_name: String,
+    #[arg(long, default_value = "2024-02-14")]
+    pub voting_day: NaiveDate,
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u8).range(1..=20))]
+    pub seats_per_tps: u8,
+    #[arg(long, default_value_t = 17)]
+    pub min_age: u8,
+    #[arg(long, default_value_t = 55)]
+    pub max_age: u8,
+}
+
+impl Default for ElectionArgs {
+    /// The same values as the flags' defaults (Pemilu 2024, embedded Palembang).
+    fn default() -> Self {
+        let params = ElectionParams::default();
+        ElectionArgs {
+            regions: None,
+            election_name: params.name,
+            voting_day: params.voting_day,
+            seats_per_tps: params.seats_per_tps,
+            min_age: params.min_age,
+            max_age: params.preferred_max_age,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub election: ElectionArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    #[arg(long, default_value_t = crate::demo::DEFAULT_SEED)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub election: ElectionArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCmd {
+    /// kelurahan_code,tps,kpps,nama,nik,tanggal_lahir,jenis_kelamin,telepon,skrining,jkn
+    Roster(ImportArgs),
+    /// kelurahan_code,peringkat,nama,nik,tanggal_lahir,jenis_kelamin,telepon,skrining,jkn[,tps]
+    Reserves(ImportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    pub file: PathBuf,
+    /// Replace the roster of every kelurahan in the file (one recorded change).
+    #[arg(long)]
+    pub replace: bool,
+    /// Validate only; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCmd {
+    Roster(ExportArgs),
+    Reserves(ExportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// Output file (default: standard output).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct GapsArgs {
+    /// Kecamatan code or name.
+    #[arg(long)]
+    pub kecamatan: Option<String>,
+    /// Kelurahan code or name.
+    #[arg(long)]
+    pub kelurahan: Option<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+/// Exit codes: 0 done, 1 refused or invalid input, 2 store unavailable (in use, missing).
+#[derive(Debug)]
+pub enum Failure {
+    /// Already printed; exit 1.
+    Reported,
+    Store(StoreError),
+    Other(String),
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure::Store(e)
+    }
+}
+
+pub type CliResult = Result<(), Failure>;
+
+pub fn default_store_dir(demo: bool) -> PathBuf {
+    let base = dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("kpps");
+    base.join(if demo { "demo" } else { "store" })
+}
+
+pub fn run() -> ExitCode {
+    // Everything we create is personal data: private by default.
+    // SAFETY: umask only changes this process's file-creation mask.
+    unsafe { libc::umask(0o077) };
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Reported) => ExitCode::from(1),
+        Err(Failure::Store(e)) => {
+            eprintln!("kpps: {e}");
+            match e {
+                StoreError::InUse(_) | StoreError::NotFound(_) | StoreError::Incomplete(_) => ExitCode::from(2),
+                _ => ExitCode::from(1),
+            }
+        }
+        Err(Failure::Other(msg)) => {
+            eprintln!("kpps: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> CliResult {
+    let actor = cli.actor.clone().unwrap_or_else(os_user);
+    let lang = cli.lang;
+    let dir = cli.db.clone().unwrap_or_else(|| default_store_dir(cli.demo));
+    match cli.command {
+        None => crate::tui::run_app(&dir, &actor, lang, cli.demo),
+        Some(Cmd::Init(args)) => init(&dir, &actor, &args.election, None, lang),
+        Some(Cmd::Demo(args)) => init(&dir, &actor, &args.election, Some(args.seed), lang),
+        Some(Cmd::Import(cmd)) => {
+            let (kind, args) = match cmd {
+                ImportCmd::Roster(a) => (ImportKind::Roster, a),
+                ImportCmd::Reserves(a) => (ImportKind::Reserves, a),
+            };
+            import(&dir, &actor, kind, &args, lang)
+        }
+        Some(Cmd::Export(cmd)) => {
+            let store = Store::open(&dir, &actor)?;
+            let roster = store.load()?;
+            let (args, roster_kind) = match cmd {
+                ExportCmd::Roster(a) => (a, true),
+                ExportCmd::Reserves(a) => (a, false),
+            };
+            export(&roster, roster_kind, args.out.as_deref(), lang)
+        }
+        Some(Cmd::Gaps(args)) => {
+            let store = Store::open(&dir, &actor)?;
+            let roster = store.load()?;
+            let scope = resolve_scope(&roster.region, args.kecamatan.as_deref(), args.kelurahan.as_deref(), lang)?;
+            write_stdout(&report::render(&roster, scope, args.format, lang))
+        }
+    }
+}
+
+/// Writes a report to stdout; a closed pipe (`kpps gaps | head`) is not an error.
+fn write_stdout(text: &str) -> CliResult {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::Other(e.to_string())),
+        _ => Ok(()),
+    }
+}
+
+/// Loads the region tree named by `--regions`, or the embedded Palembang tree.
+pub fn load_regions(path: Option<&Path>) -> Result<(Region, String), Failure> {
+    match path {
+        None => Ok((region_csv::palembang(), PALEMBANG_SOURCE.to_string())),
+        Some(p) => match region_csv::load_region_file(p) {
+            Ok(r) => Ok((r, p.display().to_string())),
+            Err(errors) => {
+                print_row_errors(&errors);
+                Err(Failure::Reported)
+            }
+        },
+    }
+}
+
+fn params(args: &ElectionArgs) -> ElectionParams {
+    ElectionParams {
+        name: args.election_name.clone(),
+        voting_day: args.voting_day,
+        seats_per_tps: args.seats_per_tps,
+        min_age: args.min_age,
+        preferred_max_age: args.max_age,
+    }
+}
+
+/// Creates a store, empty (`init`) or with the synthetic demo roster.
+pub fn create_store(
+    dir: &Path,
+    actor: &str,
+    election: &ElectionArgs,
+    demo_seed: Option<u64>,
+) -> Result<(Store, Roster), Failure> {
+    if Store::exists(dir) {
+        return Err(Failure::Store(StoreError::AlreadyExists(dir.to_path_buf())));
+    }
+    let (region, regions_source) = load_regions(election.regions.as_deref())?;
+    let params = params(election);
+    let roster = match demo_seed {
+        Some(seed) => crate::demo::generate(region, params.clone(), seed),
+        None => Roster::new(region, params.clone()),
+    };
+    let info = StoreInfo { params, demo_seed, regions_source, created: Utc::now() };
+    let store = Store::create(dir, actor, &roster, info)?;
+    Ok((store, roster))
+}
+
+fn init(dir: &Path, actor: &str, election: &ElectionArgs, demo_seed: Option<u64>, lang: Lang) -> CliResult {
+    let (store, roster) = create_store(dir, actor, election, demo_seed)?;
+    let t = roster.total();
+    let what = if demo_seed.is_some() { lang.t("Store demo dibuat", "Demo store created") } else { lang.t("Store dibuat", "Store created") };
+    println!("{what}: {}", store.dir().display());
+    println!(
+        "{} kecamatan, {} kelurahan, {} TPS, {} {}; {} {}",
+        lang.num(roster.region.kecamatan.len() as u64),
+        lang.num(roster.region.kelurahan.len() as u64),
+        lang.num(t.tps),
+        lang.num(t.seats),
+        lang.t("kursi", "seats"),
+        lang.num(t.filled()),
+        lang.t("terisi", "filled"),
+    );
+    Ok(())
+}
+
+pub fn print_row_errors(errors: &[RowError]) {
+    const SHOWN: usize = 50;
+    for e in errors.iter().take(SHOWN) {
+        eprintln!("{e}");
+    }
+    if errors.len() > SHOWN {
+        eprintln!("… {} more", errors.len() - SHOWN);
+    }
+}
+
+fn import(dir: &Path, actor: &str, kind: ImportKind, args: &ImportArgs, lang: Lang) -> CliResult {
+    let store = Store::open(dir, actor)?;
+    let mut roster = store.load()?;
+    let opts = ImportOptions { replace: args.replace, dry_run: args.dry_run, lang };
+    match roster_csv::import(&store, &mut roster, kind, &args.file, &opts) {
+        Ok(report) => {
+            for w in &report.warnings {
+                eprintln!("{} {w}", lang.t("peringatan:", "warning:"));
+            }
+            let verb = if args.dry_run {
+                lang.t("valid (uji coba, tidak ada yang ditulis)", "valid (dry run, nothing written)")
+            } else {
+                lang.t("diimpor", "imported")
+            };
+            println!(
+                "{}: {} {} {verb}, {} kelurahan, {} {}",
+                args.file.display(),
+                lang.num(report.rows as u64),
+                lang.t("baris", "rows"),
+                lang.num(report.kelurahan as u64),
+                lang.num(report.warnings.len() as u64),
+                lang.t("peringatan", "warnings"),
+            );
+            Ok(())
+        }
+        Err(failure) => {
+            for w in &failure.warnings {
+                eprintln!("{} {w}", lang.t("peringatan:", "warning:"));
+            }
+            print_row_errors(&failure.errors);
+            eprintln!(
+                "{}: {} {}; {}",
+                args.file.display(),
+                lang.num(failure.errors.len() as u64),
+                lang.t("kesalahan", "errors"),
+                lang.t("tidak ada yang diimpor", "nothing was imported"),
+            );
+            Err(Failure::Reported)
+        }
+    }
+}
+
+fn export(roster: &Roster, roster_kind: bool, out: Option<&Path>, lang: Lang) -> CliResult {
+    let io_err = |e: std::io::Error| Failure::Other(e.to_string());
+    let mut sink: Box<dyn Write> = match out {
+        Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p).map_err(io_err)?)),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let rows = if roster_kind {
+        roster_csv::export_roster(roster, &mut sink)
+    } else {
+        roster_csv::export_reserves(roster, &mut sink)
+    }
+    .map_err(io_err)?;
+    sink.flush().map_err(io_err)?;
+    eprintln!(
+        "{} {} — {}",
+        lang.num(rows as u64),
+        lang.t("baris diekspor", "rows exported"),
+        lang.t(
+            "berisi data pribadi (NIK): simpan dan bagikan dengan hati-hati",
+            "contains personal data (NIK): store and share with care"
+        ),
+    );
+    Ok(())
+}
+
+fn lookup_failure(what: &str, e: Lookup, lang: Lang) -> Failure {
+    match e {
+        Lookup::Unknown(q) => Failure::Other(format!("{} {what} {q:?}", lang.t("tidak dikenal:", "unknown"))),
+        Lookup::Ambiguous(q, candidates) => {
+            let mut msg = format!("{what} {q:?} {}:", lang.t("ambigu, kandidat", "is ambiguous, candidates"));
+            for (code, name) in candidates.iter().take(20) {
+                msg.push_str(&format!("\n  {code}  {name}"));
+            }
+            if candidates.len() > 20 {
+                msg.push_str(&format!("\n  … {}", candidates.len() - 20));
+            }
+            Failure::Other(msg)
+        }
+    }
+}
+
+pub fn resolve_scope(region: &Region, kec: Option<&str>, kel: Option<&str>, lang: Lang) -> Result<Scope, Failure> {
+    let kec_id = kec.map(|q| region.resolve_kecamatan(q).map_err(|e| lookup_failure("kecamatan", e, lang))).transpose()?;
+    match kel {
+        Some(q) => {
+            let id = region.resolve_kelurahan(q, kec_id).map_err(|e| lookup_failure("kelurahan", e, lang))?;
+            Ok(Scope::Kelurahan(id))
+        }
+        None => Ok(kec_id.map_or(Scope::All, Scope::Kecamatan)),
+    }
+}

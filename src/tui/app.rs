@@ -1,0 +1,627 @@
+//! View state and `update`: every key becomes an `Action`, every action a change of state.
+//! Rendering only reads this; nothing here touches the terminal.
+
+use std::cell::Cell;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::keymap::{action_for, Action};
+use crate::domain::gaps::{gaps, GapEntry, Scope};
+use crate::domain::region::TpsAddress;
+use crate::domain::{KecamatanId, KelurahanId, Roster, TpsId};
+use crate::text::{Lang, Strings};
+
+/// A row of the region tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Node {
+    Kecamatan(KecamatanId),
+    Kelurahan(KelurahanId),
+    Tps(TpsId),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    Tree,
+    Detail,
+}
+
+/// A search result: where to jump, and the seat for an officer hit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hit {
+    pub node: Node,
+    pub seat: Option<u8>,
+    pub label: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GapsView {
+    pub scope: Scope,
+    pub entries: Vec<GapEntry>,
+    pub cursor: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SearchView {
+    pub query: String,
+    pub hits: Vec<Hit>,
+    pub cursor: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    None,
+    Help,
+    Gaps(GapsView),
+    Search(SearchView),
+}
+
+/// Most search hits shown; the list says when there were more.
+pub const MAX_HITS: usize = 200;
+
+pub struct App {
+    pub roster: Roster,
+    pub lang: Lang,
+    expanded_kec: Vec<bool>,
+    expanded_kel: Vec<bool>,
+    rows: Vec<Node>,
+    cursor: usize,
+    /// First visible tree row; adjusted while drawing so the cursor stays in view with the
+    /// least scrolling (a scroll repaints the whole pane).
+    pub tree_offset: Cell<usize>,
+    pub list_offset: Cell<usize>,
+    /// Tree rows that fit on screen, learnt at the last draw (for page up/down).
+    pub page: Cell<usize>,
+    pub focus: Pane,
+    /// Seat (0-based) of a TPS, or row of a kelurahan/kecamatan's TPS list.
+    pub detail_cursor: usize,
+    pub hide_complete: bool,
+    pub overlay: Overlay,
+    pub status: Option<String>,
+    pub should_quit: bool,
+}
+
+impl App {
+    pub fn new(roster: Roster, lang: Lang) -> App {
+        let mut app = App {
+            expanded_kec: vec![false; roster.region.kecamatan.len()],
+            expanded_kel: vec![false; roster.region.kelurahan.len()],
+            rows: Vec::new(),
+            cursor: 0,
+            tree_offset: Cell::new(0),
+            list_offset: Cell::new(0),
+            page: Cell::new(10),
+            focus: Pane::Tree,
+            detail_cursor: 0,
+            hide_complete: false,
+            overlay: Overlay::None,
+            status: None,
+            should_quit: false,
+            roster,
+            lang,
+        };
+        app.rebuild_rows();
+        if app.roster.officer_count() == 0 {
+            app.status = Some(app.s().empty_store_hint.to_string());
+        }
+        app
+    }
+
+    pub fn s(&self) -> &'static Strings {
+        self.lang.strings()
+    }
+
+    pub fn rows(&self) -> &[Node] {
+        &self.rows
+    }
+
+    pub fn cursor(&self) -> usize {
+        self.cursor
+    }
+
+    pub fn selected(&self) -> Option<Node> {
+        self.rows.get(self.cursor).copied()
+    }
+
+    pub fn is_expanded(&self, node: Node) -> bool {
+        match node {
+            Node::Kecamatan(k) => self.expanded_kec[k.0 as usize],
+            Node::Kelurahan(k) => self.expanded_kel[k.0 as usize],
+            Node::Tps(_) => false,
+        }
+    }
+
+    fn shown(&self, vacant: u32) -> bool {
+        !self.hide_complete || vacant > 0
+    }
+
+    /// Recomputes the visible rows, keeping the selected node (or its nearest shown
+    /// ancestor) under the cursor.
+    fn rebuild_rows(&mut self) {
+        let keep = self.selected();
+        let region = &self.roster.region;
+        let mut rows = Vec::with_capacity(region.kecamatan.len());
+        for (ki, kec) in region.kecamatan.iter().enumerate() {
+            let kec_id = KecamatanId(ki as u32);
+            if !self.shown(self.roster.kecamatan_rollup(kec_id).vacant) {
+                continue;
+            }
+            rows.push(Node::Kecamatan(kec_id));
+            if !self.expanded_kec[ki] {
+                continue;
+            }
+            for kel in kec.kelurahan.clone() {
+                let kel_id = KelurahanId(kel);
+                if !self.shown(self.roster.kelurahan_rollup(kel_id).vacant) {
+                    continue;
+                }
+                rows.push(Node::Kelurahan(kel_id));
+                if !self.expanded_kel[kel as usize] {
+                    continue;
+                }
+                for t in region.kelurahan(kel_id).tps.clone() {
+                    if self.shown(self.roster.tps_stats(TpsId(t)).vacant as u32) {
+                        rows.push(Node::Tps(TpsId(t)));
+                    }
+                }
+            }
+        }
+        self.rows = rows;
+        if let Some(node) = keep {
+            self.cursor = self.position_of(node).unwrap_or(self.cursor.min(self.rows.len().saturating_sub(1)));
+        }
+    }
+
+    /// Row of `node`, or of its nearest visible ancestor.
+    fn position_of(&self, node: Node) -> Option<usize> {
+        let region = &self.roster.region;
+        let mut candidates = vec![node];
+        match node {
+            Node::Tps(t) => {
+                let kel = region.kelurahan_of(t);
+                candidates.push(Node::Kelurahan(kel));
+                candidates.push(Node::Kecamatan(region.kelurahan(kel).kecamatan));
+            }
+            Node::Kelurahan(k) => candidates.push(Node::Kecamatan(region.kelurahan(k).kecamatan)),
+            Node::Kecamatan(_) => {}
+        }
+        candidates.into_iter().find_map(|c| self.rows.iter().position(|&r| r == c))
+    }
+
+    fn select(&mut self, node: Node) {
+        let region = &self.roster.region;
+        match node {
+            Node::Tps(t) => {
+                let kel = region.kelurahan_of(t);
+                self.expanded_kel[kel.0 as usize] = true;
+                self.expanded_kec[region.kelurahan(kel).kecamatan.0 as usize] = true;
+            }
+            Node::Kelurahan(k) => self.expanded_kec[region.kelurahan(k).kecamatan.0 as usize] = true,
+            Node::Kecamatan(_) => {}
+        }
+        if self.hide_complete && self.position_of(node).is_none() {
+            self.hide_complete = false;
+        }
+        self.rebuild_rows();
+        if let Some(i) = self.position_of(node) {
+            self.cursor = i;
+        }
+        self.detail_cursor = 0;
+    }
+
+    /// The scope of the selected node's kelurahan or kecamatan (for `V`).
+    pub fn scope_here(&self) -> Scope {
+        match self.selected() {
+            Some(Node::Kecamatan(k)) => Scope::Kecamatan(k),
+            Some(Node::Kelurahan(k)) => Scope::Kelurahan(k),
+            Some(Node::Tps(t)) => Scope::Kelurahan(self.roster.region.kelurahan_of(t)),
+            None => Scope::All,
+        }
+    }
+
+    /// TPS of a kelurahan/kecamatan detail list: gaps first (most severe), as `kpps gaps`.
+    pub fn detail_entries(&self) -> Vec<GapEntry> {
+        match self.selected() {
+            Some(Node::Kecamatan(_)) | Some(Node::Kelurahan(_)) => gaps(&self.roster, self.scope_here()),
+            _ => Vec::new(),
+        }
+    }
+
+    fn detail_len(&self) -> usize {
+        match self.selected() {
+            Some(Node::Tps(_)) => self.roster.seats_per_tps() as usize,
+            Some(_) => self.detail_entries().len(),
+            None => 0,
+        }
+    }
+
+    /// Handles one key press; returns whether anything visible changed.
+    pub fn handle_key(&mut self, key: KeyEvent) -> bool {
+        if let Overlay::Search(_) = self.overlay {
+            if let Some(changed) = self.search_key(key) {
+                return changed;
+            }
+        }
+        match action_for(key) {
+            Some(action) => self.update(action),
+            None => false,
+        }
+    }
+
+    /// Text input while searching; None for keys that keep their keymap meaning.
+    fn search_key(&mut self, key: KeyEvent) -> Option<bool> {
+        let Overlay::Search(view) = &mut self.overlay else { return None };
+        match key.code {
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                view.query.push(c);
+            }
+            KeyCode::Backspace => {
+                if view.query.pop().is_none() {
+                    return Some(false);
+                }
+            }
+            _ => return None,
+        }
+        let query = view.query.clone();
+        let hits = search(&self.roster, &query);
+        if let Overlay::Search(view) = &mut self.overlay {
+            view.hits = hits;
+            view.cursor = 0;
+        }
+        self.list_offset.set(0);
+        Some(true)
+    }
+
+    /// Applies an action; returns whether anything visible changed.
+    pub fn update(&mut self, action: Action) -> bool {
+        let had_status = self.status.take().is_some();
+        let changed = match &self.overlay {
+            Overlay::None => self.update_main(action),
+            Overlay::Help => self.update_help(action),
+            Overlay::Gaps(_) | Overlay::Search(_) => self.update_list(action),
+        };
+        changed || had_status
+    }
+
+    fn update_help(&mut self, action: Action) -> bool {
+        match action {
+            Action::Quit => self.should_quit = true,
+            Action::ToggleLang => self.lang = toggle(self.lang),
+            Action::Help | Action::Back | Action::Open => self.overlay = Overlay::None,
+            _ => return false,
+        }
+        true
+    }
+
+    /// Keys in the gaps and search lists.
+    fn update_list(&mut self, action: Action) -> bool {
+        let len = match &self.overlay {
+            Overlay::Gaps(v) => v.entries.len(),
+            Overlay::Search(v) => v.hits.len(),
+            _ => 0,
+        };
+        let page = self.page.get().max(1);
+        let cursor = match &mut self.overlay {
+            Overlay::Gaps(v) => &mut v.cursor,
+            Overlay::Search(v) => &mut v.cursor,
+            _ => return false,
+        };
+        let before = *cursor;
+        match action {
+            Action::Up => *cursor = cursor.saturating_sub(1),
+            Action::Down => *cursor = (*cursor + 1).min(len.saturating_sub(1)),
+            Action::PageUp => *cursor = cursor.saturating_sub(page),
+            Action::PageDown => *cursor = (*cursor + page).min(len.saturating_sub(1)),
+            Action::Top => *cursor = 0,
+            Action::Bottom => *cursor = len.saturating_sub(1),
+            Action::Back => {
+                self.overlay = Overlay::None;
+                return true;
+            }
+            Action::Quit => {
+                self.should_quit = true;
+                return true;
+            }
+            Action::ToggleLang => {
+                self.lang = toggle(self.lang);
+                return true;
+            }
+            Action::Open | Action::Right => {
+                let target = match &self.overlay {
+                    Overlay::Gaps(v) => v.entries.get(v.cursor).map(|e| {
+                        let seat = e.vacant_seats.first().or(e.flags.first().map(|(s, _)| s)).copied();
+                        (Node::Tps(e.tps), seat)
+                    }),
+                    Overlay::Search(v) => v.hits.get(v.cursor).map(|h| (h.node, h.seat)),
+                    _ => None,
+                };
+                if let Some((node, seat)) = target {
+                    self.overlay = Overlay::None;
+                    self.select(node);
+                    if let Some(seat) = seat {
+                        self.detail_cursor = seat as usize - 1;
+                    }
+                    return true;
+                }
+                return false;
+            }
+            Action::GapsAll | Action::GapsHere | Action::Help | Action::Search => {
+                self.overlay = Overlay::None;
+                return self.update_main(action) || true;
+            }
+            _ => return false,
+        }
+        before != *cursor
+    }
+
+    fn update_main(&mut self, action: Action) -> bool {
+        match action {
+            Action::Quit => {
+                self.should_quit = true;
+                true
+            }
+            Action::Help => {
+                self.overlay = Overlay::Help;
+                true
+            }
+            Action::ToggleLang => {
+                self.lang = toggle(self.lang);
+                true
+            }
+            Action::Search => {
+                self.overlay = Overlay::Search(SearchView { query: String::new(), hits: Vec::new(), cursor: 0 });
+                self.list_offset.set(0);
+                true
+            }
+            Action::GapsAll | Action::GapsHere => {
+                let scope = if action == Action::GapsAll { Scope::All } else { self.scope_here() };
+                self.overlay = Overlay::Gaps(GapsView { scope, entries: gaps(&self.roster, scope), cursor: 0 });
+                self.list_offset.set(0);
+                true
+            }
+            Action::ToggleFilter => {
+                self.hide_complete = !self.hide_complete;
+                self.rebuild_rows();
+                self.status = Some(
+                    if self.hide_complete { self.s().filter_on } else { self.s().filter_off }.to_string(),
+                );
+                true
+            }
+            Action::NextGap => self.jump_gap(true),
+            Action::PrevGap => self.jump_gap(false),
+            Action::SwitchPane => {
+                self.focus = match self.focus {
+                    Pane::Tree => Pane::Detail,
+                    Pane::Detail => Pane::Tree,
+                };
+                true
+            }
+            _ => match self.focus {
+                Pane::Tree => self.update_tree(action),
+                Pane::Detail => self.update_detail(action),
+            },
+        }
+    }
+
+    fn move_cursor(&mut self, to: usize) -> bool {
+        let to = to.min(self.rows.len().saturating_sub(1));
+        if to == self.cursor {
+            return false;
+        }
+        self.cursor = to;
+        self.detail_cursor = 0;
+        true
+    }
+
+    fn set_expanded(&mut self, node: Node, open: bool) -> bool {
+        let slot = match node {
+            Node::Kecamatan(k) => &mut self.expanded_kec[k.0 as usize],
+            Node::Kelurahan(k) => &mut self.expanded_kel[k.0 as usize],
+            Node::Tps(_) => return false,
+        };
+        if *slot == open {
+            return false;
+        }
+        *slot = open;
+        self.rebuild_rows();
+        true
+    }
+
+    fn parent(&self, node: Node) -> Option<Node> {
+        let region = &self.roster.region;
+        match node {
+            Node::Tps(t) => Some(Node::Kelurahan(region.kelurahan_of(t))),
+            Node::Kelurahan(k) => Some(Node::Kecamatan(region.kelurahan(k).kecamatan)),
+            Node::Kecamatan(_) => None,
+        }
+    }
+
+    fn update_tree(&mut self, action: Action) -> bool {
+        let Some(node) = self.selected() else { return false };
+        let page = self.page.get().max(1);
+        match action {
+            Action::Up => self.move_cursor(self.cursor.saturating_sub(1)),
+            Action::Down => self.move_cursor(self.cursor + 1),
+            Action::PageUp => self.move_cursor(self.cursor.saturating_sub(page)),
+            Action::PageDown => self.move_cursor(self.cursor + page),
+            Action::Top => self.move_cursor(0),
+            Action::Bottom => self.move_cursor(usize::MAX),
+            Action::Right => {
+                if let Node::Tps(_) = node {
+                    self.focus = Pane::Detail;
+                    true
+                } else if self.is_expanded(node) {
+                    self.move_cursor(self.cursor + 1)
+                } else {
+                    self.set_expanded(node, true)
+                }
+            }
+            Action::Open => match node {
+                Node::Tps(_) => {
+                    self.focus = Pane::Detail;
+                    true
+                }
+                _ => self.set_expanded(node, !self.is_expanded(node)),
+            },
+            Action::Left | Action::Back => {
+                if self.is_expanded(node) {
+                    self.set_expanded(node, false)
+                } else if let Some(p) = self.parent(node).and_then(|p| self.position_of(p)) {
+                    self.move_cursor(p)
+                } else {
+                    false
+                }
+            }
+            _ => false,
+        }
+    }
+
+    fn update_detail(&mut self, action: Action) -> bool {
+        let len = self.detail_len();
+        let before = self.detail_cursor;
+        match action {
+            Action::Up => self.detail_cursor = self.detail_cursor.saturating_sub(1),
+            Action::Down => self.detail_cursor = (self.detail_cursor + 1).min(len.saturating_sub(1)),
+            Action::Top => self.detail_cursor = 0,
+            Action::Bottom => self.detail_cursor = len.saturating_sub(1),
+            Action::Left | Action::Back => {
+                self.focus = Pane::Tree;
+                return true;
+            }
+            Action::Open | Action::Right => {
+                if let Some(Node::Kecamatan(_) | Node::Kelurahan(_)) = self.selected() {
+                    if let Some(e) = self.detail_entries().get(self.detail_cursor) {
+                        let seat = e.vacant_seats.first().copied();
+                        self.select(Node::Tps(e.tps));
+                        self.detail_cursor = seat.map_or(0, |s| s as usize - 1);
+                        return true;
+                    }
+                }
+                return false;
+            }
+            _ => return false,
+        }
+        before != self.detail_cursor
+    }
+
+    /// `n`/`N`: the next/previous TPS with a vacancy in tree order (wrapping), expanding the
+    /// tree to it and putting the seat cursor on its first empty seat.
+    fn jump_gap(&mut self, forward: bool) -> bool {
+        let total = self.roster.region.tps.len() as u32;
+        if total == 0 || self.roster.total().tps_short == 0 {
+            self.status = Some(self.s().no_gaps.to_string());
+            return true;
+        }
+        let region = &self.roster.region;
+        // Position in TPS order to start from (exclusive of the current TPS).
+        let (start, inclusive) = match self.selected() {
+            Some(Node::Tps(t)) => (t.0, false),
+            Some(Node::Kelurahan(k)) => (region.kelurahan(k).tps.start, forward),
+            Some(Node::Kecamatan(k)) => {
+                let first_kel = region.kecamatan(k).kelurahan.start;
+                (region.kelurahan[first_kel as usize].tps.start, forward)
+            }
+            None => (0, true),
+        };
+        let found = (0..total).map(|i| i + if inclusive { 0 } else { 1 }).find_map(|step| {
+            let t = if forward { (start + step) % total } else { (start + total - step % total) % total };
+            self.roster.tps_stats(TpsId(t)).has_gap().then_some(TpsId(t))
+        });
+        let Some(tps) = found else { return false };
+        self.select(Node::Tps(tps));
+        let first_empty = self.roster.seats_of(tps).iter().position(|s| s.as_ref().is_none_or(|h| h.absent));
+        self.detail_cursor = first_empty.unwrap_or(0);
+        let st = self.roster.tps_stats(tps);
+        let s = self.s();
+        self.status = Some(format!(
+            "TPS {}: {} {}{}",
+            self.roster.region.address(tps),
+            st.vacant,
+            s.seats_vacant,
+            if st.ketua_missing { s.no_ketua_suffix } else { "" }
+        ));
+        true
+    }
+}
+
+fn toggle(lang: Lang) -> Lang {
+    match lang {
+        Lang::Id => Lang::En,
+        Lang::En => Lang::Id,
+    }
+}
+
+/// Incremental search over kecamatan and kelurahan names, TPS (`sako 12`,
+/// `16.71.08.1002/12`), officer names and NIKs. Case-insensitive; at most `MAX_HITS`.
+pub fn search(roster: &Roster, query: &str) -> Vec<Hit> {
+    let q = query.trim().to_lowercase();
+    let mut hits = Vec::new();
+    if q.is_empty() {
+        return hits;
+    }
+    let region = &roster.region;
+    let kel_label = |k: KelurahanId| {
+        let kel = region.kelurahan(k);
+        format!("{} · {}", kel.name, region.kecamatan(kel.kecamatan).name)
+    };
+    // An exact TPS address first.
+    if let Some(t) = TpsAddress::parse(&q).and_then(|a| region.find_tps(&a)) {
+        let k = region.kelurahan_of(t);
+        hits.push(Hit { node: Node::Tps(t), seat: None, label: format!("TPS {} · {}", region.tps(t).number, kel_label(k)) });
+    }
+    // "sako 12": a place name followed by a TPS number.
+    let tps_query = q.rsplit_once(' ').and_then(|(name, num)| Some((name.trim().to_string(), num.parse::<u16>().ok()?)));
+    for (ki, kec) in region.kecamatan.iter().enumerate() {
+        if kec.name.to_lowercase().contains(&q) || kec.code.starts_with(&q) {
+            hits.push(Hit { node: Node::Kecamatan(KecamatanId(ki as u32)), seat: None, label: format!("Kecamatan {}", kec.name) });
+        }
+    }
+    for (ki, kel) in region.kelurahan.iter().enumerate() {
+        let id = KelurahanId(ki as u32);
+        let name = kel.name.to_lowercase();
+        if name.contains(&q) || kel.code.starts_with(&q) {
+            hits.push(Hit { node: Node::Kelurahan(id), seat: None, label: kel_label(id) });
+        }
+        if let Some((place, number)) = &tps_query {
+            let kec_name = region.kecamatan(kel.kecamatan).name.to_lowercase();
+            if name.contains(place.as_str()) || kec_name.contains(place.as_str()) {
+                if let Some(t) = region.tps_in(id, *number) {
+                    hits.push(Hit { node: Node::Tps(t), seat: None, label: format!("TPS {number} · {}", kel_label(id)) });
+                }
+            }
+        }
+        if hits.len() >= MAX_HITS {
+            hits.truncate(MAX_HITS);
+            return hits;
+        }
+    }
+    // Officers by name, or by NIK digits (at least four, to keep the list meaningful).
+    let digits = q.len() >= 4 && q.bytes().all(|b| b.is_ascii_digit());
+    for t in region.tps_ids() {
+        for (i, seat) in roster.seats_of(t).iter().enumerate() {
+            let Some(h) = seat else { continue };
+            let matched = if digits {
+                h.person.nik.to_string().contains(&q)
+            } else {
+                h.person.name.to_lowercase().contains(&q)
+            };
+            if matched {
+                let k = region.kelurahan_of(t);
+                hits.push(Hit {
+                    node: Node::Tps(t),
+                    seat: Some(i as u8 + 1),
+                    label: format!(
+                        "{} · KPPS {} · TPS {} {}",
+                        h.person.name,
+                        i + 1,
+                        region.tps(t).number,
+                        region.kelurahan(k).name
+                    ),
+                });
+                if hits.len() >= MAX_HITS {
+                    return hits;
+                }
+            }
+        }
+    }
+    hits
+}

@@ -1,0 +1,150 @@
+//! The terminal interface. `App` holds view state and turns keys into changes; `ui` draws
+//! it; this module owns the terminal and the event loop.
+//!
+//! Slow links shape the loop (DESIGN.md §4): draw only when something changed; drain every
+//! queued input before drawing once; wrap each frame in a synchronized update and write it
+//! with one flush; no timers, no mouse capture, no full clear except on resize.
+
+pub mod app;
+pub mod keymap;
+pub mod session;
+pub mod ui;
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use crossterm::event::{self, Event, KeyEventKind};
+use crossterm::terminal::{self, BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use crossterm::{cursor, execute, queue};
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
+
+use crate::cli::{create_store, CliResult, ElectionArgs, Failure};
+use crate::store::Store;
+use crate::text::Lang;
+pub use app::App;
+use ui::{Screen, Theme};
+
+/// Buffers a whole frame and writes it with one `write` + `flush`, counting the bytes.
+/// ratatui's own flushes are deferred to `commit`, so a frame never leaves in pieces.
+pub struct FrameWriter<W: Write> {
+    inner: W,
+    buf: Vec<u8>,
+    /// Bytes handed to `inner` so far.
+    pub written: u64,
+}
+
+impl<W: Write> FrameWriter<W> {
+    pub fn new(inner: W) -> Self {
+        FrameWriter { inner, buf: Vec::with_capacity(16 * 1024), written: 0 }
+    }
+
+    /// Sends the buffered frame; returns its size.
+    pub fn commit(&mut self) -> io::Result<usize> {
+        let n = self.buf.len();
+        if n > 0 {
+            self.inner.write_all(&self.buf)?;
+            self.inner.flush()?;
+            self.written += n as u64;
+            self.buf.clear();
+        }
+        Ok(n)
+    }
+
+    pub fn inner(&self) -> &W {
+        &self.inner
+    }
+}
+
+impl<W: Write> Write for FrameWriter<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+pub type FrameTerminal<W> = Terminal<CrosstermBackend<FrameWriter<W>>>;
+
+/// Draws one frame inside a synchronized update and sends it in one write; returns bytes.
+pub fn draw_frame<W: Write>(terminal: &mut FrameTerminal<W>, app: &App, theme: Theme) -> io::Result<usize> {
+    queue!(terminal.backend_mut().writer_mut(), BeginSynchronizedUpdate)?;
+    terminal.draw(|frame| frame.render_widget(Screen { app, theme }, frame.area()))?;
+    queue!(terminal.backend_mut().writer_mut(), EndSynchronizedUpdate)?;
+    terminal.backend_mut().writer_mut().commit()
+}
+
+fn restore_terminal() {
+    let _ = terminal::disable_raw_mode();
+    let mut out = io::stdout();
+    let _ = execute!(out, EndSynchronizedUpdate, terminal::LeaveAlternateScreen, cursor::Show);
+}
+
+/// Restores the terminal on panic, SIGTERM and SIGHUP (a dropped SSH session). Every
+/// acknowledged change is already flushed to disk, so exiting here loses nothing.
+fn install_guards() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        default_hook(info);
+    }));
+    use signal_hook::consts::{SIGHUP, SIGTERM};
+    if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP]) {
+        std::thread::spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                restore_terminal();
+                std::process::exit(128 + sig);
+            }
+        });
+    }
+}
+
+/// `kpps` with no subcommand: open (or create) the store and run the interface.
+pub fn run_app(dir: &Path, actor: &str, lang: Lang, demo: bool) -> CliResult {
+    let (store, roster) = if Store::exists(dir) {
+        let store = Store::open(dir, actor)?;
+        let roster = store.load()?;
+        (store, roster)
+    } else {
+        // First run: the embedded Palembang tree, empty (or with the demo roster).
+        let seed = demo.then_some(crate::demo::DEFAULT_SEED);
+        create_store(dir, actor, &ElectionArgs::default(), seed)?
+    };
+    let app = App::new(roster, lang);
+    install_guards();
+    let result = event_loop(app, &store);
+    restore_terminal();
+    result.map_err(|e| Failure::Other(format!("terminal: {e}")))
+}
+
+fn event_loop(mut app: App, _store: &Store) -> io::Result<()> {
+    terminal::enable_raw_mode()?;
+    execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
+    let backend = CrosstermBackend::new(FrameWriter::new(io::stdout()));
+    let mut terminal = Terminal::new(backend)?;
+    let theme = Theme::from_env();
+    let mut dirty = true;
+    loop {
+        if dirty {
+            draw_frame(&mut terminal, &app, theme)?;
+            dirty = false;
+        }
+        // Block until input arrives (no timers), then drain everything already queued.
+        let mut next = Some(event::read()?);
+        while let Some(ev) = next {
+            dirty |= match ev {
+                Event::Key(key) if key.kind != KeyEventKind::Release => app.handle_key(key),
+                Event::Resize(_, _) => true,
+                _ => false,
+            };
+            if app.should_quit {
+                return Ok(());
+            }
+            next = if event::poll(Duration::ZERO)? { Some(event::read()?) } else { None };
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! A scripted session on the real rendering path (`CrosstermBackend` over a counting
+//! `FrameWriter`, synchronized updates included), without a tty: used by tests to hold
+//! byte budgets and by benches to time keys.
+
+use crossterm::event::KeyEvent;
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+
+use super::ui::Theme;
+use super::{draw_frame, App, FrameTerminal, FrameWriter};
+
+pub struct Session {
+    pub app: App,
+    pub terminal: FrameTerminal<Vec<u8>>,
+    pub theme: Theme,
+    /// Bytes of the first frame.
+    pub first_paint: usize,
+}
+
+impl Session {
+    /// Starts a session of `width`×`height` and draws the first frame.
+    pub fn new(app: App, width: u16, height: u16) -> Session {
+        let backend = CrosstermBackend::new(FrameWriter::new(Vec::new()));
+        let viewport = Viewport::Fixed(Rect::new(0, 0, width, height));
+        let terminal = Terminal::with_options(backend, TerminalOptions { viewport }).expect("in-memory terminal");
+        let mut s = Session { app, terminal, theme: Theme { color: true }, first_paint: 0 };
+        s.first_paint = s.draw();
+        s
+    }
+
+    fn draw(&mut self) -> usize {
+        draw_frame(&mut self.terminal, &self.app, self.theme).expect("drawing to memory")
+    }
+
+    /// One key as the event loop handles it: update, and draw only if something changed.
+    /// Returns the bytes written for this key.
+    pub fn press(&mut self, key: KeyEvent) -> usize {
+        if self.app.handle_key(key) {
+            self.draw()
+        } else {
+            0
+        }
+    }
+
+    /// A key string (`"jjl<enter>"`); returns bytes per key.
+    pub fn keys(&mut self, keys: &str) -> Vec<usize> {
+        super::keymap::parse_keys(keys).into_iter().map(|k| self.press(k)).collect()
+    }
+
+    /// A resize: one full repaint.
+    pub fn resize(&mut self, width: u16, height: u16) -> usize {
+        self.terminal.resize(Rect::new(0, 0, width, height)).expect("resize in memory");
+        self.draw()
+    }
+
+    /// Everything written so far.
+    pub fn output(&self) -> &[u8] {
+        self.terminal.backend().writer().inner()
+    }
+
+    /// The screen as text lines (for assertions): the current state rendered once more
+    /// into a plain buffer of the same size.
+    pub fn screen(&mut self) -> Vec<String> {
+        let area = self.terminal.get_frame().area();
+        let mut buf = ratatui::buffer::Buffer::empty(area);
+        ratatui::widgets::Widget::render(super::ui::Screen { app: &self.app, theme: self.theme }, area, &mut buf);
+        (0..area.height)
+            .map(|y| (0..area.width).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>())
+            .collect()
+    }
+}

@@ -1,0 +1,463 @@
+//! Drawing: reads `App`, never changes data. Every gap is readable without colour: vacancies
+//! are `✗n`, a TPS without Ketua `!`, flagged officers `⚑`, complete nodes `✓`.
+
+use std::cell::Cell;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+
+use super::app::{App, Node, Overlay, Pane, MAX_HITS};
+use super::keymap::KEYMAP;
+use crate::domain::gaps::{GapEntry, Scope};
+use crate::domain::{Rollup, TpsId};
+use crate::text::Strings;
+
+/// Styles: colour only as a hint; with NO_COLOR only bold/reverse remain.
+#[derive(Clone, Copy, Debug)]
+pub struct Theme {
+    pub color: bool,
+}
+
+impl Theme {
+    pub fn from_env() -> Theme {
+        Theme { color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) }
+    }
+
+    fn fg(self, c: Color) -> Style {
+        if self.color {
+            Style::new().fg(c)
+        } else {
+            Style::new()
+        }
+    }
+
+    fn severe(self) -> Style {
+        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+    }
+
+    fn gap(self) -> Style {
+        self.fg(Color::Yellow)
+    }
+
+    fn ok(self) -> Style {
+        self.fg(Color::Green)
+    }
+
+    fn dim(self) -> Style {
+        self.fg(Color::DarkGray)
+    }
+
+    fn selected(focused: bool) -> Style {
+        if focused {
+            Style::new().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::new().add_modifier(Modifier::BOLD)
+        }
+    }
+}
+
+/// Keeps `cursor` visible in `height` rows with the least scrolling from the last offset.
+fn scroll(offset: &Cell<usize>, cursor: usize, height: usize) -> usize {
+    let height = height.max(1);
+    let mut o = offset.get();
+    if cursor < o {
+        o = cursor;
+    } else if cursor >= o + height {
+        o = cursor + 1 - height;
+    }
+    offset.set(o);
+    o
+}
+
+/// Truncates to `width` display columns (all our glyphs are one column wide).
+fn fit(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+fn rollup_marks(r: &Rollup, theme: Theme) -> Vec<Span<'static>> {
+    if r.vacant == 0 {
+        return vec![Span::styled("✓", theme.ok())];
+    }
+    let mut spans = vec![Span::styled(format!("✗{}", r.vacant), theme.gap())];
+    if r.tps_without_ketua > 0 {
+        spans.push(Span::styled(format!(" !{}", r.tps_without_ketua), theme.severe()));
+    }
+    spans
+}
+
+pub struct Screen<'a> {
+    pub app: &'a App,
+    pub theme: Theme,
+}
+
+impl Widget for Screen<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.height < 3 || area.width < 10 {
+            Paragraph::new("kpps").render(area, buf);
+            return;
+        }
+        let [header, body, status, footer] =
+            Layout::vertical([Constraint::Length(2), Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)])
+                .areas(area);
+        self.header(header, buf);
+        match &self.app.overlay {
+            Overlay::None => self.main(body, buf),
+            Overlay::Help => self.help(body, buf),
+            Overlay::Gaps(_) | Overlay::Search(_) => self.list(body, buf),
+        }
+        let s = self.app.s();
+        if let Some(msg) = &self.app.status {
+            Paragraph::new(fit(msg, status.width as usize)).style(self.theme.gap()).render(status, buf);
+        }
+        let hints: Vec<String> =
+            KEYMAP.iter().filter(|b| b.footer).map(|b| format!("{} {}", b.label, (b.describe)(s))).collect();
+        Paragraph::new(fit(&hints.join("  "), footer.width as usize)).style(self.theme.dim()).render(footer, buf);
+    }
+}
+
+impl Screen<'_> {
+    fn s(&self) -> &'static Strings {
+        self.app.s()
+    }
+
+    fn header(&self, area: Rect, buf: &mut Buffer) {
+        let app = self.app;
+        let s = self.s();
+        let lang = app.lang;
+        let scope = match &app.overlay {
+            Overlay::Gaps(v) => v.scope,
+            _ => Scope::All,
+        };
+        let r = scope.rollup(&app.roster);
+        let mut title = vec![
+            Span::styled("kpps", Style::new().add_modifier(Modifier::BOLD)),
+            Span::raw(format!(" · {} · {}", app.roster.params.name, scope_label(app, scope))),
+        ];
+        if app.roster.demo {
+            title.push(Span::styled(format!("  [{}]", s.demo), self.theme.severe()));
+        }
+        let mut totals = vec![
+            Span::raw(format!("TPS {} · {} {}/{} · ", lang.num(r.tps), s.filled, lang.num(r.filled()), lang.num(r.seats))),
+            Span::styled(format!("{} {}", s.vacant_title, lang.num(r.vacant)), if r.vacant > 0 { self.theme.gap() } else { self.theme.ok() }),
+            Span::raw(" · "),
+        ];
+        totals.push(Span::styled(
+            format!("{} {}", s.without_ketua, lang.num(r.tps_without_ketua)),
+            if r.tps_without_ketua > 0 { self.theme.severe() } else { Style::new() },
+        ));
+        totals.push(Span::raw(format!(" · {} {}", s.flagged, lang.num(r.flagged))));
+        let [a, b] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+        Paragraph::new(Line::from(title)).render(a, buf);
+        Paragraph::new(Line::from(totals)).render(b, buf);
+    }
+
+    fn main(&self, area: Rect, buf: &mut Buffer) {
+        let tree_width = (area.width * 2 / 5).clamp(20.min(area.width), 48);
+        let [tree, detail] = Layout::horizontal([Constraint::Length(tree_width), Constraint::Min(1)]).areas(area);
+        self.tree(tree, buf);
+        let block = Block::new().borders(Borders::LEFT).border_style(self.theme.dim());
+        let inner = block.inner(detail);
+        block.render(detail, buf);
+        match self.app.selected() {
+            Some(Node::Tps(t)) => self.tps_detail(t, inner, buf),
+            Some(_) => self.area_detail(inner, buf),
+            None => {}
+        }
+    }
+
+    fn tree(&self, area: Rect, buf: &mut Buffer) {
+        let app = self.app;
+        let region = &app.roster.region;
+        let rows = app.rows();
+        let height = area.height as usize;
+        app.page.set(height);
+        let offset = scroll(&app.tree_offset, app.cursor(), height);
+        let focused = app.focus == Pane::Tree;
+        for (i, node) in rows.iter().enumerate().skip(offset).take(height) {
+            let y = area.y + (i - offset) as u16;
+            let (indent, name, marks) = match *node {
+                Node::Kecamatan(k) => {
+                    (0, region.kecamatan(k).name.clone(), rollup_marks(&app.roster.kecamatan_rollup(k), self.theme))
+                }
+                Node::Kelurahan(k) => {
+                    (2, region.kelurahan(k).name.clone(), rollup_marks(&app.roster.kelurahan_rollup(k), self.theme))
+                }
+                Node::Tps(t) => (4, format!("TPS {}", region.tps(t).number), tps_marks(app, t, self.theme)),
+            };
+            let arrow = match node {
+                Node::Tps(_) => "  ",
+                n if app.is_expanded(*n) => "▾ ",
+                _ => "▸ ",
+            };
+            let marks_width: usize = marks.iter().map(|s| s.content.chars().count()).sum();
+            let name_width = (area.width as usize).saturating_sub(indent + 2 + marks_width + 1);
+            let label = format!("{}{arrow}{:<name_width$}", " ".repeat(indent), fit(&name, name_width));
+            let mut spans = vec![Span::raw(label), Span::raw(" ")];
+            spans.extend(marks);
+            let mut line = Line::from(spans);
+            if i == app.cursor() {
+                line = line.style(Theme::selected(focused));
+            }
+            buf.set_line(area.x, y, &line, area.width);
+        }
+    }
+
+    fn tps_detail(&self, tps: TpsId, area: Rect, buf: &mut Buffer) {
+        let app = self.app;
+        let s = self.s();
+        let lang = app.lang;
+        let region = &app.roster.region;
+        let kel = region.kelurahan(region.kelurahan_of(tps));
+        let kec = region.kecamatan(kel.kecamatan);
+        let stats = app.roster.tps_stats(tps);
+        let width = area.width as usize;
+        let mut lines = vec![
+            Line::styled(fit(&format!("TPS {} · {}", region.tps(tps).number, kel.name), width), Style::new().add_modifier(Modifier::BOLD)),
+            Line::raw(fit(&format!("{} · {}", region.address(tps), kec.name), width)),
+        ];
+        let mut summary = Vec::new();
+        if stats.vacant == 0 {
+            summary.push(Span::styled(format!("✓ {}", s.complete), self.theme.ok()));
+        } else {
+            summary.push(Span::styled(format!("✗ {} {}", stats.vacant, s.seats_vacant), self.theme.gap()));
+        }
+        if stats.ketua_missing {
+            summary.push(Span::styled(format!(" · ! {}", s.no_ketua), self.theme.severe()));
+        }
+        if stats.flagged > 0 {
+            summary.push(Span::raw(format!(" · ⚑ {}", stats.flagged)));
+        }
+        lines.push(Line::from(summary));
+        let one_line = width >= 70;
+        let focused = app.focus == Pane::Detail;
+        for (i, seat) in app.roster.seats_of(tps).iter().enumerate() {
+            let role = if i == 0 { s.ketua } else { s.member };
+            let head = format!("{:>2} {:<6}", i + 1, role);
+            let mut first = vec![Span::raw(head)];
+            let mut second: Vec<Span> = vec![Span::raw("          ")];
+            match seat {
+                None => first.push(Span::styled(format!("✗ {}", s.vacant_seat), if i == 0 { self.theme.severe() } else { self.theme.gap() })),
+                Some(h) => {
+                    let mut name = h.person.name.clone();
+                    if h.absent {
+                        name = format!("✗ {name} ({})", s.absent_today);
+                    }
+                    first.push(Span::styled(name, if h.absent { self.theme.gap() } else { Style::new() }));
+                    let age = h.person.age_on(app.roster.params.voting_day);
+                    let mut info = format!("{} · {} {} · {}", h.person.nik.masked(), age, s.years, lang.sex(h.person.sex));
+                    let flags: Vec<&str> = h.person.health_flags().map(|f| lang.health_flag(f)).collect();
+                    if !flags.is_empty() {
+                        info.push_str(&format!(" · ⚑ {}", flags.join(", ")));
+                    }
+                    if age > app.roster.params.preferred_max_age as u32 {
+                        info.push_str(&format!(" · {}>{}", s.age_short, app.roster.params.preferred_max_age));
+                    }
+                    second.push(Span::styled(info, if flags.is_empty() { self.theme.dim() } else { self.theme.gap() }));
+                }
+            }
+            let selected = i == app.detail_cursor;
+            let style = if selected { Theme::selected(focused) } else { Style::new() };
+            if one_line && seat.is_some() {
+                let name_w = width.saturating_sub(10 + 42);
+                if let Some(Span { content, style: st }) = first.pop() {
+                    first.push(Span::styled(format!("{:<name_w$} ", fit(&content, name_w)), st));
+                }
+                first.extend(second.into_iter().skip(1));
+                lines.push(Line::from(first).style(style));
+            } else {
+                lines.push(Line::from(first).style(style));
+                if seat.is_some() {
+                    lines.push(Line::from(second));
+                }
+            }
+        }
+        let reserves = app.roster.reserves(region.kelurahan_of(tps)).len();
+        lines.push(Line::styled(format!("{} {}", s.reserves_in_kelurahan, lang.num(reserves as u64)), self.theme.dim()));
+        Paragraph::new(lines).render(area, buf);
+    }
+
+    fn area_detail(&self, area: Rect, buf: &mut Buffer) {
+        let app = self.app;
+        let s = self.s();
+        let lang = app.lang;
+        let region = &app.roster.region;
+        let scope = app.scope_here();
+        let width = area.width as usize;
+        let (title, code, reserves, kelurahan) = match scope {
+            Scope::Kecamatan(k) => {
+                let kec = region.kecamatan(k);
+                let reserves: usize = kec.kelurahan.clone().map(|kl| app.roster.reserves(crate::domain::KelurahanId(kl)).len()).sum();
+                (format!("Kecamatan {}", kec.name), kec.code.clone(), reserves, Some(kec.kelurahan.len()))
+            }
+            Scope::Kelurahan(k) => {
+                let kel = region.kelurahan(k);
+                (format!("{} {}", s.kelurahan, kel.name), format!("{} · {}", kel.code, region.kecamatan(kel.kecamatan).name), app.roster.reserves(k).len(), None)
+            }
+            Scope::All => return,
+        };
+        let r = scope.rollup(&app.roster);
+        let mut lines = vec![
+            Line::styled(fit(&title, width), Style::new().add_modifier(Modifier::BOLD)),
+            Line::raw(fit(&code, width)),
+        ];
+        let mut counts = format!("{} TPS", lang.num(r.tps));
+        if let Some(n) = kelurahan {
+            counts.push_str(&format!(" · {} {}", lang.num(n as u64), s.kelurahan_plural));
+        }
+        counts.push_str(&format!(" · {} {}/{}", s.filled, lang.num(r.filled()), lang.num(r.seats)));
+        lines.push(Line::raw(fit(&counts, width)));
+        lines.push(Line::from(vec![
+            Span::styled(format!("✗ {} {} {} TPS", lang.num(r.vacant), s.vacant_in, lang.num(r.tps_short)), if r.vacant > 0 { self.theme.gap() } else { self.theme.ok() }),
+            Span::styled(format!(" · ! {} {}", s.without_ketua, lang.num(r.tps_without_ketua)), if r.tps_without_ketua > 0 { self.theme.severe() } else { Style::new() }),
+        ]));
+        lines.push(Line::raw(fit(&format!("⚑ {} {} · {} {}", s.flagged, lang.num(r.flagged), s.reserves, lang.num(reserves as u64)), width)));
+        let entries = app.detail_entries();
+        if entries.is_empty() {
+            lines.push(Line::styled(format!("✓ {}", s.all_complete), self.theme.ok()));
+            Paragraph::new(lines).render(area, buf);
+            return;
+        }
+        lines.push(Line::styled(format!("{} ({})", s.needs_attention, lang.num(entries.len() as u64)), Style::new().add_modifier(Modifier::BOLD)));
+        let head = lines.len() as u16;
+        Paragraph::new(lines).render(area, buf);
+        let list = Rect { y: area.y + head, height: area.height.saturating_sub(head), ..area };
+        let offset = scroll(&app.list_offset, app.detail_cursor, list.height as usize);
+        let focused = app.focus == Pane::Detail;
+        for (i, e) in entries.iter().enumerate().skip(offset).take(list.height as usize) {
+            let with_kel = matches!(scope, Scope::Kecamatan(_));
+            let mut line = self.gap_line(e, with_kel, width);
+            if i == app.detail_cursor {
+                line = line.style(Theme::selected(focused));
+            }
+            buf.set_line(list.x, list.y + (i - offset) as u16, &line, list.width);
+        }
+    }
+
+    /// One TPS in a gaps list: `TPS 12 35 Ilir  ! ✗ 1 4  ⚑ 6`.
+    fn gap_line(&self, e: &GapEntry, with_place: bool, width: usize) -> Line<'static> {
+        let region = &self.app.roster.region;
+        let tps = region.tps(e.tps);
+        let kel = region.kelurahan(tps.kelurahan);
+        let mut label = format!("TPS {:<3}", tps.number);
+        if with_place {
+            label.push(' ');
+            label.push_str(&fit(&kel.name, 14));
+        }
+        let mut spans = vec![Span::raw(label)];
+        if e.ketua_missing {
+            spans.push(Span::styled(" !", self.theme.severe()));
+        }
+        if !e.vacant_seats.is_empty() {
+            let seats: Vec<String> = e.vacant_seats.iter().map(u8::to_string).collect();
+            spans.push(Span::styled(format!(" ✗ {}", seats.join(" ")), self.theme.gap()));
+        }
+        if !e.flags.is_empty() {
+            let seats: Vec<String> = e.flags.iter().map(|(s, _)| s.to_string()).collect();
+            spans.push(Span::raw(format!(" ⚑ {}", seats.join(" "))));
+        }
+        let _ = width;
+        Line::from(spans)
+    }
+
+    fn list(&self, area: Rect, buf: &mut Buffer) {
+        let app = self.app;
+        let s = self.s();
+        let lang = app.lang;
+        let region = &app.roster.region;
+        let width = area.width as usize;
+        let (title, len, cursor) = match &app.overlay {
+            Overlay::Gaps(v) => (
+                format!("{} — {} ({} TPS)", s.gaps_title, scope_label(app, v.scope), lang.num(v.entries.len() as u64)),
+                v.entries.len(),
+                v.cursor,
+            ),
+            Overlay::Search(v) => {
+                let more = if v.hits.len() >= MAX_HITS { "+" } else { "" };
+                (format!("/{}▏  {}{more} {}", v.query, lang.num(v.hits.len() as u64), s.hits), v.hits.len(), v.cursor)
+            }
+            _ => return,
+        };
+        buf.set_line(area.x, area.y, &Line::styled(fit(&title, width), Style::new().add_modifier(Modifier::BOLD)), area.width);
+        let list = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
+        if len == 0 {
+            let empty = match &app.overlay {
+                Overlay::Gaps(_) => s.all_complete,
+                _ => s.search_prompt,
+            };
+            buf.set_line(list.x, list.y, &Line::styled(empty, self.theme.dim()), list.width);
+            return;
+        }
+        let offset = scroll(&app.list_offset, cursor, list.height as usize);
+        for i in (offset..len).take(list.height as usize) {
+            let mut line = match &app.overlay {
+                Overlay::Gaps(v) => {
+                    let e = &v.entries[i];
+                    let kel = region.kelurahan(region.kelurahan_of(e.tps));
+                    let mut line = self.gap_line(e, false, width);
+                    line.spans.insert(1, Span::raw(format!(" {}", fit(&format!("{} · {}", kel.name, region.kecamatan(kel.kecamatan).name), 30))));
+                    line
+                }
+                Overlay::Search(v) => Line::raw(fit(&v.hits[i].label, width)),
+                _ => return,
+            };
+            if i == cursor {
+                line = line.style(Theme::selected(true));
+            }
+            buf.set_line(list.x, list.y + (i - offset) as u16, &line, list.width);
+        }
+    }
+
+    fn help(&self, area: Rect, buf: &mut Buffer) {
+        let s = self.s();
+        let mut lines = vec![Line::styled(s.help_title, Style::new().add_modifier(Modifier::BOLD))];
+        for b in KEYMAP {
+            lines.push(Line::raw(format!("  {:<7} {}", b.label, (b.describe)(s))));
+        }
+        lines.push(Line::raw(""));
+        lines.push(Line::raw(s.legend));
+        let half = area.width / 2;
+        if area.height as usize >= lines.len() || area.width < 60 {
+            Paragraph::new(lines).render(area, buf);
+        } else {
+            // Two columns when the list is taller than the screen.
+            let split = (lines.len() + 1) / 2;
+            let right = lines.split_off(split);
+            Paragraph::new(lines).render(Rect { width: half, ..area }, buf);
+            Paragraph::new(right).render(Rect { x: area.x + half, width: area.width - half, ..area }, buf);
+        }
+    }
+}
+
+fn tps_marks(app: &App, t: TpsId, theme: Theme) -> Vec<Span<'static>> {
+    let st = app.roster.tps_stats(t);
+    let mut spans = Vec::new();
+    if st.vacant == 0 {
+        spans.push(Span::styled("✓", theme.ok()));
+    } else {
+        spans.push(Span::styled(format!("✗{}", st.vacant), theme.gap()));
+    }
+    if st.ketua_missing {
+        spans.push(Span::styled(" !", theme.severe()));
+    }
+    if st.flagged > 0 {
+        spans.push(Span::raw(format!(" ⚑{}", st.flagged)));
+    }
+    spans
+}
+
+fn scope_label(app: &App, scope: Scope) -> String {
+    let region = &app.roster.region;
+    match scope {
+        Scope::All => app.s().whole_region.to_string(),
+        Scope::Kecamatan(k) => format!("Kec. {}", region.kecamatan(k).name),
+        Scope::Kelurahan(k) => format!("{} {}", app.s().kelurahan, region.kelurahan(k).name),
+    }
+}
