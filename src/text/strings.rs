@@ -26,7 +26,6 @@ pub struct Strings {
     pub filter_on: &'static str,
     pub filter_off: &'static str,
     pub no_gaps: &'static str,
-    pub seats_vacant: &'static str,
     pub no_ketua_suffix: &'static str,
     pub demo: &'static str,
     pub filled: &'static str,
@@ -54,6 +53,7 @@ pub struct Strings {
     pub help_title: &'static str,
     pub legend: &'static str,
     pub whole_region: &'static str,
+    pub seat_word: &'static str,
 }
 
 pub static ID: Strings = Strings {
@@ -81,7 +81,6 @@ pub static ID: Strings = Strings {
     filter_on: "Hanya menampilkan yang kurang petugas",
     filter_off: "Menampilkan semua",
     no_gaps: "Tidak ada kursi kosong",
-    seats_vacant: "kursi kosong",
     no_ketua_suffix: ", tanpa Ketua",
     demo: "DEMO",
     filled: "Terisi",
@@ -109,6 +108,7 @@ pub static ID: Strings = Strings {
     help_title: "Tombol",
     legend: "✗n kursi kosong · ! TPS tanpa Ketua · ⚑ petugas ditandai · ✓ lengkap",
     whole_region: "Seluruh wilayah",
+    seat_word: "kursi",
 };
 
 pub static EN: Strings = Strings {
@@ -136,7 +136,6 @@ pub static EN: Strings = Strings {
     filter_on: "Showing only places short of officers",
     filter_off: "Showing everything",
     no_gaps: "No vacant seats",
-    seats_vacant: "seats vacant",
     no_ketua_suffix: ", no Ketua",
     demo: "DEMO",
     filled: "Filled",
@@ -164,4 +163,5 @@ pub static EN: Strings = Strings {
     help_title: "Keys",
     legend: "✗n seats vacant · ! TPS without Ketua · ⚑ officer flagged · ✓ complete",
     whole_region: "Whole region",
+    seat_word: "seats",
 };

@@ -535,8 +535,8 @@ impl App {
         self.status = Some(format!(
             "TPS {}: {} {}{}",
             self.roster.region.address(tps),
+            s.vacant_title,
             st.vacant,
-            s.seats_vacant,
             if st.ketua_missing { s.no_ketua_suffix } else { "" }
         ));
         true

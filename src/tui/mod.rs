@@ -17,7 +17,9 @@ use std::time::Duration;
 use crossterm::event::{self, Event, KeyEventKind};
 use crossterm::terminal::{self, BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use crossterm::{cursor, execute, queue};
-use ratatui::backend::CrosstermBackend;
+use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
+use ratatui::buffer::Cell;
+use ratatui::layout::{Position, Size};
 use ratatui::Terminal;
 
 use crate::cli::{create_store, CliResult, ElectionArgs, Failure};
@@ -68,9 +70,73 @@ impl<W: Write> Write for FrameWriter<W> {
     }
 }
 
-pub type FrameTerminal<W> = Terminal<CrosstermBackend<FrameWriter<W>>>;
+/// ratatui's `CrosstermBackend` over a `FrameWriter`. The size comes from the terminal, or
+/// is fixed for scripted sessions without a tty, so tests and the app share one path.
+pub struct FramedBackend<W: Write> {
+    inner: CrosstermBackend<FrameWriter<W>>,
+    pub fixed_size: Option<Size>,
+}
+
+impl<W: Write> FramedBackend<W> {
+    pub fn new(out: W, fixed_size: Option<Size>) -> Self {
+        FramedBackend { inner: CrosstermBackend::new(FrameWriter::new(out)), fixed_size }
+    }
+
+    pub fn writer(&self) -> &FrameWriter<W> {
+        self.inner.writer()
+    }
+
+    pub fn writer_mut(&mut self) -> &mut FrameWriter<W> {
+        self.inner.writer_mut()
+    }
+}
+
+impl<W: Write> Backend for FramedBackend<W> {
+    fn draw<'a, I>(&mut self, content: I) -> io::Result<()>
+    where
+        I: Iterator<Item = (u16, u16, &'a Cell)>,
+    {
+        self.inner.draw(content)
+    }
+    fn hide_cursor(&mut self) -> io::Result<()> {
+        self.inner.hide_cursor()
+    }
+    fn show_cursor(&mut self) -> io::Result<()> {
+        self.inner.show_cursor()
+    }
+    fn get_cursor_position(&mut self) -> io::Result<Position> {
+        self.inner.get_cursor_position()
+    }
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
+        self.inner.set_cursor_position(position)
+    }
+    fn clear(&mut self) -> io::Result<()> {
+        self.inner.clear()
+    }
+    fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
+        self.inner.clear_region(clear_type)
+    }
+    fn size(&self) -> io::Result<Size> {
+        match self.fixed_size {
+            Some(size) => Ok(size),
+            None => self.inner.size(),
+        }
+    }
+    fn window_size(&mut self) -> io::Result<WindowSize> {
+        match self.fixed_size {
+            Some(columns_rows) => Ok(WindowSize { columns_rows, pixels: Size::default() }),
+            None => self.inner.window_size(),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Backend::flush(&mut self.inner)
+    }
+}
+
+pub type FrameTerminal<W> = Terminal<FramedBackend<W>>;
 
 /// Draws one frame inside a synchronized update and sends it in one write; returns bytes.
+/// A changed terminal size is picked up here (one clear and full repaint).
 pub fn draw_frame<W: Write>(terminal: &mut FrameTerminal<W>, app: &App, theme: Theme) -> io::Result<usize> {
     queue!(terminal.backend_mut().writer_mut(), BeginSynchronizedUpdate)?;
     terminal.draw(|frame| frame.render_widget(Screen { app, theme }, frame.area()))?;
@@ -124,8 +190,7 @@ pub fn run_app(dir: &Path, actor: &str, lang: Lang, demo: bool) -> CliResult {
 fn event_loop(mut app: App, _store: &Store) -> io::Result<()> {
     terminal::enable_raw_mode()?;
     execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
-    let backend = CrosstermBackend::new(FrameWriter::new(io::stdout()));
-    let mut terminal = Terminal::new(backend)?;
+    let mut terminal = Terminal::new(FramedBackend::new(io::stdout(), None))?;
     let theme = Theme::from_env();
     let mut dirty = true;
     loop {

@@ -3,12 +3,11 @@
 //! byte budgets and by benches to time keys.
 
 use crossterm::event::KeyEvent;
-use ratatui::backend::CrosstermBackend;
-use ratatui::layout::Rect;
-use ratatui::{Terminal, TerminalOptions, Viewport};
+use ratatui::layout::Size;
+use ratatui::Terminal;
 
 use super::ui::Theme;
-use super::{draw_frame, App, FrameTerminal, FrameWriter};
+use super::{draw_frame, App, FrameTerminal, FramedBackend};
 
 pub struct Session {
     pub app: App,
@@ -21,9 +20,8 @@ pub struct Session {
 impl Session {
     /// Starts a session of `width`×`height` and draws the first frame.
     pub fn new(app: App, width: u16, height: u16) -> Session {
-        let backend = CrosstermBackend::new(FrameWriter::new(Vec::new()));
-        let viewport = Viewport::Fixed(Rect::new(0, 0, width, height));
-        let terminal = Terminal::with_options(backend, TerminalOptions { viewport }).expect("in-memory terminal");
+        let backend = FramedBackend::new(Vec::new(), Some(Size { width, height }));
+        let terminal = Terminal::new(backend).expect("in-memory terminal");
         let mut s = Session { app, terminal, theme: Theme { color: true }, first_paint: 0 };
         s.first_paint = s.draw();
         s
@@ -50,7 +48,7 @@ impl Session {
 
     /// A resize: one full repaint.
     pub fn resize(&mut self, width: u16, height: u16) -> usize {
-        self.terminal.resize(Rect::new(0, 0, width, height)).expect("resize in memory");
+        self.terminal.backend_mut().fixed_size = Some(Size { width, height });
         self.draw()
     }
 

@@ -227,7 +227,7 @@ impl Screen<'_> {
         if stats.vacant == 0 {
             summary.push(Span::styled(format!("✓ {}", s.complete), self.theme.ok()));
         } else {
-            summary.push(Span::styled(format!("✗ {} {}", stats.vacant, s.seats_vacant), self.theme.gap()));
+            summary.push(Span::styled(format!("✗ {} {}", s.vacant_title, stats.vacant), self.theme.gap()));
         }
         if stats.ketua_missing {
             summary.push(Span::styled(format!(" · ! {}", s.no_ketua), self.theme.severe()));
@@ -240,9 +240,9 @@ impl Screen<'_> {
         let focused = app.focus == Pane::Detail;
         for (i, seat) in app.roster.seats_of(tps).iter().enumerate() {
             let role = if i == 0 { s.ketua } else { s.member };
-            let head = format!("{:>2} {:<6}", i + 1, role);
+            let head = format!("{:>2} {:<7}", i + 1, role);
             let mut first = vec![Span::raw(head)];
-            let mut second: Vec<Span> = vec![Span::raw("          ")];
+            let mut second: Vec<Span> = vec![Span::raw("           ")];
             match seat {
                 None => first.push(Span::styled(format!("✗ {}", s.vacant_seat), if i == 0 { self.theme.severe() } else { self.theme.gap() })),
                 Some(h) => {
@@ -266,7 +266,7 @@ impl Screen<'_> {
             let selected = i == app.detail_cursor;
             let style = if selected { Theme::selected(focused) } else { Style::new() };
             if one_line && seat.is_some() {
-                let name_w = width.saturating_sub(10 + 42);
+                let name_w = width.saturating_sub(11 + 42);
                 if let Some(Span { content, style: st }) = first.pop() {
                     first.push(Span::styled(format!("{:<name_w$} ", fit(&content, name_w)), st));
                 }
@@ -332,8 +332,8 @@ impl Screen<'_> {
         let offset = scroll(&app.list_offset, app.detail_cursor, list.height as usize);
         let focused = app.focus == Pane::Detail;
         for (i, e) in entries.iter().enumerate().skip(offset).take(list.height as usize) {
-            let with_kel = matches!(scope, Scope::Kecamatan(_));
-            let mut line = self.gap_line(e, with_kel, width);
+            let place_width = if matches!(scope, Scope::Kecamatan(_)) { 15 } else { 0 };
+            let mut line = self.gap_line(e, place_width);
             if i == app.detail_cursor {
                 line = line.style(Theme::selected(focused));
             }
@@ -341,29 +341,30 @@ impl Screen<'_> {
         }
     }
 
-    /// One TPS in a gaps list: `TPS 12 35 Ilir  ! ✗ 1 4  ⚑ 6`.
-    fn gap_line(&self, e: &GapEntry, with_place: bool, width: usize) -> Line<'static> {
+    /// One TPS in a gaps list: `TPS 12  35 Ilir        ! ✗ kursi 1 4  ⚑ 6`.
+    fn gap_line(&self, e: &GapEntry, place_width: usize) -> Line<'static> {
         let region = &self.app.roster.region;
         let tps = region.tps(e.tps);
-        let kel = region.kelurahan(tps.kelurahan);
-        let mut label = format!("TPS {:<3}", tps.number);
-        if with_place {
-            label.push(' ');
-            label.push_str(&fit(&kel.name, 14));
+        let mut label = format!("TPS {:<4}", tps.number);
+        if place_width > 0 {
+            let kel = region.kelurahan(tps.kelurahan);
+            let place = if place_width > 24 {
+                format!("{} · {}", kel.name, region.kecamatan(kel.kecamatan).name)
+            } else {
+                kel.name.clone()
+            };
+            label.push_str(&format!("{:<place_width$}", fit(&place, place_width)));
         }
         let mut spans = vec![Span::raw(label)];
-        if e.ketua_missing {
-            spans.push(Span::styled(" !", self.theme.severe()));
-        }
+        spans.push(if e.ketua_missing { Span::styled("! ", self.theme.severe()) } else { Span::raw("  ") });
         if !e.vacant_seats.is_empty() {
             let seats: Vec<String> = e.vacant_seats.iter().map(u8::to_string).collect();
-            spans.push(Span::styled(format!(" ✗ {}", seats.join(" ")), self.theme.gap()));
+            spans.push(Span::styled(format!("✗ {} {} ", self.s().seat_word, seats.join(" ")), self.theme.gap()));
         }
         if !e.flags.is_empty() {
             let seats: Vec<String> = e.flags.iter().map(|(s, _)| s.to_string()).collect();
-            spans.push(Span::raw(format!(" ⚑ {}", seats.join(" "))));
+            spans.push(Span::raw(format!("⚑ {}", seats.join(" "))));
         }
-        let _ = width;
         Line::from(spans)
     }
 
@@ -371,7 +372,6 @@ impl Screen<'_> {
         let app = self.app;
         let s = self.s();
         let lang = app.lang;
-        let region = &app.roster.region;
         let width = area.width as usize;
         let (title, len, cursor) = match &app.overlay {
             Overlay::Gaps(v) => (
@@ -399,11 +399,8 @@ impl Screen<'_> {
         for i in (offset..len).take(list.height as usize) {
             let mut line = match &app.overlay {
                 Overlay::Gaps(v) => {
-                    let e = &v.entries[i];
-                    let kel = region.kelurahan(region.kelurahan_of(e.tps));
-                    let mut line = self.gap_line(e, false, width);
-                    line.spans.insert(1, Span::raw(format!(" {}", fit(&format!("{} · {}", kel.name, region.kecamatan(kel.kecamatan).name), 30))));
-                    line
+                    let place_width = if matches!(v.scope, Scope::Kelurahan(_)) { 0 } else { (width / 2).min(40) };
+                    self.gap_line(&v.entries[i], place_width)
                 }
                 Overlay::Search(v) => Line::raw(fit(&v.hits[i].label, width)),
                 _ => return,
@@ -421,17 +418,23 @@ impl Screen<'_> {
         for b in KEYMAP {
             lines.push(Line::raw(format!("  {:<7} {}", b.label, (b.describe)(s))));
         }
-        lines.push(Line::raw(""));
-        lines.push(Line::raw(s.legend));
         let half = area.width / 2;
-        if area.height as usize >= lines.len() || area.width < 60 {
+        let legend = Line::raw(s.legend);
+        if area.height as usize >= lines.len() + 2 || area.width < 60 {
+            lines.push(Line::raw(""));
+            lines.push(legend);
             Paragraph::new(lines).render(area, buf);
         } else {
-            // Two columns when the list is taller than the screen.
-            let split = (lines.len() + 1) / 2;
+            // Two columns when the list is taller than the screen, the legend below.
+            let split = lines.len().div_ceil(2);
             let right = lines.split_off(split);
-            Paragraph::new(lines).render(Rect { width: half, ..area }, buf);
-            Paragraph::new(right).render(Rect { x: area.x + half, width: area.width - half, ..area }, buf);
+            let columns = Rect { height: area.height.saturating_sub(2), ..area };
+            Paragraph::new(lines).render(Rect { width: half, ..columns }, buf);
+            Paragraph::new(right).render(Rect { x: area.x + half, width: area.width - half, ..columns }, buf);
+            let y = area.y + columns.height + 1;
+            if y < area.bottom() {
+                buf.set_line(area.x, y, &legend, area.width);
+            }
         }
     }
 }
