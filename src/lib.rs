@@ -6,3 +6,6 @@ pub mod domain;
 pub mod store;
 pub mod io;
 pub mod text;
+pub mod demo;
+pub mod cli;
+pub mod tui;

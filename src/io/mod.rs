@@ -2,6 +2,8 @@
 //! Imports are all-or-nothing, and every rejected row names its file and line.
 
 pub mod region_csv;
+pub mod roster_csv;
+pub mod report;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
