@@ -2,10 +2,10 @@
 //!
 //! Layers: `domain` (pure rules), `store` (sled), `io` (files), `tui` (terminal), `cli`.
 
-pub mod domain;
-pub mod store;
-pub mod io;
-pub mod text;
-pub mod demo;
 pub mod cli;
+pub mod demo;
+pub mod domain;
+pub mod io;
+pub mod store;
+pub mod text;
 pub mod tui;

@@ -7,7 +7,12 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 fn tmux(socket: &Path, args: &[&str]) -> String {
-    let out = Command::new("tmux").arg("-S").arg(socket).args(args).output().expect("tmux is installed (.ci/run installs it)");
+    let out = Command::new("tmux")
+        .arg("-S")
+        .arg(socket)
+        .args(args)
+        .output()
+        .expect("tmux is installed (.ci/run installs it)");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -19,7 +24,10 @@ fn wait_for(socket: &Path, what: &str, pred: impl Fn(&str) -> bool) -> String {
         if pred(&screen) {
             return screen;
         }
-        assert!(start.elapsed() < Duration::from_secs(30), "timed out waiting for {what}; screen:\n{screen}");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "timed out waiting for {what}; screen:\n{screen}"
+        );
         sleep(Duration::from_millis(50));
     }
 }
@@ -38,22 +46,49 @@ fn demo_opens_jumps_to_a_gap_and_quits_cleanly() {
         after.display(),
         after.display()
     );
-    tmux(&socket, &["-f", "/dev/null", "new-session", "-d", "-s", "smoke", "-x", "80", "-y", "24", "bash", "-c", &script]);
-    let screen = wait_for(&socket, "the demo screen", |s| s.contains("[DEMO]") && s.contains("Ilir Barat II"));
+    tmux(
+        &socket,
+        &[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "smoke",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            "bash",
+            "-c",
+            &script,
+        ],
+    );
+    let screen = wait_for(&socket, "the demo screen", |s| {
+        s.contains("[DEMO]") && s.contains("Ilir Barat II")
+    });
     assert!(screen.contains("TPS 4.777"), "{screen}");
     tmux(&socket, &["send-keys", "-t", "smoke", "n"]);
-    let screen = wait_for(&socket, "a gap TPS", |s| s.contains("KOSONG") && s.contains("Kosong 1"));
+    let screen = wait_for(&socket, "a gap TPS", |s| {
+        s.contains("KOSONG") && s.contains("Kosong 1")
+    });
     assert!(screen.contains("▾ Ilir Barat II"), "{screen}");
     tmux(&socket, &["send-keys", "-t", "smoke", "q"]);
     let start = Instant::now();
     while !after.exists() || !std::fs::read_to_string(&after).unwrap().contains("icanon") {
-        assert!(start.elapsed() < Duration::from_secs(30), "kpps did not exit");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "kpps did not exit"
+        );
         sleep(Duration::from_millis(50));
     }
     let report = std::fs::read_to_string(&after).unwrap();
     tmux(&socket, &["kill-server"]);
     assert!(report.starts_with("exit=0"), "{report}");
     // Raw mode left: canonical input and echo are back on.
-    assert!(report.contains(" icanon") && report.contains(" echo "), "{report}");
+    assert!(
+        report.contains(" icanon") && report.contains(" echo "),
+        "{report}"
+    );
     assert!(!report.contains("-icanon"), "{report}");
 }

@@ -6,8 +6,8 @@ use std::process::Command as Process;
 
 use chrono::{NaiveDate, Utc};
 use kpps::domain::{
-    Command, ElectionParams, Event, Nik, Person, Refusal, Reserve, Roster, Screening, SeatAssignment, Sex, TpsId,
-    VacateReason,
+    Command, ElectionParams, Event, Nik, Person, Refusal, Reserve, Roster, Screening,
+    SeatAssignment, Sex, TpsId, VacateReason,
 };
 use kpps::io::region_csv::palembang;
 use kpps::store::{ExecError, Record, Store, StoreError, StoreInfo};
@@ -39,15 +39,30 @@ fn roster_with_two_tps_filled() -> Roster {
     let mut seats = Vec::new();
     for t in 0..2u32 {
         for seat in 1..=7u8 {
-            seats.push(SeatAssignment { tps: TpsId(t), seat, person: person((t * 7 + seat as u32) as u16, Sex::P) });
+            seats.push(SeatAssignment {
+                tps: TpsId(t),
+                seat,
+                person: person((t * 7 + seat as u32) as u16, Sex::P),
+            });
         }
     }
-    r.apply(&Event::RosterImported { file: "seed".into(), cleared: vec![], seats });
+    r.apply(&Event::RosterImported {
+        file: "seed".into(),
+        cleared: vec![],
+        seats,
+    });
     let kel = r.region.kelurahan_of(TpsId(0));
     r.apply(&Event::ReservesImported {
         file: "seed".into(),
         cleared: vec![],
-        reserves: vec![(kel, Reserve { rank: 1, person: person(900, Sex::L), tps: None })],
+        reserves: vec![(
+            kel,
+            Reserve {
+                rank: 1,
+                person: person(900, Sex::L),
+                tps: None,
+            },
+        )],
     });
     r
 }
@@ -87,11 +102,32 @@ fn every_committed_change_survives_reopen_with_its_log_entry() {
     {
         let store = Store::create(&path, "pps-35ilir", &roster, info()).unwrap();
         let steps = [
-            Command::Vacate { tps: TpsId(0), seat: 1, reason: VacateReason::Resigned },
-            Command::DesignateKetua { tps: TpsId(0), from_seat: 3 },
-            Command::FillFromReserve { tps: TpsId(0), seat: 3, kelurahan: kel, rank: 1 },
-            Command::MarkAbsent { tps: TpsId(1), seat: 2, absent: true },
-            Command::FillDirect { tps: TpsId(2), seat: 1, person: person(901, Sex::L), berita_acara: Some("BA/1".into()) },
+            Command::Vacate {
+                tps: TpsId(0),
+                seat: 1,
+                reason: VacateReason::Resigned,
+            },
+            Command::DesignateKetua {
+                tps: TpsId(0),
+                from_seat: 3,
+            },
+            Command::FillFromReserve {
+                tps: TpsId(0),
+                seat: 3,
+                kelurahan: kel,
+                rank: 1,
+            },
+            Command::MarkAbsent {
+                tps: TpsId(1),
+                seat: 2,
+                absent: true,
+            },
+            Command::FillDirect {
+                tps: TpsId(2),
+                seat: 1,
+                person: person(901, Sex::L),
+                berita_acara: Some("BA/1".into()),
+            },
         ];
         for cmd in &steps {
             store.execute(&mut roster, cmd).unwrap();
@@ -105,7 +141,10 @@ fn every_committed_change_survives_reopen_with_its_log_entry() {
     assert!(loaded.seat(TpsId(1), 2).unwrap().absent);
     let log: Vec<_> = store.log_entries().collect::<Result<_, _>>().unwrap();
     assert_eq!(log.len(), 6);
-    assert_eq!(log.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5, 6]);
+    assert_eq!(
+        log.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5, 6]
+    );
     assert!(log[1..].iter().all(|e| e.actor == "pps-35ilir"));
     assert_eq!(store.tps_history(TpsId(0)).unwrap().len(), 3);
     assert_eq!(store.tps_history(TpsId(2)).unwrap().len(), 1);
@@ -119,7 +158,15 @@ fn a_refused_command_writes_nothing() {
     let store = Store::create(&path, "t", &roster, info()).unwrap();
     let dup = person(3, Sex::P); // already in TPS 0 seat 3
     let err = store
-        .execute(&mut roster, &Command::FillDirect { tps: TpsId(5), seat: 1, person: dup, berita_acara: None })
+        .execute(
+            &mut roster,
+            &Command::FillDirect {
+                tps: TpsId(5),
+                seat: 1,
+                person: dup,
+                berita_acara: None,
+            },
+        )
         .unwrap_err();
     assert!(matches!(err, ExecError::Refused(Refusal::NikInUse { .. })));
     assert_eq!(store.log_entries().count(), 1);
@@ -132,7 +179,13 @@ fn a_refused_command_writes_nothing() {
 fn files_are_private() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store");
-    let _store = Store::create(&path, "t", &Roster::new(palembang(), ElectionParams::default()), info()).unwrap();
+    let _store = Store::create(
+        &path,
+        "t",
+        &Roster::new(palembang(), ElectionParams::default()),
+        info(),
+    )
+    .unwrap();
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&path), 0o700);
     for entry in walk(&path) {
@@ -161,15 +214,29 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 fn second_opener_gets_a_clear_in_use_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store");
-    let store = Store::create(&path, "t", &Roster::new(palembang(), ElectionParams::default()), info()).unwrap();
+    let store = Store::create(
+        &path,
+        "t",
+        &Roster::new(palembang(), ElectionParams::default()),
+        info(),
+    )
+    .unwrap();
     // In this process…
     assert!(matches!(Store::open(&path, "t"), Err(StoreError::InUse(_))));
     // …and from a second process: one clear line naming the store, exit 2.
-    let out = Process::new(env!("CARGO_BIN_EXE_kpps")).arg("--db").arg(&path).arg("gaps").output().unwrap();
+    let out = Process::new(env!("CARGO_BIN_EXE_kpps"))
+        .arg("--db")
+        .arg(&path)
+        .arg("gaps")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains(&path.display().to_string()) && err.contains("in use"), "{err}");
+    assert!(
+        err.contains(&path.display().to_string()) && err.contains("in use"),
+        "{err}"
+    );
     drop(store);
     assert!(Store::open(&path, "t").is_ok());
 }
@@ -178,10 +245,16 @@ fn second_opener_gets_a_clear_in_use_error() {
 fn missing_and_existing_stores_are_reported() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nothing");
-    assert!(matches!(Store::open(&path, "t"), Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        Store::open(&path, "t"),
+        Err(StoreError::NotFound(_))
+    ));
     let r = Roster::new(palembang(), ElectionParams::default());
     drop(Store::create(&path, "t", &r, info()).unwrap());
-    assert!(matches!(Store::create(&path, "t", &r, info()), Err(StoreError::AlreadyExists(_))));
+    assert!(matches!(
+        Store::create(&path, "t", &r, info()),
+        Err(StoreError::AlreadyExists(_))
+    ));
 }
 
 #[test]
@@ -191,8 +264,14 @@ fn an_interrupted_create_is_detected() {
     {
         // A sled database with our trees but no `complete` marker: what a killed init leaves.
         let db = sled::open(path.join("sled")).unwrap();
-        db.open_tree("meta").unwrap().insert("info", vec![1u8]).unwrap();
+        db.open_tree("meta")
+            .unwrap()
+            .insert("info", vec![1u8])
+            .unwrap();
         db.flush().unwrap();
     }
-    assert!(matches!(Store::open(&path, "t"), Err(StoreError::Incomplete(_))));
+    assert!(matches!(
+        Store::open(&path, "t"),
+        Err(StoreError::Incomplete(_))
+    ));
 }

@@ -21,7 +21,11 @@ fn session(lang: Lang, w: u16, h: u16) -> Session {
 
 /// TPS with a vacancy, in tree order.
 fn gap_tps_in_order(r: &Roster) -> Vec<u32> {
-    r.region.tps_ids().filter(|&t| r.tps_stats(t).has_gap()).map(|t| t.0).collect()
+    r.region
+        .tps_ids()
+        .filter(|&t| r.tps_stats(t).has_gap())
+        .map(|t| t.0)
+        .collect()
 }
 
 #[test]
@@ -36,11 +40,19 @@ fn jjl_expands_the_third_kecamatan() {
     let mut s = session(Lang::Id, 80, 24);
     s.keys("jjl");
     let kec = s.app.roster.region.kecamatan[2].clone();
-    assert_eq!(s.app.selected(), Some(Node::Kecamatan(kpps::domain::KecamatanId(2))));
+    assert_eq!(
+        s.app.selected(),
+        Some(Node::Kecamatan(kpps::domain::KecamatanId(2)))
+    );
     assert_eq!(s.app.rows().len(), 18 + kec.kelurahan.len());
     // l again steps into the first kelurahan; h goes back to the parent; h collapses.
     s.keys("l");
-    assert_eq!(s.app.selected(), Some(Node::Kelurahan(kpps::domain::KelurahanId(kec.kelurahan.start))));
+    assert_eq!(
+        s.app.selected(),
+        Some(Node::Kelurahan(kpps::domain::KelurahanId(
+            kec.kelurahan.start
+        )))
+    );
     s.keys("hh");
     assert_eq!(s.app.rows().len(), 18);
     s.keys("G");
@@ -54,19 +66,36 @@ fn n_and_shift_n_walk_the_gaps_in_tree_order() {
     let mut s = session(Lang::Id, 80, 24);
     let order = gap_tps_in_order(&s.app.roster);
     s.keys("n");
-    let Some(Node::Tps(first)) = s.app.selected() else { panic!("n selects a TPS") };
+    let Some(Node::Tps(first)) = s.app.selected() else {
+        panic!("n selects a TPS")
+    };
     assert_eq!(first.0, order[0]);
     // The seat cursor sits on the first empty seat.
-    let empty = s.app.roster.seats_of(first).iter().position(|x| x.is_none()).unwrap();
+    let empty = s
+        .app
+        .roster
+        .seats_of(first)
+        .iter()
+        .position(|x| x.is_none())
+        .unwrap();
     assert_eq!(s.app.detail_cursor, empty);
     s.keys("nn");
-    assert_eq!(s.app.selected(), Some(Node::Tps(kpps::domain::TpsId(order[2]))));
+    assert_eq!(
+        s.app.selected(),
+        Some(Node::Tps(kpps::domain::TpsId(order[2])))
+    );
     s.keys("N");
-    assert_eq!(s.app.selected(), Some(Node::Tps(kpps::domain::TpsId(order[1]))));
+    assert_eq!(
+        s.app.selected(),
+        Some(Node::Tps(kpps::domain::TpsId(order[1])))
+    );
     // From the top, N wraps to the last gap in the city.
     let mut s = session(Lang::Id, 80, 24);
     s.keys("N");
-    assert_eq!(s.app.selected(), Some(Node::Tps(kpps::domain::TpsId(*order.last().unwrap()))));
+    assert_eq!(
+        s.app.selected(),
+        Some(Node::Tps(kpps::domain::TpsId(*order.last().unwrap())))
+    );
     assert!(s.app.status.as_deref().unwrap().contains(": Kosong "));
 }
 
@@ -95,7 +124,9 @@ fn filter_hides_every_node_without_a_gap() {
 fn gaps_view_lists_most_severe_first_and_jumps() {
     let mut s = session(Lang::Id, 80, 24);
     s.keys("v");
-    let Overlay::Gaps(view) = &s.app.overlay else { panic!("v opens the gaps view") };
+    let Overlay::Gaps(view) = &s.app.overlay else {
+        panic!("v opens the gaps view")
+    };
     assert_eq!(view.entries, gaps(&s.app.roster, Scope::All));
     assert!(view.entries[0].ketua_missing);
     let second = view.entries[1].clone();
@@ -109,14 +140,23 @@ fn gaps_view_lists_most_severe_first_and_jumps() {
 fn shift_v_narrows_to_the_place_under_the_cursor() {
     let mut s = session(Lang::Id, 80, 24);
     s.keys("n");
-    let Some(Node::Tps(t)) = s.app.selected() else { panic!() };
+    let Some(Node::Tps(t)) = s.app.selected() else {
+        panic!()
+    };
     let kel = s.app.roster.region.kelurahan_of(t);
     s.keys("V");
-    let Overlay::Gaps(view) = &s.app.overlay else { panic!() };
+    let Overlay::Gaps(view) = &s.app.overlay else {
+        panic!()
+    };
     assert_eq!(view.scope, Scope::Kelurahan(kel));
-    assert!(view.entries.iter().all(|e| s.app.roster.region.kelurahan_of(e.tps) == kel));
+    assert!(view
+        .entries
+        .iter()
+        .all(|e| s.app.roster.region.kelurahan_of(e.tps) == kel));
     s.keys("<esc>hhhV");
-    let Overlay::Gaps(view) = &s.app.overlay else { panic!() };
+    let Overlay::Gaps(view) = &s.app.overlay else {
+        panic!()
+    };
     assert!(matches!(view.scope, Scope::Kecamatan(_)));
 }
 
@@ -124,29 +164,59 @@ fn shift_v_narrows_to_the_place_under_the_cursor() {
 fn search_finds_places_tps_officers_and_niks() {
     let mut s = session(Lang::Id, 80, 24);
     s.keys("/sako 12");
-    let Overlay::Search(view) = &s.app.overlay else { panic!() };
-    assert!(view.hits.iter().any(|h| h.label.starts_with("TPS 12 · Sako ")));
+    let Overlay::Search(view) = &s.app.overlay else {
+        panic!()
+    };
+    assert!(view
+        .hits
+        .iter()
+        .any(|h| h.label.starts_with("TPS 12 · Sako ")));
     s.keys("<enter>");
-    let Some(Node::Tps(t)) = s.app.selected() else { panic!("search jumps to a TPS") };
+    let Some(Node::Tps(t)) = s.app.selected() else {
+        panic!("search jumps to a TPS")
+    };
     assert_eq!(s.app.roster.region.tps(t).number, 12);
 
     // By address.
     s.keys("/16.71.08.1002/12<enter>");
-    let Some(Node::Tps(t)) = s.app.selected() else { panic!() };
-    assert_eq!(s.app.roster.region.address(t).to_string(), "16.71.08.1002/12");
+    let Some(Node::Tps(t)) = s.app.selected() else {
+        panic!()
+    };
+    assert_eq!(
+        s.app.roster.region.address(t).to_string(),
+        "16.71.08.1002/12"
+    );
 
     // By officer name and by NIK: lands on their seat.
     let tps = s.app.roster.region.tps_ids().nth(100).unwrap();
-    let officer = s.app.roster.seats_of(tps).iter().flatten().nth(1).unwrap().person.clone();
+    let officer = s
+        .app
+        .roster
+        .seats_of(tps)
+        .iter()
+        .flatten()
+        .nth(1)
+        .unwrap()
+        .person
+        .clone();
     s.keys(&format!("/{}", officer.nik));
-    let Overlay::Search(view) = &s.app.overlay else { panic!() };
+    let Overlay::Search(view) = &s.app.overlay else {
+        panic!()
+    };
     assert_eq!(view.hits.len(), 1);
     s.keys("<enter>");
     assert_eq!(s.app.selected(), Some(Node::Tps(tps)));
-    let seat = s.app.roster.seats_of(tps).iter().position(|x| x.as_ref().is_some_and(|h| h.person.nik == officer.nik));
+    let seat = s
+        .app
+        .roster
+        .seats_of(tps)
+        .iter()
+        .position(|x| x.as_ref().is_some_and(|h| h.person.nik == officer.nik));
     assert_eq!(Some(s.app.detail_cursor), seat);
     s.keys(&format!("/{}", officer.name.to_uppercase()));
-    let Overlay::Search(view) = &s.app.overlay else { panic!() };
+    let Overlay::Search(view) = &s.app.overlay else {
+        panic!()
+    };
     assert!(view.hits.iter().any(|h| h.label.starts_with(&officer.name)));
     // Backspace edits the query; Esc leaves without moving.
     s.keys("<bs><esc>");
@@ -168,7 +238,9 @@ fn tab_moves_between_panes_and_detail_keys_move_the_seat() {
     // In a kelurahan's detail list, Enter opens the TPS most in need.
     let mut s = session(Lang::Id, 80, 24);
     s.keys("ll<tab><enter>");
-    let Some(Node::Tps(t)) = s.app.selected() else { panic!() };
+    let Some(Node::Tps(t)) = s.app.selected() else {
+        panic!()
+    };
     assert!(s.app.roster.tps_stats(t).needs_attention());
 }
 
@@ -178,7 +250,11 @@ fn help_is_generated_from_the_keymap() {
     s.keys("?");
     let screen = s.screen().join("\n");
     for b in KEYMAP {
-        assert!(screen.contains((b.describe)(Lang::En.strings())), "help lacks {}", b.label);
+        assert!(
+            screen.contains((b.describe)(Lang::En.strings())),
+            "help lacks {}",
+            b.label
+        );
     }
     s.keys("<esc>");
     assert_eq!(s.app.overlay, Overlay::None);
@@ -189,10 +265,16 @@ fn language_switch_and_number_format() {
     let mut s = session(Lang::Id, 80, 24);
     s.keys("n");
     let id = s.screen().join("\n");
-    assert!(id.contains("KOSONG") && id.contains("Terisi 32.744/33.439"), "{id}");
+    assert!(
+        id.contains("KOSONG") && id.contains("Terisi 32.744/33.439"),
+        "{id}"
+    );
     s.keys("L");
     let en = s.screen().join("\n");
-    assert!(en.contains("VACANT") && en.contains("Filled 32,744/33,439"), "{en}");
+    assert!(
+        en.contains("VACANT") && en.contains("Filled 32,744/33,439"),
+        "{en}"
+    );
 }
 
 #[test]
@@ -203,7 +285,11 @@ fn a_key_that_changes_nothing_writes_zero_bytes() {
     assert_eq!(s.keys("kz<esc>h"), vec![0, 0, 0, 0]);
     // A real move writes something, and less than a full repaint.
     let moved = s.keys("j")[0];
-    assert!(moved > 0 && moved < s.first_paint, "moved={moved} first={}", s.first_paint);
+    assert!(
+        moved > 0 && moved < s.first_paint,
+        "moved={moved} first={}",
+        s.first_paint
+    );
 }
 
 #[test]
@@ -229,7 +315,10 @@ fn no_color_keeps_every_gap_readable() {
     assert!(screen.contains('✗') && screen.contains("KOSONG"));
     // The frame after NO_COLOR took effect sets no foreground colours (38;5 / 3x).
     let last = out.rsplit("\x1b[?2026h").next().unwrap();
-    assert!(!last.contains("\x1b[38;5;") && !last.contains("\x1b[31m") && !last.contains("\x1b[33m"), "{last:?}");
+    assert!(
+        !last.contains("\x1b[38;5;") && !last.contains("\x1b[31m") && !last.contains("\x1b[33m"),
+        "{last:?}"
+    );
 }
 
 #[test]

@@ -19,7 +19,11 @@ use crate::store::{os_user, Store, StoreError, StoreInfo};
 use crate::text::Lang;
 
 #[derive(Parser, Debug)]
-#[command(name = "kpps", version, about = "KPPS staffing: see empty polling-station seats and fill them")]
+#[command(
+    name = "kpps",
+    version,
+    about = "KPPS staffing: see empty polling-station seats and fill them"
+)]
 pub struct Cli {
     /// Store directory (default: $KPPS_DB, else the XDG data directory).
     #[arg(long, env = "KPPS_DB", global = true)]
@@ -161,7 +165,9 @@ impl From<StoreError> for Failure {
 pub type CliResult = Result<(), Failure>;
 
 pub fn default_store_dir(demo: bool) -> PathBuf {
-    let base = dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("kpps");
+    let base = dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("kpps");
     base.join(if demo { "demo" } else { "store" })
 }
 
@@ -176,7 +182,9 @@ pub fn run() -> ExitCode {
         Err(Failure::Store(e)) => {
             eprintln!("kpps: {e}");
             match e {
-                StoreError::InUse(_) | StoreError::NotFound(_) | StoreError::Incomplete(_) => ExitCode::from(2),
+                StoreError::InUse(_) | StoreError::NotFound(_) | StoreError::Incomplete(_) => {
+                    ExitCode::from(2)
+                }
                 _ => ExitCode::from(1),
             }
         }
@@ -190,7 +198,10 @@ pub fn run() -> ExitCode {
 fn dispatch(cli: Cli) -> CliResult {
     let actor = cli.actor.clone().unwrap_or_else(os_user);
     let lang = cli.lang;
-    let dir = cli.db.clone().unwrap_or_else(|| default_store_dir(cli.demo));
+    let dir = cli
+        .db
+        .clone()
+        .unwrap_or_else(|| default_store_dir(cli.demo));
     match cli.command {
         None => crate::tui::run_app(&dir, &actor, lang, cli.demo),
         Some(Cmd::Init(args)) => init(&dir, &actor, &args.election, None, lang),
@@ -214,7 +225,12 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Gaps(args)) => {
             let store = Store::open(&dir, &actor)?;
             let roster = store.load()?;
-            let scope = resolve_scope(&roster.region, args.kecamatan.as_deref(), args.kelurahan.as_deref(), lang)?;
+            let scope = resolve_scope(
+                &roster.region,
+                args.kecamatan.as_deref(),
+                args.kelurahan.as_deref(),
+                lang,
+            )?;
             write_stdout(&report::render(&roster, scope, args.format, lang))
         }
     }
@@ -269,15 +285,30 @@ pub fn create_store(
         Some(seed) => crate::demo::generate(region, params.clone(), seed),
         None => Roster::new(region, params.clone()),
     };
-    let info = StoreInfo { params, demo_seed, regions_source, created: Utc::now() };
+    let info = StoreInfo {
+        params,
+        demo_seed,
+        regions_source,
+        created: Utc::now(),
+    };
     let store = Store::create(dir, actor, &roster, info)?;
     Ok((store, roster))
 }
 
-fn init(dir: &Path, actor: &str, election: &ElectionArgs, demo_seed: Option<u64>, lang: Lang) -> CliResult {
+fn init(
+    dir: &Path,
+    actor: &str,
+    election: &ElectionArgs,
+    demo_seed: Option<u64>,
+    lang: Lang,
+) -> CliResult {
     let (store, roster) = create_store(dir, actor, election, demo_seed)?;
     let t = roster.total();
-    let what = if demo_seed.is_some() { lang.t("Store demo dibuat", "Demo store created") } else { lang.t("Store dibuat", "Store created") };
+    let what = if demo_seed.is_some() {
+        lang.t("Store demo dibuat", "Demo store created")
+    } else {
+        lang.t("Store dibuat", "Store created")
+    };
     println!("{what}: {}", store.dir().display());
     println!(
         "{} kecamatan, {} kelurahan, {} TPS, {} {}; {} {}",
@@ -305,14 +336,21 @@ pub fn print_row_errors(errors: &[RowError]) {
 fn import(dir: &Path, actor: &str, kind: ImportKind, args: &ImportArgs, lang: Lang) -> CliResult {
     let store = Store::open(dir, actor)?;
     let mut roster = store.load()?;
-    let opts = ImportOptions { replace: args.replace, dry_run: args.dry_run, lang };
+    let opts = ImportOptions {
+        replace: args.replace,
+        dry_run: args.dry_run,
+        lang,
+    };
     match roster_csv::import(&store, &mut roster, kind, &args.file, &opts) {
         Ok(report) => {
             for w in &report.warnings {
                 eprintln!("{} {w}", lang.t("peringatan:", "warning:"));
             }
             let verb = if args.dry_run {
-                lang.t("valid (uji coba, tidak ada yang ditulis)", "valid (dry run, nothing written)")
+                lang.t(
+                    "valid (uji coba, tidak ada yang ditulis)",
+                    "valid (dry run, nothing written)",
+                )
             } else {
                 lang.t("diimpor", "imported")
             };
@@ -347,7 +385,9 @@ fn import(dir: &Path, actor: &str, kind: ImportKind, args: &ImportArgs, lang: La
 fn export(roster: &Roster, roster_kind: bool, out: Option<&Path>, lang: Lang) -> CliResult {
     let io_err = |e: std::io::Error| Failure::Other(e.to_string());
     let mut sink: Box<dyn Write> = match out {
-        Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p).map_err(io_err)?)),
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).map_err(io_err)?,
+        )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let rows = if roster_kind {
@@ -371,9 +411,15 @@ fn export(roster: &Roster, roster_kind: bool, out: Option<&Path>, lang: Lang) ->
 
 fn lookup_failure(what: &str, e: Lookup, lang: Lang) -> Failure {
     match e {
-        Lookup::Unknown(q) => Failure::Other(format!("{} {what} {q:?}", lang.t("tidak dikenal:", "unknown"))),
+        Lookup::Unknown(q) => Failure::Other(format!(
+            "{} {what} {q:?}",
+            lang.t("tidak dikenal:", "unknown")
+        )),
         Lookup::Ambiguous(q, candidates) => {
-            let mut msg = format!("{what} {q:?} {}:", lang.t("ambigu, kandidat", "is ambiguous, candidates"));
+            let mut msg = format!(
+                "{what} {q:?} {}:",
+                lang.t("ambigu, kandidat", "is ambiguous, candidates")
+            );
             for (code, name) in candidates.iter().take(20) {
                 msg.push_str(&format!("\n  {code}  {name}"));
             }
@@ -385,11 +431,24 @@ fn lookup_failure(what: &str, e: Lookup, lang: Lang) -> Failure {
     }
 }
 
-pub fn resolve_scope(region: &Region, kec: Option<&str>, kel: Option<&str>, lang: Lang) -> Result<Scope, Failure> {
-    let kec_id = kec.map(|q| region.resolve_kecamatan(q).map_err(|e| lookup_failure("kecamatan", e, lang))).transpose()?;
+pub fn resolve_scope(
+    region: &Region,
+    kec: Option<&str>,
+    kel: Option<&str>,
+    lang: Lang,
+) -> Result<Scope, Failure> {
+    let kec_id = kec
+        .map(|q| {
+            region
+                .resolve_kecamatan(q)
+                .map_err(|e| lookup_failure("kecamatan", e, lang))
+        })
+        .transpose()?;
     match kel {
         Some(q) => {
-            let id = region.resolve_kelurahan(q, kec_id).map_err(|e| lookup_failure("kelurahan", e, lang))?;
+            let id = region
+                .resolve_kelurahan(q, kec_id)
+                .map_err(|e| lookup_failure("kelurahan", e, lang))?;
             Ok(Scope::Kelurahan(id))
         }
         None => Ok(kec_id.map_or(Scope::All, Scope::Kecamatan)),

@@ -22,8 +22,12 @@ pub enum VacateReason {
 }
 
 impl VacateReason {
-    pub const ALL: [VacateReason; 4] =
-        [VacateReason::Died, VacateReason::PermanentlyUnable, VacateReason::Resigned, VacateReason::Dismissed];
+    pub const ALL: [VacateReason; 4] = [
+        VacateReason::Died,
+        VacateReason::PermanentlyUnable,
+        VacateReason::Resigned,
+        VacateReason::Dismissed,
+    ];
 
     /// Stable machine name used on the command line and in exports.
     pub fn code(self) -> &'static str {
@@ -44,10 +48,17 @@ impl VacateReason {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Source {
     Import,
-    /// The kelurahan's ranked reserve list (possibly another kelurahan of the kecamatan).
-    Reserve { kelurahan: KelurahanId, rank: u32 },
+    /// The kelurahan's ranked reserve list (possibly another kelurahan of the kecamatan);
+    /// `tps` is the TPS the reserve was tied to, so an undo can put them back as they were.
+    Reserve {
+        kelurahan: KelurahanId,
+        rank: u32,
+        tps: Option<TpsId>,
+    },
     /// Direct appointment, with the berita acara number.
-    Direct { berita_acara: Option<String> },
+    Direct {
+        berita_acara: Option<String>,
+    },
 }
 
 /// A reserve (calon pengganti) on a kelurahan's ranked list.
@@ -69,43 +80,126 @@ pub struct SeatAssignment {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
-    SeatFilled { tps: TpsId, seat: u8, person: Person, source: Source },
+    SeatFilled {
+        tps: TpsId,
+        seat: u8,
+        person: Person,
+        source: Source,
+    },
     /// `person` is who left: history keeps them.
-    SeatVacated { tps: TpsId, seat: u8, reason: VacateReason, person: Person },
+    SeatVacated {
+        tps: TpsId,
+        seat: u8,
+        reason: VacateReason,
+        person: Person,
+    },
     /// Berhalangan sementara (absent today) or back again.
     AbsenceMarked { tps: TpsId, seat: u8, absent: bool },
     /// A sitting member becomes Ketua: they move to seat 1, their old seat becomes empty.
-    KetuaDesignated { tps: TpsId, from_seat: u8 },
+    KetuaDesignated {
+        tps: TpsId,
+        from_seat: u8,
+        person: Person,
+    },
     /// Seats assigned by a roster file. `cleared` kelurahan had their roster emptied first
     /// (`--replace`); a large file is recorded as several batches.
-    RosterImported { file: String, cleared: Vec<KelurahanId>, seats: Vec<SeatAssignment> },
-    ReservesImported { file: String, cleared: Vec<KelurahanId>, reserves: Vec<(KelurahanId, Reserve)> },
+    RosterImported {
+        file: String,
+        cleared: Vec<KelurahanId>,
+        seats: Vec<SeatAssignment>,
+    },
+    ReservesImported {
+        file: String,
+        cleared: Vec<KelurahanId>,
+        reserves: Vec<(KelurahanId, Reserve)>,
+    },
+    /// A compensating event: reverses the change logged as `seq` (which is kept in history).
+    Undone { seq: u64, event: Box<Event> },
+}
+
+impl Event {
+    /// The TPS this event concerns, for per-TPS history (imports concern many).
+    pub fn tps(&self) -> Option<TpsId> {
+        match self {
+            Event::SeatFilled { tps, .. }
+            | Event::SeatVacated { tps, .. }
+            | Event::AbsenceMarked { tps, .. }
+            | Event::KetuaDesignated { tps, .. } => Some(*tps),
+            Event::Undone { event, .. } => event.tps(),
+            Event::RosterImported { .. } | Event::ReservesImported { .. } => None,
+        }
+    }
 }
 
 /// A request to change the data.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    Vacate { tps: TpsId, seat: u8, reason: VacateReason },
-    MarkAbsent { tps: TpsId, seat: u8, absent: bool },
-    FillFromReserve { tps: TpsId, seat: u8, kelurahan: KelurahanId, rank: u32 },
-    FillDirect { tps: TpsId, seat: u8, person: Person, berita_acara: Option<String> },
-    DesignateKetua { tps: TpsId, from_seat: u8 },
+    Vacate {
+        tps: TpsId,
+        seat: u8,
+        reason: VacateReason,
+    },
+    MarkAbsent {
+        tps: TpsId,
+        seat: u8,
+        absent: bool,
+    },
+    FillFromReserve {
+        tps: TpsId,
+        seat: u8,
+        kelurahan: KelurahanId,
+        rank: u32,
+    },
+    FillDirect {
+        tps: TpsId,
+        seat: u8,
+        person: Person,
+        berita_acara: Option<String>,
+    },
+    DesignateKetua {
+        tps: TpsId,
+        from_seat: u8,
+    },
+    /// Reverse the change logged as `seq` (the UI offers this for its own last change).
+    Undo {
+        seq: u64,
+        event: Event,
+    },
 }
 
 /// Why a command was refused. A refused command changes nothing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Refusal {
-    NoSuchSeat { seat: u8, seats: u8 },
-    SeatOccupied { seat: u8 },
-    SeatEmpty { seat: u8 },
-    AlreadyAbsent { seat: u8 },
-    NotAbsent { seat: u8 },
-    NikInUse { nik: Nik, at: NikLocation },
+    NoSuchSeat {
+        seat: u8,
+        seats: u8,
+    },
+    SeatOccupied {
+        seat: u8,
+    },
+    SeatEmpty {
+        seat: u8,
+    },
+    AlreadyAbsent {
+        seat: u8,
+    },
+    NotAbsent {
+        seat: u8,
+    },
+    NikInUse {
+        nik: Nik,
+        at: NikLocation,
+    },
     Ineligible(Vec<Finding>),
-    NoSuchReserve { kelurahan: KelurahanId, rank: u32 },
+    NoSuchReserve {
+        kelurahan: KelurahanId,
+        rank: u32,
+    },
     ReserveOutsideKecamatan,
     KetuaSeatOccupied,
     AlreadyKetua,
+    /// The change cannot be undone: imports and undos are final, or the data moved on since.
+    CannotUndo,
 }
 
 /// Where a NIK is held in the roster.

@@ -39,7 +39,10 @@ impl Scope {
     /// (kecamatan, kelurahan) counts inside the scope.
     pub fn node_counts(self, roster: &Roster) -> (u32, u32) {
         match self {
-            Scope::All => (roster.region.kecamatan.len() as u32, roster.region.kelurahan.len() as u32),
+            Scope::All => (
+                roster.region.kecamatan.len() as u32,
+                roster.region.kelurahan.len() as u32,
+            ),
             Scope::Kecamatan(k) => (1, roster.region.kecamatan(k).kelurahan.len() as u32),
             Scope::Kelurahan(_) => (1, 1),
         }
@@ -58,9 +61,21 @@ pub struct GapEntry {
 
 impl GapEntry {
     /// Sort key: no Ketua first, then most vacancies, then most flags; ties in tree order.
-    fn severity_key(&self) -> (bool, std::cmp::Reverse<usize>, std::cmp::Reverse<usize>, TpsId) {
+    fn severity_key(
+        &self,
+    ) -> (
+        bool,
+        std::cmp::Reverse<usize>,
+        std::cmp::Reverse<usize>,
+        TpsId,
+    ) {
         use std::cmp::Reverse;
-        (!self.ketua_missing, Reverse(self.vacant_seats.len()), Reverse(self.flags.len()), self.tps)
+        (
+            !self.ketua_missing,
+            Reverse(self.vacant_seats.len()),
+            Reverse(self.flags.len()),
+            self.tps,
+        )
     }
 }
 
@@ -69,7 +84,12 @@ pub fn gap_entry(roster: &Roster, tps: TpsId) -> Option<GapEntry> {
     if !roster.tps_stats(tps).needs_attention() {
         return None;
     }
-    let mut entry = GapEntry { tps, vacant_seats: Vec::new(), ketua_missing: false, flags: Vec::new() };
+    let mut entry = GapEntry {
+        tps,
+        vacant_seats: Vec::new(),
+        ketua_missing: false,
+        flags: Vec::new(),
+    };
     for (i, seat) in roster.seats_of(tps).iter().enumerate() {
         let n = i as u8 + 1;
         match seat {
@@ -88,7 +108,10 @@ pub fn gap_entry(roster: &Roster, tps: TpsId) -> Option<GapEntry> {
 
 /// Every TPS in scope that needs attention, most severe first.
 pub fn gaps(roster: &Roster, scope: Scope) -> Vec<GapEntry> {
-    let mut entries: Vec<GapEntry> = scope.tps_range(roster).filter_map(|t| gap_entry(roster, TpsId(t))).collect();
+    let mut entries: Vec<GapEntry> = scope
+        .tps_range(roster)
+        .filter_map(|t| gap_entry(roster, TpsId(t)))
+        .collect();
     entries.sort_by_key(GapEntry::severity_key);
     entries
 }
@@ -113,7 +136,11 @@ mod tests {
                     continue;
                 }
                 serial += 1;
-                let screening = if t.0 == 7 && seat == 6 { Screening::AtRisk } else { Screening::NotAtRisk };
+                let screening = if t.0 == 7 && seat == 6 {
+                    Screening::AtRisk
+                } else {
+                    Screening::NotAtRisk
+                };
                 let person = Person {
                     name: format!("P{serial}"),
                     nik: Nik::compose(167101, birth, Sex::L, serial),
@@ -123,10 +150,18 @@ mod tests {
                     screening,
                     jkn: true,
                 };
-                seats.push(SeatAssignment { tps: t, seat, person });
+                seats.push(SeatAssignment {
+                    tps: t,
+                    seat,
+                    person,
+                });
             }
         }
-        r.apply(&Event::RosterImported { file: "f".into(), cleared: vec![], seats });
+        r.apply(&Event::RosterImported {
+            file: "f".into(),
+            cleared: vec![],
+            seats,
+        });
         let all = gaps(&r, Scope::All);
         let order: Vec<u32> = all.iter().map(|e| e.tps.0).collect();
         assert_eq!(order, vec![2, 4, 7]);
@@ -134,9 +169,15 @@ mod tests {
         assert_eq!(all[2].flags, vec![(6, HealthFlag::AtRisk)]);
         assert!(all[0].ketua_missing);
         // Kecamatan 1 (Sako) holds TPS 4..9.
-        let sako: Vec<u32> = gaps(&r, Scope::Kecamatan(KecamatanId(1))).iter().map(|e| e.tps.0).collect();
+        let sako: Vec<u32> = gaps(&r, Scope::Kecamatan(KecamatanId(1)))
+            .iter()
+            .map(|e| e.tps.0)
+            .collect();
         assert_eq!(sako, vec![4, 7]);
-        let kel: Vec<u32> = gaps(&r, Scope::Kelurahan(KelurahanId(0))).iter().map(|e| e.tps.0).collect();
+        let kel: Vec<u32> = gaps(&r, Scope::Kelurahan(KelurahanId(0)))
+            .iter()
+            .map(|e| e.tps.0)
+            .collect();
         assert_eq!(kel, vec![2]);
         assert_eq!(Scope::Kecamatan(KecamatanId(1)).rollup(&r).vacant, 2);
     }

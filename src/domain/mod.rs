@@ -2,13 +2,16 @@
 
 pub mod event;
 pub mod gaps;
+pub mod history;
 pub mod nik;
 pub mod params;
 pub mod person;
 pub mod region;
 pub mod roster;
 
-pub use event::{Command, Event, NikLocation, Refusal, Reserve, SeatAssignment, Source, VacateReason};
+pub use event::{
+    Command, Event, NikLocation, Refusal, Reserve, SeatAssignment, Source, VacateReason,
+};
 pub use nik::{Nik, NikError};
 pub use params::ElectionParams;
 pub use person::{Finding, HealthFlag, Person, Screening, Severity, Sex};

@@ -106,7 +106,11 @@ impl Nik {
     /// Day and month of birth, and the two-digit year.
     pub fn birth_parts(self) -> (u32, u32, u32) {
         let d = self.field(6, 2);
-        (if d > 40 { d - 40 } else { d }, self.field(8, 2), self.field(10, 2))
+        (
+            if d > 40 { d - 40 } else { d },
+            self.field(8, 2),
+            self.field(10, 2),
+        )
     }
 
     /// The birth date the NIK implies, resolving the two-digit year against a reference day
@@ -173,7 +177,10 @@ mod tests {
     fn rejects_spreadsheet_damage() {
         assert_eq!(Nik::parse("1.67101E+15"), Err(NikError::ScientificNotation));
         assert_eq!(Nik::parse("1,67104E+15"), Err(NikError::ScientificNotation));
-        assert_eq!(Nik::parse("1671041708900003.0"), Err(NikError::ScientificNotation));
+        assert_eq!(
+            Nik::parse("1671041708900003.0"),
+            Err(NikError::ScientificNotation)
+        );
         assert_eq!(Nik::parse("671041708900003"), Err(NikError::TooShort(15)));
         assert_eq!(Nik::parse("16710417089000031"), Err(NikError::TooLong(17)));
         assert_eq!(Nik::parse("16710417O8900003"), Err(NikError::NotDigits));

@@ -44,7 +44,11 @@ pub enum HealthFlag {
 }
 
 impl HealthFlag {
-    pub const ALL: [HealthFlag; 3] = [HealthFlag::AtRisk, HealthFlag::NotScreened, HealthFlag::NoJkn];
+    pub const ALL: [HealthFlag; 3] = [
+        HealthFlag::AtRisk,
+        HealthFlag::NotScreened,
+        HealthFlag::NoJkn,
+    ];
 
     /// Stable machine name, used in CSV/JSON output.
     pub fn code(self) -> &'static str {
@@ -86,7 +90,8 @@ mod date_as_days {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
         let days = i32::deserialize(d)?;
-        NaiveDate::from_num_days_from_ce_opt(days).ok_or_else(|| serde::de::Error::custom("date out of range"))
+        NaiveDate::from_num_days_from_ce_opt(days)
+            .ok_or_else(|| serde::de::Error::custom("date out of range"))
     }
 }
 
@@ -109,13 +114,21 @@ pub enum Severity {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Finding {
     /// Younger than the minimum age on voting day (hard rule).
-    UnderAge { age: u32, min: u8 },
+    UnderAge {
+        age: u32,
+        min: u8,
+    },
     /// Older than the preferred maximum: allowed, but worth a look.
-    OverPreferredAge { age: u32, max: u8 },
+    OverPreferredAge {
+        age: u32,
+        max: u8,
+    },
     NikBirthDateMismatch,
     NikSexMismatch,
     /// The NIK was issued outside the region being staffed.
-    NikOutsideRegion { region: u32 },
+    NikOutsideRegion {
+        region: u32,
+    },
 }
 
 impl Finding {
@@ -138,9 +151,15 @@ pub fn check_person(
     let mut findings = Vec::new();
     let age = person.age_on(params.voting_day);
     if age < params.min_age as u32 {
-        findings.push(Finding::UnderAge { age, min: params.min_age });
+        findings.push(Finding::UnderAge {
+            age,
+            min: params.min_age,
+        });
     } else if age > params.preferred_max_age as u32 {
-        findings.push(Finding::OverPreferredAge { age, max: params.preferred_max_age });
+        findings.push(Finding::OverPreferredAge {
+            age,
+            max: params.preferred_max_age,
+        });
     }
     let (date_ok, sex_ok) = person.nik.agrees_with(person.birth_date, person.sex);
     if !date_ok {
@@ -150,7 +169,9 @@ pub fn check_person(
         findings.push(Finding::NikSexMismatch);
     }
     if !in_region(person.nik.region()) {
-        findings.push(Finding::NikOutsideRegion { region: person.nik.region() });
+        findings.push(Finding::NikOutsideRegion {
+            region: person.nik.region(),
+        });
     }
     findings
 }
@@ -217,6 +238,9 @@ mod tests {
         assert!(!x.is_flagged());
         x.screening = Screening::AtRisk;
         x.jkn = false;
-        assert_eq!(x.health_flags().collect::<Vec<_>>(), vec![HealthFlag::AtRisk, HealthFlag::NoJkn]);
+        assert_eq!(
+            x.health_flags().collect::<Vec<_>>(),
+            vec![HealthFlag::AtRisk, HealthFlag::NoJkn]
+        );
     }
 }

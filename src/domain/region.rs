@@ -50,9 +50,19 @@ pub struct Tps {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RegionError {
     DuplicateKelurahan(String),
-    KecamatanNameConflict { code: String, first: String, second: String },
-    KelurahanOutsideKecamatan { kelurahan: String, kecamatan: String },
-    DuplicateTps { kelurahan: String, number: u16 },
+    KecamatanNameConflict {
+        code: String,
+        first: String,
+        second: String,
+    },
+    KelurahanOutsideKecamatan {
+        kelurahan: String,
+        kecamatan: String,
+    },
+    DuplicateTps {
+        kelurahan: String,
+        number: u16,
+    },
     NoTps(String),
     Empty,
 }
@@ -79,7 +89,10 @@ impl TpsAddress {
     pub fn parse(s: &str) -> Option<TpsAddress> {
         let (code, num) = s.trim().split_once('/')?;
         let number: u16 = num.trim().parse().ok()?;
-        Some(TpsAddress { kelurahan_code: normalize_code(code.trim())?, number })
+        Some(TpsAddress {
+            kelurahan_code: normalize_code(code.trim())?,
+            number,
+        })
     }
 }
 
@@ -93,7 +106,13 @@ impl fmt::Display for TpsAddress {
 pub fn normalize_code(code: &str) -> Option<String> {
     let digits_only = code.bytes().all(|b| b.is_ascii_digit());
     if digits_only && code.len() == 10 {
-        return Some(format!("{}.{}.{}.{}", &code[..2], &code[2..4], &code[4..6], &code[6..]));
+        return Some(format!(
+            "{}.{}.{}.{}",
+            &code[..2],
+            &code[2..4],
+            &code[4..6],
+            &code[6..]
+        ));
     }
     if digits_only && code.len() == 6 {
         return Some(format!("{}.{}.{}", &code[..2], &code[2..4], &code[4..]));
@@ -131,10 +150,17 @@ impl Region {
                 });
             }
             let kel_id = KelurahanId(region.kelurahan.len() as u32);
-            if region.kelurahan_by_code.insert(spec.code.clone(), kel_id).is_some() {
+            if region
+                .kelurahan_by_code
+                .insert(spec.code.clone(), kel_id)
+                .is_some()
+            {
                 return Err(RegionError::DuplicateKelurahan(spec.code));
             }
-            let new_kecamatan = region.kecamatan.last().is_none_or(|k| k.code != spec.kecamatan_code);
+            let new_kecamatan = region
+                .kecamatan
+                .last()
+                .is_none_or(|k| k.code != spec.kecamatan_code);
             if new_kecamatan {
                 region.kecamatan.push(Kecamatan {
                     code: spec.kecamatan_code.clone(),
@@ -155,13 +181,19 @@ impl Region {
             let mut numbers: Vec<u16> = spec.tps_ranges.iter().flat_map(|&(a, b)| a..=b).collect();
             numbers.sort_unstable();
             if let Some(w) = numbers.windows(2).find(|w| w[0] == w[1]) {
-                return Err(RegionError::DuplicateTps { kelurahan: spec.code, number: w[0] });
+                return Err(RegionError::DuplicateTps {
+                    kelurahan: spec.code,
+                    number: w[0],
+                });
             }
             if numbers.is_empty() {
                 return Err(RegionError::NoTps(spec.code));
             }
             let start = region.tps.len() as u32;
-            region.tps.extend(numbers.into_iter().map(|number| Tps { kelurahan: kel_id, number }));
+            region.tps.extend(numbers.into_iter().map(|number| Tps {
+                kelurahan: kel_id,
+                number,
+            }));
             let kabkota = (code_digits(&spec.kecamatan_code) / 100) as u32;
             if region.kabkota.last() != Some(&kabkota) && !region.kabkota.contains(&kabkota) {
                 region.kabkota.push(kabkota);
@@ -248,7 +280,10 @@ impl Region {
 
     pub fn address(&self, tps: TpsId) -> TpsAddress {
         let t = self.tps(tps);
-        TpsAddress { kelurahan_code: self.kelurahan(t.kelurahan).code.clone(), number: t.number }
+        TpsAddress {
+            kelurahan_code: self.kelurahan(t.kelurahan).code.clone(),
+            number: t.number,
+        }
     }
 
     /// Whether a NIK region (6 digits) was issued inside a kabupaten/kota of this tree.
@@ -265,13 +300,30 @@ impl Region {
         if let Some(id) = normalize_code(query.trim()).and_then(|c| self.kecamatan_by_code(&c)) {
             return Ok(id);
         }
-        resolve_by_name(query, self.kecamatan.iter().enumerate().map(|(i, k)| (i, k.name.as_str())))
-            .map(|i| KecamatanId(i as u32))
-            .map_err(|ids| self.lookup_error(query, ids, |i| self.kecamatan[i].code.clone(), |i| self.kecamatan[i].name.clone()))
+        resolve_by_name(
+            query,
+            self.kecamatan
+                .iter()
+                .enumerate()
+                .map(|(i, k)| (i, k.name.as_str())),
+        )
+        .map(|i| KecamatanId(i as u32))
+        .map_err(|ids| {
+            self.lookup_error(
+                query,
+                ids,
+                |i| self.kecamatan[i].code.clone(),
+                |i| self.kecamatan[i].name.clone(),
+            )
+        })
     }
 
     /// Resolves a kelurahan by code or name, optionally inside one kecamatan.
-    pub fn resolve_kelurahan(&self, query: &str, within: Option<KecamatanId>) -> Result<KelurahanId, Lookup> {
+    pub fn resolve_kelurahan(
+        &self,
+        query: &str,
+        within: Option<KecamatanId>,
+    ) -> Result<KelurahanId, Lookup> {
         if let Some(id) = normalize_code(query.trim()).and_then(|c| self.kelurahan_by_code(&c)) {
             if within.is_none_or(|k| self.kelurahan(id).kecamatan == k) {
                 return Ok(id);
@@ -282,17 +334,22 @@ impl Region {
             None => 0..self.kelurahan.len() as u32,
         };
         let names = range.map(|i| (i as usize, self.kelurahan[i as usize].name.as_str()));
-        resolve_by_name(query, names).map(|i| KelurahanId(i as u32)).map_err(|ids| {
-            self.lookup_error(
-                query,
-                ids,
-                |i| self.kelurahan[i].code.clone(),
-                |i| {
-                    let kel = &self.kelurahan[i];
-                    format!("{} ({})", kel.name, self.kecamatan[kel.kecamatan.0 as usize].name)
-                },
-            )
-        })
+        resolve_by_name(query, names)
+            .map(|i| KelurahanId(i as u32))
+            .map_err(|ids| {
+                self.lookup_error(
+                    query,
+                    ids,
+                    |i| self.kelurahan[i].code.clone(),
+                    |i| {
+                        let kel = &self.kelurahan[i];
+                        format!(
+                            "{} ({})",
+                            kel.name, self.kecamatan[kel.kecamatan.0 as usize].name
+                        )
+                    },
+                )
+            })
     }
 
     fn lookup_error(
@@ -302,7 +359,10 @@ impl Region {
         code: impl Fn(usize) -> String,
         name: impl Fn(usize) -> String,
     ) -> Lookup {
-        let candidates = ids.into_iter().map(|i| (code(i), name(i))).collect::<Vec<_>>();
+        let candidates = ids
+            .into_iter()
+            .map(|i| (code(i), name(i)))
+            .collect::<Vec<_>>();
         if candidates.is_empty() {
             Lookup::Unknown(query.to_string())
         } else {
@@ -320,7 +380,10 @@ pub enum Lookup {
 }
 
 /// Exact case-insensitive match wins; else a unique substring match; else the candidates.
-fn resolve_by_name<'a>(query: &str, names: impl Iterator<Item = (usize, &'a str)>) -> Result<usize, Vec<usize>> {
+fn resolve_by_name<'a>(
+    query: &str,
+    names: impl Iterator<Item = (usize, &'a str)>,
+) -> Result<usize, Vec<usize>> {
     let q = query.trim().to_lowercase();
     let mut exact = Vec::new();
     let mut partial = Vec::new();
@@ -344,7 +407,13 @@ fn resolve_by_name<'a>(query: &str, names: impl Iterator<Item = (usize, &'a str)
 pub(crate) mod tests {
     use super::*;
 
-    pub fn spec(kec: &str, kec_name: &str, code: &str, name: &str, ranges: &[(u16, u16)]) -> KelurahanSpec {
+    pub fn spec(
+        kec: &str,
+        kec_name: &str,
+        code: &str,
+        name: &str,
+        ranges: &[(u16, u16)],
+    ) -> KelurahanSpec {
         KelurahanSpec {
             kecamatan_code: kec.into(),
             kecamatan: kec_name.into(),
@@ -357,8 +426,20 @@ pub(crate) mod tests {
     pub fn small() -> Region {
         Region::build(vec![
             spec("16.71.02", "Sako", "16.71.02.1002", "Sako Baru", &[(1, 3)]),
-            spec("16.71.01", "Ilir Barat II", "16.71.01.1001", "35 Ilir", &[(1, 2), (901, 901)]),
-            spec("16.71.01", "Ilir Barat II", "16.71.01.1002", "32 Ilir", &[(1, 1)]),
+            spec(
+                "16.71.01",
+                "Ilir Barat II",
+                "16.71.01.1001",
+                "35 Ilir",
+                &[(1, 2), (901, 901)],
+            ),
+            spec(
+                "16.71.01",
+                "Ilir Barat II",
+                "16.71.01.1002",
+                "32 Ilir",
+                &[(1, 1)],
+            ),
             spec("16.71.02", "Sako", "16.71.02.1001", "Sako", &[(1, 2)]),
         ])
         .unwrap()
@@ -372,11 +453,20 @@ pub(crate) mod tests {
         assert_eq!(r.kelurahan[0].code, "16.71.01.1001");
         assert_eq!(r.tps.len(), 9);
         let kel = r.kelurahan_by_code("16.71.01.1001").unwrap();
-        let numbers: Vec<u16> = r.kelurahan(kel).tps.clone().map(|t| r.tps[t as usize].number).collect();
+        let numbers: Vec<u16> = r
+            .kelurahan(kel)
+            .tps
+            .clone()
+            .map(|t| r.tps[t as usize].number)
+            .collect();
         assert_eq!(numbers, vec![1, 2, 901]);
-        let t = r.find_tps(&TpsAddress::parse("1671011001/901").unwrap()).unwrap();
+        let t = r
+            .find_tps(&TpsAddress::parse("1671011001/901").unwrap())
+            .unwrap();
         assert_eq!(r.address(t).to_string(), "16.71.01.1001/901");
-        assert!(r.find_tps(&TpsAddress::parse("16.71.01.1001/3").unwrap()).is_none());
+        assert!(r
+            .find_tps(&TpsAddress::parse("16.71.01.1001/3").unwrap())
+            .is_none());
         assert_eq!(Region::build(r.to_specs()).unwrap().tps.len(), 9);
         assert_eq!(r.to_specs()[0].tps_ranges, vec![(1, 2), (901, 901)]);
     }
@@ -389,9 +479,21 @@ pub(crate) mod tests {
         ]);
         assert!(matches!(dup, Err(RegionError::DuplicateKelurahan(_))));
         let outside = Region::build(vec![spec("16.71.01", "A", "16.71.02.1001", "X", &[(1, 2)])]);
-        assert!(matches!(outside, Err(RegionError::KelurahanOutsideKecamatan { .. })));
-        let overlap = Region::build(vec![spec("16.71.01", "A", "16.71.01.1001", "X", &[(1, 5), (5, 6)])]);
-        assert!(matches!(overlap, Err(RegionError::DuplicateTps { number: 5, .. })));
+        assert!(matches!(
+            outside,
+            Err(RegionError::KelurahanOutsideKecamatan { .. })
+        ));
+        let overlap = Region::build(vec![spec(
+            "16.71.01",
+            "A",
+            "16.71.01.1001",
+            "X",
+            &[(1, 5), (5, 6)],
+        )]);
+        assert!(matches!(
+            overlap,
+            Err(RegionError::DuplicateTps { number: 5, .. })
+        ));
     }
 
     #[test]
@@ -400,14 +502,20 @@ pub(crate) mod tests {
         assert_eq!(r.resolve_kecamatan("sako"), Ok(KecamatanId(1)));
         assert_eq!(r.resolve_kecamatan("16.71.01"), Ok(KecamatanId(0)));
         assert_eq!(r.resolve_kecamatan("ilir"), Ok(KecamatanId(0)));
-        assert!(matches!(r.resolve_kecamatan("nowhere"), Err(Lookup::Unknown(_))));
+        assert!(matches!(
+            r.resolve_kecamatan("nowhere"),
+            Err(Lookup::Unknown(_))
+        ));
         // "Sako" exactly matches one kelurahan even though "Sako Baru" contains it.
         assert_eq!(r.resolve_kelurahan("SAKO", None), Ok(KelurahanId(2)));
         match r.resolve_kelurahan("ilir", None) {
             Err(Lookup::Ambiguous(_, c)) => assert_eq!(c.len(), 2),
             other => panic!("{other:?}"),
         }
-        assert_eq!(r.resolve_kelurahan("32", Some(KecamatanId(0))), Ok(KelurahanId(1)));
+        assert_eq!(
+            r.resolve_kelurahan("32", Some(KecamatanId(0))),
+            Ok(KelurahanId(1))
+        );
         assert!(r.issues_nik_region(167104));
         assert!(!r.issues_nik_region(320104));
     }

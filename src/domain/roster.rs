@@ -78,7 +78,11 @@ impl Roster {
     /// A roster with every seat vacant and no reserves.
     pub fn new(region: Region, params: ElectionParams) -> Roster {
         let spt = params.seats_per_tps as usize;
-        let empty = TpsStats { vacant: spt as u8, ketua_missing: spt > 0, flagged: 0 };
+        let empty = TpsStats {
+            vacant: spt as u8,
+            ketua_missing: spt > 0,
+            flagged: 0,
+        };
         let mut roster = Roster {
             seats: vec![None; region.tps.len() * spt],
             reserves: vec![Vec::new(); region.kelurahan.len()],
@@ -166,7 +170,11 @@ impl Roster {
     /// Rebuilds every roll-up from the seats (after bulk loads; `apply` is incremental).
     pub fn recompute_rollups(&mut self) {
         let spt = self.seats_per_tps() as u32;
-        for r in self.kelurahan_rollup.iter_mut().chain(self.kecamatan_rollup.iter_mut()) {
+        for r in self
+            .kelurahan_rollup
+            .iter_mut()
+            .chain(self.kecamatan_rollup.iter_mut())
+        {
             *r = Rollup::default();
         }
         self.total = Rollup::default();
@@ -211,14 +219,21 @@ impl Roster {
     /// Puts a person in a seat without roll-up maintenance (bulk loading; call
     /// `recompute_rollups` after).
     pub fn load_seat(&mut self, tps: TpsId, seat: u8, holder: Holder) {
-        self.nik_index.insert(holder.person.nik, NikLocation::Seat { tps, seat });
+        self.nik_index
+            .insert(holder.person.nik, NikLocation::Seat { tps, seat });
         let slot = self.slot(tps, seat);
         self.seats[slot] = Some(holder);
     }
 
     /// Adds a reserve to a kelurahan's list, keeping rank order.
     pub fn load_reserve(&mut self, kel: KelurahanId, reserve: Reserve) {
-        self.nik_index.insert(reserve.person.nik, NikLocation::Reserve { kelurahan: kel, rank: reserve.rank });
+        self.nik_index.insert(
+            reserve.person.nik,
+            NikLocation::Reserve {
+                kelurahan: kel,
+                rank: reserve.rank,
+            },
+        );
         let list = &mut self.reserves[kel.0 as usize];
         let at = list.partition_point(|r| r.rank < reserve.rank);
         list.insert(at, reserve);
@@ -251,10 +266,16 @@ impl Roster {
 
     fn check_new_person(&self, person: &Person) -> Result<(), Refusal> {
         if let Some(at) = self.locate_nik(person.nik) {
-            return Err(Refusal::NikInUse { nik: person.nik, at });
+            return Err(Refusal::NikInUse {
+                nik: person.nik,
+                at,
+            });
         }
-        let errors: Vec<Finding> =
-            self.findings(person).into_iter().filter(|f| f.severity() == Severity::Error).collect();
+        let errors: Vec<Finding> = self
+            .findings(person)
+            .into_iter()
+            .filter(|f| f.severity() == Severity::Error)
+            .collect();
         if !errors.is_empty() {
             return Err(Refusal::Ineligible(errors));
         }
@@ -266,34 +287,60 @@ impl Roster {
         match command {
             Command::Vacate { tps, seat, reason } => {
                 self.check_seat(*seat)?;
-                let holder = self.seat(*tps, *seat).ok_or(Refusal::SeatEmpty { seat: *seat })?;
-                Ok(Event::SeatVacated { tps: *tps, seat: *seat, reason: *reason, person: holder.person.clone() })
+                let holder = self
+                    .seat(*tps, *seat)
+                    .ok_or(Refusal::SeatEmpty { seat: *seat })?;
+                Ok(Event::SeatVacated {
+                    tps: *tps,
+                    seat: *seat,
+                    reason: *reason,
+                    person: holder.person.clone(),
+                })
             }
             Command::MarkAbsent { tps, seat, absent } => {
                 self.check_seat(*seat)?;
-                let holder = self.seat(*tps, *seat).ok_or(Refusal::SeatEmpty { seat: *seat })?;
+                let holder = self
+                    .seat(*tps, *seat)
+                    .ok_or(Refusal::SeatEmpty { seat: *seat })?;
                 match (holder.absent, *absent) {
                     (true, true) => Err(Refusal::AlreadyAbsent { seat: *seat }),
                     (false, false) => Err(Refusal::NotAbsent { seat: *seat }),
-                    _ => Ok(Event::AbsenceMarked { tps: *tps, seat: *seat, absent: *absent }),
+                    _ => Ok(Event::AbsenceMarked {
+                        tps: *tps,
+                        seat: *seat,
+                        absent: *absent,
+                    }),
                 }
             }
-            Command::FillFromReserve { tps, seat, kelurahan, rank } => {
+            Command::FillFromReserve {
+                tps,
+                seat,
+                kelurahan,
+                rank,
+            } => {
                 self.check_seat(*seat)?;
                 if self.seat(*tps, *seat).is_some() {
                     return Err(Refusal::SeatOccupied { seat: *seat });
                 }
                 let here = self.region.kelurahan_of(*tps);
-                if self.region.kelurahan(here).kecamatan != self.region.kelurahan(*kelurahan).kecamatan {
+                if self.region.kelurahan(here).kecamatan
+                    != self.region.kelurahan(*kelurahan).kecamatan
+                {
                     return Err(Refusal::ReserveOutsideKecamatan);
                 }
                 let reserve = self
                     .reserves(*kelurahan)
                     .iter()
                     .find(|r| r.rank == *rank)
-                    .ok_or(Refusal::NoSuchReserve { kelurahan: *kelurahan, rank: *rank })?;
-                let errors: Vec<Finding> =
-                    self.findings(&reserve.person).into_iter().filter(|f| f.severity() == Severity::Error).collect();
+                    .ok_or(Refusal::NoSuchReserve {
+                        kelurahan: *kelurahan,
+                        rank: *rank,
+                    })?;
+                let errors: Vec<Finding> = self
+                    .findings(&reserve.person)
+                    .into_iter()
+                    .filter(|f| f.severity() == Severity::Error)
+                    .collect();
                 if !errors.is_empty() {
                     return Err(Refusal::Ineligible(errors));
                 }
@@ -301,10 +348,19 @@ impl Roster {
                     tps: *tps,
                     seat: *seat,
                     person: reserve.person.clone(),
-                    source: Source::Reserve { kelurahan: *kelurahan, rank: *rank },
+                    source: Source::Reserve {
+                        kelurahan: *kelurahan,
+                        rank: *rank,
+                        tps: reserve.tps,
+                    },
                 })
             }
-            Command::FillDirect { tps, seat, person, berita_acara } => {
+            Command::FillDirect {
+                tps,
+                seat,
+                person,
+                berita_acara,
+            } => {
                 self.check_seat(*seat)?;
                 if self.seat(*tps, *seat).is_some() {
                     return Err(Refusal::SeatOccupied { seat: *seat });
@@ -314,7 +370,9 @@ impl Roster {
                     tps: *tps,
                     seat: *seat,
                     person: person.clone(),
-                    source: Source::Direct { berita_acara: berita_acara.clone() },
+                    source: Source::Direct {
+                        berita_acara: berita_acara.clone(),
+                    },
                 })
             }
             Command::DesignateKetua { tps, from_seat } => {
@@ -328,20 +386,144 @@ impl Roster {
                 match self.seat(*tps, *from_seat) {
                     None => Err(Refusal::SeatEmpty { seat: *from_seat }),
                     Some(h) if h.absent => Err(Refusal::AlreadyAbsent { seat: *from_seat }),
-                    Some(_) => Ok(Event::KetuaDesignated { tps: *tps, from_seat: *from_seat }),
+                    Some(h) => Ok(Event::KetuaDesignated {
+                        tps: *tps,
+                        from_seat: *from_seat,
+                        person: h.person.clone(),
+                    }),
                 }
             }
+            Command::Undo { seq, event } => {
+                if !self.can_undo(event) {
+                    return Err(Refusal::CannotUndo);
+                }
+                Ok(Event::Undone {
+                    seq: *seq,
+                    event: Box::new(event.clone()),
+                })
+            }
+        }
+    }
+
+    /// Whether reversing `event` now restores exactly what it changed.
+    fn can_undo(&self, event: &Event) -> bool {
+        let holds = |tps: TpsId, seat: u8, nik: Nik| {
+            self.seat(tps, seat).is_some_and(|h| h.person.nik == nik)
+        };
+        match event {
+            Event::SeatFilled {
+                tps,
+                seat,
+                person,
+                source,
+            } => {
+                let rank_free = match source {
+                    Source::Reserve {
+                        kelurahan, rank, ..
+                    } => self.reserves(*kelurahan).iter().all(|r| r.rank != *rank),
+                    _ => true,
+                };
+                holds(*tps, *seat, person.nik)
+                    && !self.seat(*tps, *seat).is_some_and(|h| h.absent)
+                    && rank_free
+            }
+            Event::SeatVacated {
+                tps, seat, person, ..
+            } => self.seat(*tps, *seat).is_none() && self.locate_nik(person.nik).is_none(),
+            Event::AbsenceMarked { tps, seat, absent } => {
+                self.seat(*tps, *seat).is_some_and(|h| h.absent == *absent)
+            }
+            Event::KetuaDesignated { tps, from_seat, .. } => {
+                self.seat(*tps, 1).is_some() && self.seat(*tps, *from_seat).is_none()
+            }
+            Event::RosterImported { .. }
+            | Event::ReservesImported { .. }
+            | Event::Undone { .. } => false,
+        }
+    }
+
+    /// Reverses an event that `can_undo` accepted.
+    fn apply_inverse(&mut self, event: &Event) {
+        match event {
+            Event::SeatFilled {
+                tps,
+                seat,
+                person,
+                source,
+            } => {
+                self.take_seat(*tps, *seat);
+                if let Source::Reserve {
+                    kelurahan,
+                    rank,
+                    tps: tied,
+                } = source
+                {
+                    self.load_reserve(
+                        *kelurahan,
+                        Reserve {
+                            rank: *rank,
+                            person: person.clone(),
+                            tps: *tied,
+                        },
+                    );
+                }
+                self.refresh(*tps);
+            }
+            Event::SeatVacated {
+                tps, seat, person, ..
+            } => {
+                self.load_seat(
+                    *tps,
+                    *seat,
+                    Holder {
+                        person: person.clone(),
+                        absent: false,
+                    },
+                );
+                self.refresh(*tps);
+            }
+            Event::AbsenceMarked { tps, seat, absent } => {
+                self.apply(&Event::AbsenceMarked {
+                    tps: *tps,
+                    seat: *seat,
+                    absent: !absent,
+                });
+            }
+            Event::KetuaDesignated { tps, from_seat, .. } => {
+                if let Some(h) = self.take_seat(*tps, 1) {
+                    self.load_seat(*tps, *from_seat, h);
+                }
+                self.refresh(*tps);
+            }
+            Event::RosterImported { .. }
+            | Event::ReservesImported { .. }
+            | Event::Undone { .. } => {}
         }
     }
 
     /// Applies an event that was decided against this roster (or replayed from the log).
     pub fn apply(&mut self, event: &Event) {
         match event {
-            Event::SeatFilled { tps, seat, person, source } => {
-                if let Source::Reserve { kelurahan, rank } = source {
+            Event::SeatFilled {
+                tps,
+                seat,
+                person,
+                source,
+            } => {
+                if let Source::Reserve {
+                    kelurahan, rank, ..
+                } = source
+                {
                     self.take_reserve(*kelurahan, *rank);
                 }
-                self.load_seat(*tps, *seat, Holder { person: person.clone(), absent: false });
+                self.load_seat(
+                    *tps,
+                    *seat,
+                    Holder {
+                        person: person.clone(),
+                        absent: false,
+                    },
+                );
                 self.refresh(*tps);
             }
             Event::SeatVacated { tps, seat, .. } => {
@@ -355,7 +537,7 @@ impl Roster {
                 }
                 self.refresh(*tps);
             }
-            Event::KetuaDesignated { tps, from_seat } => {
+            Event::KetuaDesignated { tps, from_seat, .. } => {
                 if let Some(h) = self.take_seat(*tps, *from_seat) {
                     self.load_seat(*tps, 1, h);
                 }
@@ -371,11 +553,20 @@ impl Roster {
                     }
                 }
                 for SeatAssignment { tps, seat, person } in seats {
-                    self.load_seat(*tps, *seat, Holder { person: person.clone(), absent: false });
+                    self.load_seat(
+                        *tps,
+                        *seat,
+                        Holder {
+                            person: person.clone(),
+                            absent: false,
+                        },
+                    );
                     self.refresh(*tps);
                 }
             }
-            Event::ReservesImported { cleared, reserves, .. } => {
+            Event::ReservesImported {
+                cleared, reserves, ..
+            } => {
                 for &kel in cleared {
                     for r in std::mem::take(&mut self.reserves[kel.0 as usize]) {
                         self.nik_index.remove(&r.person.nik);
@@ -385,6 +576,7 @@ impl Roster {
                     self.load_reserve(*kel, r.clone());
                 }
             }
+            Event::Undone { event, .. } => self.apply_inverse(event),
         }
     }
 }
@@ -417,10 +609,18 @@ mod tests {
         for t in r.region.tps_ids() {
             for seat in 1..=7 {
                 n += 1;
-                seats.push(SeatAssignment { tps: t, seat, person: person(n, Sex::L) });
+                seats.push(SeatAssignment {
+                    tps: t,
+                    seat,
+                    person: person(n, Sex::L),
+                });
             }
         }
-        r.apply(&Event::RosterImported { file: "x".into(), cleared: vec![], seats });
+        r.apply(&Event::RosterImported {
+            file: "x".into(),
+            cleared: vec![],
+            seats,
+        });
         r
     }
 
@@ -430,10 +630,16 @@ mod tests {
         fresh.recompute_rollups();
         assert_eq!(r.total(), fresh.total());
         for k in 0..r.region.kelurahan.len() as u32 {
-            assert_eq!(r.kelurahan_rollup(KelurahanId(k)), fresh.kelurahan_rollup(KelurahanId(k)));
+            assert_eq!(
+                r.kelurahan_rollup(KelurahanId(k)),
+                fresh.kelurahan_rollup(KelurahanId(k))
+            );
         }
         for k in 0..r.region.kecamatan.len() as u32 {
-            assert_eq!(r.kecamatan_rollup(KecamatanId(k)), fresh.kecamatan_rollup(KecamatanId(k)));
+            assert_eq!(
+                r.kecamatan_rollup(KecamatanId(k)),
+                fresh.kecamatan_rollup(KecamatanId(k))
+            );
         }
     }
 
@@ -441,7 +647,10 @@ mod tests {
     fn empty_roster_is_all_gaps() {
         let r = Roster::new(small(), ElectionParams::default());
         let t = r.total();
-        assert_eq!((t.tps, t.seats, t.vacant, t.tps_short, t.tps_without_ketua), (9, 63, 63, 9, 9));
+        assert_eq!(
+            (t.tps, t.seats, t.vacant, t.tps_short, t.tps_without_ketua),
+            (9, 63, 63, 9, 9)
+        );
         assert_eq!(r.kecamatan_rollup(KecamatanId(0)).tps, 4);
     }
 
@@ -452,11 +661,28 @@ mod tests {
         assert_eq!(r.total().filled(), 63);
         let tps = TpsId(0);
         let steps = [
-            Command::Vacate { tps, seat: 1, reason: VacateReason::Resigned },
-            Command::MarkAbsent { tps, seat: 3, absent: true },
+            Command::Vacate {
+                tps,
+                seat: 1,
+                reason: VacateReason::Resigned,
+            },
+            Command::MarkAbsent {
+                tps,
+                seat: 3,
+                absent: true,
+            },
             Command::DesignateKetua { tps, from_seat: 2 },
-            Command::MarkAbsent { tps, seat: 3, absent: false },
-            Command::FillDirect { tps, seat: 2, person: person(900, Sex::P), berita_acara: Some("BA-1".into()) },
+            Command::MarkAbsent {
+                tps,
+                seat: 3,
+                absent: false,
+            },
+            Command::FillDirect {
+                tps,
+                seat: 2,
+                person: person(900, Sex::P),
+                berita_acara: Some("BA-1".into()),
+            },
         ];
         let expected = [(1, true), (2, true), (2, false), (1, false), (0, false)];
         for (cmd, (vacant, no_ketua)) in steps.iter().zip(expected) {
@@ -476,7 +702,15 @@ mod tests {
         let mut r = Roster::new(small(), ElectionParams::default());
         let mut p = person(1, Sex::P);
         p.screening = Screening::AtRisk;
-        r.apply(&r.decide(&Command::FillDirect { tps: TpsId(3), seat: 1, person: p, berita_acara: None }).unwrap());
+        r.apply(
+            &r.decide(&Command::FillDirect {
+                tps: TpsId(3),
+                seat: 1,
+                person: p,
+                berita_acara: None,
+            })
+            .unwrap(),
+        );
         assert_eq!(r.total().flagged, 1);
         assert_eq!(r.total().tps_without_ketua, 8);
         assert_rollups_consistent(&r);
@@ -486,15 +720,66 @@ mod tests {
     fn refusals_change_nothing() {
         let mut r = full_roster();
         let dup = person(5, Sex::L);
-        r.apply(&r.decide(&Command::Vacate { tps: TpsId(1), seat: 4, reason: VacateReason::Died }).unwrap());
+        r.apply(
+            &r.decide(&Command::Vacate {
+                tps: TpsId(1),
+                seat: 4,
+                reason: VacateReason::Died,
+            })
+            .unwrap(),
+        );
         let before = r.total();
         let refused = [
-            (Command::FillDirect { tps: TpsId(1), seat: 4, person: dup, berita_acara: None }, "NikInUse"),
-            (Command::FillDirect { tps: TpsId(1), seat: 5, person: person(999, Sex::L), berita_acara: None }, "SeatOccupied"),
-            (Command::Vacate { tps: TpsId(1), seat: 4, reason: VacateReason::Died }, "SeatEmpty"),
-            (Command::Vacate { tps: TpsId(1), seat: 8, reason: VacateReason::Died }, "NoSuchSeat"),
-            (Command::DesignateKetua { tps: TpsId(1), from_seat: 3 }, "KetuaSeatOccupied"),
-            (Command::FillFromReserve { tps: TpsId(1), seat: 4, kelurahan: KelurahanId(0), rank: 1 }, "NoSuchReserve"),
+            (
+                Command::FillDirect {
+                    tps: TpsId(1),
+                    seat: 4,
+                    person: dup,
+                    berita_acara: None,
+                },
+                "NikInUse",
+            ),
+            (
+                Command::FillDirect {
+                    tps: TpsId(1),
+                    seat: 5,
+                    person: person(999, Sex::L),
+                    berita_acara: None,
+                },
+                "SeatOccupied",
+            ),
+            (
+                Command::Vacate {
+                    tps: TpsId(1),
+                    seat: 4,
+                    reason: VacateReason::Died,
+                },
+                "SeatEmpty",
+            ),
+            (
+                Command::Vacate {
+                    tps: TpsId(1),
+                    seat: 8,
+                    reason: VacateReason::Died,
+                },
+                "NoSuchSeat",
+            ),
+            (
+                Command::DesignateKetua {
+                    tps: TpsId(1),
+                    from_seat: 3,
+                },
+                "KetuaSeatOccupied",
+            ),
+            (
+                Command::FillFromReserve {
+                    tps: TpsId(1),
+                    seat: 4,
+                    kelurahan: KelurahanId(0),
+                    rank: 1,
+                },
+                "NoSuchReserve",
+            ),
         ];
         for (cmd, want) in refused {
             let err = r.decide(&cmd).unwrap_err();
@@ -503,7 +788,12 @@ mod tests {
         let mut young = person(998, Sex::L);
         young.birth_date = NaiveDate::from_ymd_opt(2010, 1, 1).unwrap();
         young.nik = Nik::compose(167101, young.birth_date, Sex::L, 1);
-        let err = r.decide(&Command::FillDirect { tps: TpsId(1), seat: 4, person: young, berita_acara: None });
+        let err = r.decide(&Command::FillDirect {
+            tps: TpsId(1),
+            seat: 4,
+            person: young,
+            berita_acara: None,
+        });
         assert!(matches!(err, Err(Refusal::Ineligible(_))));
         assert_eq!(r.total(), before);
     }
@@ -513,22 +803,149 @@ mod tests {
         let mut r = Roster::new(small(), ElectionParams::default());
         let kel = KelurahanId(0);
         let reserves = vec![
-            (kel, Reserve { rank: 2, person: person(2, Sex::P), tps: None }),
-            (kel, Reserve { rank: 1, person: person(1, Sex::L), tps: None }),
+            (
+                kel,
+                Reserve {
+                    rank: 2,
+                    person: person(2, Sex::P),
+                    tps: None,
+                },
+            ),
+            (
+                kel,
+                Reserve {
+                    rank: 1,
+                    person: person(1, Sex::L),
+                    tps: None,
+                },
+            ),
         ];
-        r.apply(&Event::ReservesImported { file: "r".into(), cleared: vec![], reserves });
-        assert_eq!(r.reserves(kel).iter().map(|x| x.rank).collect::<Vec<_>>(), vec![1, 2]);
-        let ev = r.decide(&Command::FillFromReserve { tps: TpsId(0), seat: 1, kelurahan: kel, rank: 1 }).unwrap();
+        r.apply(&Event::ReservesImported {
+            file: "r".into(),
+            cleared: vec![],
+            reserves,
+        });
+        assert_eq!(
+            r.reserves(kel).iter().map(|x| x.rank).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
+        let ev = r
+            .decide(&Command::FillFromReserve {
+                tps: TpsId(0),
+                seat: 1,
+                kelurahan: kel,
+                rank: 1,
+            })
+            .unwrap();
         r.apply(&ev);
         assert_eq!(r.reserves(kel).len(), 1);
-        assert_eq!(r.locate_nik(person(1, Sex::L).nik), Some(NikLocation::Seat { tps: TpsId(0), seat: 1 }));
+        assert_eq!(
+            r.locate_nik(person(1, Sex::L).nik),
+            Some(NikLocation::Seat {
+                tps: TpsId(0),
+                seat: 1
+            })
+        );
         // Appointed reserve cannot be appointed twice.
-        let again = r.decide(&Command::FillFromReserve { tps: TpsId(0), seat: 2, kelurahan: kel, rank: 1 });
-        assert_eq!(again, Err(Refusal::NoSuchReserve { kelurahan: kel, rank: 1 }));
+        let again = r.decide(&Command::FillFromReserve {
+            tps: TpsId(0),
+            seat: 2,
+            kelurahan: kel,
+            rank: 1,
+        });
+        assert_eq!(
+            again,
+            Err(Refusal::NoSuchReserve {
+                kelurahan: kel,
+                rank: 1
+            })
+        );
         // A reserve of another kecamatan is refused.
-        let far = r.decide(&Command::FillFromReserve { tps: TpsId(6), seat: 1, kelurahan: kel, rank: 2 });
+        let far = r.decide(&Command::FillFromReserve {
+            tps: TpsId(6),
+            seat: 1,
+            kelurahan: kel,
+            rank: 2,
+        });
         assert_eq!(far, Err(Refusal::ReserveOutsideKecamatan));
         assert_rollups_consistent(&r);
+        // Undo puts the reserve back on the list with its rank, and empties the seat.
+        r.apply(
+            &r.decide(&Command::Undo {
+                seq: 9,
+                event: ev.clone(),
+            })
+            .unwrap(),
+        );
+        assert_eq!(
+            r.reserves(kel).iter().map(|x| x.rank).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
+        assert!(r.seat(TpsId(0), 1).is_none());
+        assert_eq!(
+            r.decide(&Command::Undo { seq: 9, event: ev }),
+            Err(Refusal::CannotUndo)
+        );
+        assert_rollups_consistent(&r);
+    }
+
+    #[test]
+    fn every_seat_change_can_be_undone_back_to_the_start() {
+        let mut r = full_roster();
+        let start = r.clone();
+        let tps = TpsId(0);
+        let steps = [
+            Command::Vacate {
+                tps,
+                seat: 1,
+                reason: VacateReason::Died,
+            },
+            Command::DesignateKetua { tps, from_seat: 4 },
+            Command::MarkAbsent {
+                tps,
+                seat: 2,
+                absent: true,
+            },
+            Command::FillDirect {
+                tps,
+                seat: 4,
+                person: person(777, Sex::P),
+                berita_acara: Some("BA/7".into()),
+            },
+        ];
+        let mut done = Vec::new();
+        for cmd in &steps {
+            let ev = r.decide(cmd).unwrap();
+            r.apply(&ev);
+            done.push(ev);
+        }
+        for (i, ev) in done.into_iter().enumerate().rev() {
+            let undo = r
+                .decide(&Command::Undo {
+                    seq: i as u64,
+                    event: ev,
+                })
+                .unwrap();
+            r.apply(&undo);
+            assert_rollups_consistent(&r);
+        }
+        for t in r.region.tps_ids() {
+            assert_eq!(r.seats_of(t), start.seats_of(t));
+        }
+        assert_eq!(r.total(), start.total());
+        // Imports and undos are final.
+        let import = Event::RosterImported {
+            file: "f".into(),
+            cleared: vec![],
+            seats: vec![],
+        };
+        assert_eq!(
+            r.decide(&Command::Undo {
+                seq: 1,
+                event: import
+            }),
+            Err(Refusal::CannotUndo)
+        );
     }
 
     #[test]
@@ -536,8 +953,16 @@ mod tests {
         let mut r = full_roster();
         let kel = KelurahanId(0);
         let first_tps = TpsId(r.region.kelurahan(kel).tps.start);
-        let seats = vec![SeatAssignment { tps: first_tps, seat: 1, person: person(500, Sex::P) }];
-        r.apply(&Event::RosterImported { file: "y".into(), cleared: vec![kel], seats });
+        let seats = vec![SeatAssignment {
+            tps: first_tps,
+            seat: 1,
+            person: person(500, Sex::P),
+        }];
+        r.apply(&Event::RosterImported {
+            file: "y".into(),
+            cleared: vec![kel],
+            seats,
+        });
         assert_eq!(r.kelurahan_rollup(kel).vacant, 3 * 7 - 1);
         assert_eq!(r.locate_nik(person(1, Sex::L).nik), None);
         assert_rollups_consistent(&r);

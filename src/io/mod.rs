@@ -1,9 +1,10 @@
 //! Files in and out: region trees, roster and reserve CSV (with Excel's quirks), exports.
 //! Imports are all-or-nothing, and every rejected row names its file and line.
 
+pub mod lines;
 pub mod region_csv;
-pub mod roster_csv;
 pub mod report;
+pub mod roster_csv;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -23,21 +24,25 @@ impl fmt::Display for RowError {
     }
 }
 
-/// Opens a CSV reader that accepts `,` or `;` (sniffed from the header line) and a UTF-8 BOM.
-pub fn csv_reader(path: &Path) -> std::io::Result<csv::Reader<Box<dyn std::io::Read>>> {
-    use std::io::{BufRead, BufReader, Read};
-    let mut reader = BufReader::with_capacity(1 << 16, std::fs::File::open(path)?);
-    let head = reader.fill_buf()?;
-    let skip = if head.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-    reader.consume(skip);
-    let first_line_end = {
-        let buf = reader.fill_buf()?;
-        buf.iter().position(|&b| b == b'\n').unwrap_or(buf.len())
-    };
-    let header = &reader.fill_buf()?[..first_line_end];
+/// Opens a CSV file for import: a UTF-8 BOM is skipped, `,` or `;` is sniffed from the header
+/// line, and the bytes pass through [`lines::LineFaithful`] so that every record's
+/// `position().line()` is its physical line (plain csv 1.3 is off by one in CRLF files,
+/// Excel's default, and after blank lines: BurntSushi/rust-csv#208).
+pub fn csv_reader(
+    path: &Path,
+) -> std::io::Result<csv::Reader<lines::LineFaithful<std::io::BufReader<std::fs::File>>>> {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(path)?);
+    if reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+        reader.consume(3);
+    }
+    let buf = reader.fill_buf()?;
+    let header = &buf[..buf.iter().position(|&b| b == b'\n').unwrap_or(buf.len())];
     let commas = header.iter().filter(|&&b| b == b',').count();
     let semis = header.iter().filter(|&&b| b == b';').count();
     let delimiter = if semis > commas { b';' } else { b',' };
-    let boxed: Box<dyn Read> = Box::new(reader);
-    Ok(csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(boxed))
+    Ok(csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(lines::LineFaithful::new(reader, delimiter)))
 }

@@ -11,15 +11,28 @@ use crate::domain::{KelurahanSpec, Region};
 pub const PALEMBANG_CSV: &str = include_str!("../../assets/palembang-2024-wilayah.csv");
 pub const PALEMBANG_SOURCE: &str = "Kota Palembang (embedded)";
 
-const COLUMNS: [&str; 6] = ["kecamatan_code", "kecamatan", "kelurahan_code", "kelurahan", "tps_count", "tps_numbers"];
+const COLUMNS: [&str; 6] = [
+    "kecamatan_code",
+    "kecamatan",
+    "kelurahan_code",
+    "kelurahan",
+    "tps_count",
+    "tps_numbers",
+];
 
 /// Parses `1-58;901-905` into inclusive ranges.
 pub fn parse_tps_numbers(s: &str) -> Result<Vec<(u16, u16)>, String> {
     let mut out = Vec::new();
     for part in s.split(';').map(str::trim).filter(|p| !p.is_empty()) {
         let (a, b) = part.split_once('-').unwrap_or((part, part));
-        let a: u16 = a.trim().parse().map_err(|_| format!("bad TPS number {a:?} in {s:?}"))?;
-        let b: u16 = b.trim().parse().map_err(|_| format!("bad TPS number {b:?} in {s:?}"))?;
+        let a: u16 = a
+            .trim()
+            .parse()
+            .map_err(|_| format!("bad TPS number {a:?} in {s:?}"))?;
+        let b: u16 = b
+            .trim()
+            .parse()
+            .map_err(|_| format!("bad TPS number {b:?} in {s:?}"))?;
         if a == 0 || b < a {
             return Err(format!("bad TPS range {part:?}"));
         }
@@ -32,13 +45,24 @@ pub fn parse_tps_numbers(s: &str) -> Result<Vec<(u16, u16)>, String> {
 }
 
 fn parse<R: std::io::Read>(mut rdr: csv::Reader<R>, file: &Path) -> Result<Region, Vec<RowError>> {
-    let err = |line: u64, reason: String| RowError { file: file.to_path_buf(), line, reason };
-    let headers = rdr.headers().map_err(|e| vec![err(1, e.to_string())])?.clone();
+    let err = |line: u64, reason: String| RowError {
+        file: file.to_path_buf(),
+        line,
+        reason,
+    };
+    let headers = rdr
+        .headers()
+        .map_err(|e| vec![err(1, e.to_string())])?
+        .clone();
     let mut index = [0usize; 6];
     for (i, col) in COLUMNS.iter().enumerate() {
         index[i] = headers
             .iter()
-            .position(|h| h.trim().trim_start_matches('\u{feff}').eq_ignore_ascii_case(col))
+            .position(|h| {
+                h.trim()
+                    .trim_start_matches('\u{feff}')
+                    .eq_ignore_ascii_case(col)
+            })
             .ok_or_else(|| vec![err(1, format!("missing column {col}"))])?;
     }
     let mut specs = Vec::new();
@@ -55,10 +79,14 @@ fn parse<R: std::io::Read>(mut rdr: csv::Reader<R>, file: &Path) -> Result<Regio
         let line = record.position().map_or(0, |p| p.line());
         let field = |i: usize| record.get(index[i]).unwrap_or("").trim();
         let row = (|| {
-            let kec_code = normalize_code(field(0)).ok_or(format!("bad kecamatan code {:?}", field(0)))?;
-            let kel_code = normalize_code(field(2)).ok_or(format!("bad kelurahan code {:?}", field(2)))?;
+            let kec_code =
+                normalize_code(field(0)).ok_or(format!("bad kecamatan code {:?}", field(0)))?;
+            let kel_code =
+                normalize_code(field(2)).ok_or(format!("bad kelurahan code {:?}", field(2)))?;
             let ranges = parse_tps_numbers(field(5))?;
-            let count: usize = field(4).parse().map_err(|_| format!("bad tps_count {:?}", field(4)))?;
+            let count: usize = field(4)
+                .parse()
+                .map_err(|_| format!("bad tps_count {:?}", field(4)))?;
             let listed: usize = ranges.iter().map(|&(a, b)| (b - a + 1) as usize).sum();
             if count != listed {
                 return Err(format!("tps_count {count} but tps_numbers list {listed}"));
@@ -86,13 +114,20 @@ fn parse<R: std::io::Read>(mut rdr: csv::Reader<R>, file: &Path) -> Result<Regio
 }
 
 pub fn load_region_file(path: &Path) -> Result<Region, Vec<RowError>> {
-    let rdr = csv_reader(path).map_err(|e| vec![RowError { file: path.into(), line: 0, reason: e.to_string() }])?;
+    let rdr = csv_reader(path).map_err(|e| {
+        vec![RowError {
+            file: path.into(),
+            line: 0,
+            reason: e.to_string(),
+        }]
+    })?;
     parse(rdr, path)
 }
 
 pub fn palembang() -> Region {
     let rdr = csv::ReaderBuilder::new().from_reader(PALEMBANG_CSV.as_bytes());
-    parse(rdr, Path::new("assets/palembang-2024-wilayah.csv")).expect("embedded region file is valid")
+    parse(rdr, Path::new("assets/palembang-2024-wilayah.csv"))
+        .expect("embedded region file is valid")
 }
 
 #[cfg(test)]
@@ -110,7 +145,10 @@ mod tests {
 
     #[test]
     fn tps_number_ranges() {
-        assert_eq!(parse_tps_numbers("1-58;901-905"), Ok(vec![(1, 58), (901, 905)]));
+        assert_eq!(
+            parse_tps_numbers("1-58;901-905"),
+            Ok(vec![(1, 58), (901, 905)])
+        );
         assert_eq!(parse_tps_numbers("7"), Ok(vec![(7, 7)]));
         assert!(parse_tps_numbers("5-3").is_err());
         assert!(parse_tps_numbers("").is_err());
@@ -132,6 +170,8 @@ mod tests {
         let errors = load_region_file(&path).unwrap_err();
         let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![3, 4]);
-        assert!(errors[0].to_string().ends_with("w.csv:3: tps_count 4 but tps_numbers list 3"));
+        assert!(errors[0]
+            .to_string()
+            .ends_with("w.csv:3: tps_count 4 but tps_numbers list 3"));
     }
 }

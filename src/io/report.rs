@@ -67,11 +67,18 @@ fn totals(roster: &Roster, scope: Scope) -> Totals {
 
 /// Flags as stable codes: `3:berisiko`.
 fn flag_codes(e: &GapEntry) -> Vec<String> {
-    e.flags.iter().map(|(seat, f)| format!("{seat}:{}", f.code())).collect()
+    e.flags
+        .iter()
+        .map(|(seat, f)| format!("{seat}:{}", f.code()))
+        .collect()
 }
 
 fn seats_list(seats: &[u8]) -> String {
-    seats.iter().map(u8::to_string).collect::<Vec<_>>().join(" ")
+    seats
+        .iter()
+        .map(u8::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Names of a TPS's kecamatan and kelurahan.
@@ -90,7 +97,8 @@ pub fn render(roster: &Roster, scope: Scope, format: Format, lang: Lang) -> Stri
             let tps = entries
                 .iter()
                 .map(|e| {
-                    let (kecamatan_code, kecamatan, kelurahan_code, kelurahan, number) = place(roster, e);
+                    let (kecamatan_code, kecamatan, kelurahan_code, kelurahan, number) =
+                        place(roster, e);
                     JsonTps {
                         kecamatan_code,
                         kecamatan,
@@ -104,8 +112,12 @@ pub fn render(roster: &Roster, scope: Scope, format: Format, lang: Lang) -> Stri
                     }
                 })
                 .collect();
-            let report =
-                JsonReport { election: &roster.params.name, demo: roster.demo, totals: totals(roster, scope), tps };
+            let report = JsonReport {
+                election: &roster.params.name,
+                demo: roster.demo,
+                totals: totals(roster, scope),
+                tps,
+            };
             let mut s = serde_json::to_string_pretty(&report).expect("report serializes");
             s.push('\n');
             s
@@ -148,8 +160,16 @@ pub fn render(roster: &Roster, scope: Scope, format: Format, lang: Lang) -> Stri
 fn scope_name(roster: &Roster, scope: Scope, lang: Lang) -> String {
     match scope {
         Scope::All => lang.t("Seluruh wilayah", "Whole region").to_string(),
-        Scope::Kecamatan(k) => format!("{} {}", lang.t("Kecamatan", "Kecamatan"), roster.region.kecamatan(k).name),
-        Scope::Kelurahan(k) => format!("{} {}", lang.t("Kelurahan", "Kelurahan"), roster.region.kelurahan(k).name),
+        Scope::Kecamatan(k) => format!(
+            "{} {}",
+            lang.t("Kecamatan", "Kecamatan"),
+            roster.region.kecamatan(k).name
+        ),
+        Scope::Kelurahan(k) => format!(
+            "{} {}",
+            lang.t("Kelurahan", "Kelurahan"),
+            roster.region.kelurahan(k).name
+        ),
     }
 }
 
@@ -205,7 +225,12 @@ fn table(roster: &Roster, scope: Scope, entries: &[GapEntry], lang: Lang) -> Str
                 roster.region.address(e.tps).to_string(),
                 kec.to_string(),
                 kel.to_string(),
-                if e.ketua_missing { lang.t("TIDAK ADA", "MISSING") } else { "ok" }.to_string(),
+                if e.ketua_missing {
+                    lang.t("TIDAK ADA", "MISSING")
+                } else {
+                    "ok"
+                }
+                .to_string(),
                 seats_list(&e.vacant_seats),
                 flags,
             ]
@@ -239,7 +264,11 @@ fn table(roster: &Roster, scope: Scope, entries: &[GapEntry], lang: Lang) -> Str
 fn chat_text(roster: &Roster, scope: Scope, entries: &[GapEntry], lang: Lang) -> String {
     const SHOWN: usize = 10;
     let mut out = String::new();
-    out.push_str(&format!("*{} — {}*\n", roster.params.name, scope_name(roster, scope, lang)));
+    out.push_str(&format!(
+        "*{} — {}*\n",
+        roster.params.name,
+        scope_name(roster, scope, lang)
+    ));
     if roster.demo {
         out.push_str(lang.t("(data demo)\n", "(demo data)\n"));
     }
@@ -260,14 +289,21 @@ fn chat_text(roster: &Roster, scope: Scope, entries: &[GapEntry], lang: Lang) ->
         lang.num(r.tps_without_ketua),
         lang.t("tanpa Ketua", "without Ketua"),
     ));
-    let short: Vec<&GapEntry> = entries.iter().filter(|e| !e.vacant_seats.is_empty()).collect();
+    let short: Vec<&GapEntry> = entries
+        .iter()
+        .filter(|e| !e.vacant_seats.is_empty())
+        .collect();
     if short.is_empty() {
         out.push_str(lang.t("Semua kursi terisi.\n", "All seats filled.\n"));
     } else {
         out.push_str(lang.t("Paling mendesak:\n", "Most urgent:\n"));
         for e in short.iter().take(SHOWN) {
             let (_, _, _, kel, n) = place(roster, e);
-            let ketua = if e.ketua_missing { lang.t(" (tanpa Ketua)", " (no Ketua)") } else { "" };
+            let ketua = if e.ketua_missing {
+                lang.t(" (tanpa Ketua)", " (no Ketua)")
+            } else {
+                ""
+            };
             out.push_str(&format!(
                 "- TPS {n} {kel}{ketua}: {} {}\n",
                 lang.t("kursi", "seats"),
@@ -275,13 +311,20 @@ fn chat_text(roster: &Roster, scope: Scope, entries: &[GapEntry], lang: Lang) ->
             ));
         }
         if short.len() > SHOWN {
-            out.push_str(&format!("{} {}\n", lang.t("…dan", "…and"), lang.num((short.len() - SHOWN) as u32)));
+            out.push_str(&format!(
+                "{} {}\n",
+                lang.t("…dan", "…and"),
+                lang.num((short.len() - SHOWN) as u32)
+            ));
         }
     }
     if r.flagged > 0 {
         out.push_str(&format!(
             "{}: {}\n",
-            lang.t("Petugas perlu cek kesehatan/JKN", "Officers needing a health/JKN check"),
+            lang.t(
+                "Petugas perlu cek kesehatan/JKN",
+                "Officers needing a health/JKN check"
+            ),
             lang.num(r.flagged)
         ));
     }

@@ -23,7 +23,8 @@ fn config() -> bincode::config::Configuration {
 
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     let mut out = vec![FORMAT_VERSION];
-    bincode::serde::encode_into_std_write(value, &mut out, config()).expect("encoding to a Vec cannot fail");
+    bincode::serde::encode_into_std_write(value, &mut out, config())
+        .expect("encoding to a Vec cannot fail");
     out
 }
 
@@ -32,10 +33,13 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
     if version != FORMAT_VERSION {
         return Err(CodecError::Version { found: version });
     }
-    let (value, used) =
-        bincode::serde::decode_from_slice(body, config()).map_err(|e| CodecError::Corrupt(e.to_string()))?;
+    let (value, used) = bincode::serde::decode_from_slice(body, config())
+        .map_err(|e| CodecError::Corrupt(e.to_string()))?;
     if used != body.len() {
-        return Err(CodecError::Corrupt(format!("{} trailing bytes", body.len() - used)));
+        return Err(CodecError::Corrupt(format!(
+            "{} trailing bytes",
+            body.len() - used
+        )));
     }
     Ok(value)
 }
@@ -56,9 +60,15 @@ mod tests {
     fn refuses_other_versions_and_garbage() {
         let mut bytes = encode(&1u64);
         bytes[0] = 99;
-        assert!(matches!(decode::<u64>(&bytes), Err(CodecError::Version { found: 99 })));
+        assert!(matches!(
+            decode::<u64>(&bytes),
+            Err(CodecError::Version { found: 99 })
+        ));
         assert!(matches!(decode::<u64>(&[]), Err(CodecError::Empty)));
-        assert!(matches!(decode::<String>(&[FORMAT_VERSION, 200]), Err(CodecError::Corrupt(_))));
+        assert!(matches!(
+            decode::<String>(&[FORMAT_VERSION, 200]),
+            Err(CodecError::Corrupt(_))
+        ));
         let mut long = encode(&1u8);
         long.push(0);
         assert!(matches!(decode::<u8>(&long), Err(CodecError::Corrupt(_))));

@@ -21,7 +21,10 @@ impl StoreLock {
             .write(true)
             .mode(0o600)
             .open(&path)
-            .map_err(|source| StoreError::Io { path: path.clone(), source })?;
+            .map_err(|source| StoreError::Io {
+                path: path.clone(),
+                source,
+            })?;
         // SAFETY: flock on a valid, owned file descriptor.
         let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
         if rc != 0 {

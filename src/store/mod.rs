@@ -25,8 +25,8 @@ use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
 use crate::domain::{
-    Command, ElectionParams, Event, Holder, KelurahanId, KelurahanSpec, Refusal, Region, Reserve, Roster, Source,
-    TpsId,
+    Command, ElectionParams, Event, Holder, KelurahanId, KelurahanSpec, Refusal, Region, Reserve,
+    Roster, Source, TpsId,
 };
 use codec::CodecError;
 pub use lock::StoreLock;
@@ -70,9 +70,16 @@ pub enum StoreError {
     #[error("store {path}: {source}")]
     Sled { path: PathBuf, source: sled::Error },
     #[error("store {path}: key {key}: {source}")]
-    Codec { path: PathBuf, key: String, source: CodecError },
+    Codec {
+        path: PathBuf,
+        key: String,
+        source: CodecError,
+    },
     #[error("store {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// A command that did not go through.
@@ -138,29 +145,21 @@ fn affected(roster: &Roster, event: &Event) -> (BTreeSet<TpsId>, BTreeSet<Kelura
         | Event::KetuaDesignated { tps: t, .. } => {
             tps.insert(*t);
         }
+        Event::Undone { event, .. } => return affected(roster, event),
         Event::RosterImported { cleared, seats, .. } => {
             for k in cleared {
                 tps.extend(roster.region.kelurahan(*k).tps.clone().map(TpsId));
             }
             tps.extend(seats.iter().map(|s| s.tps));
         }
-        Event::ReservesImported { cleared, reserves, .. } => {
+        Event::ReservesImported {
+            cleared, reserves, ..
+        } => {
             kel.extend(cleared.iter().copied());
             kel.extend(reserves.iter().map(|(k, _)| *k));
         }
     }
     (tps, kel)
-}
-
-/// The TPS whose history an event belongs in (imports are not indexed per TPS).
-fn history_tps(event: &Event) -> Option<TpsId> {
-    match event {
-        Event::SeatFilled { tps, .. }
-        | Event::SeatVacated { tps, .. }
-        | Event::AbsenceMarked { tps, .. }
-        | Event::KetuaDesignated { tps, .. } => Some(*tps),
-        Event::RosterImported { .. } | Event::ReservesImported { .. } => None,
-    }
 }
 
 /// The OS user running this process: the default actor in the audit log.
@@ -169,7 +168,9 @@ pub fn os_user() -> String {
     unsafe {
         let pw = libc::getpwuid(libc::geteuid());
         if !pw.is_null() && !(*pw).pw_name.is_null() {
-            return std::ffi::CStr::from_ptr((*pw).pw_name).to_string_lossy().into_owned();
+            return std::ffi::CStr::from_ptr((*pw).pw_name)
+                .to_string_lossy()
+                .into_owned();
         }
     }
     std::env::var("USER").unwrap_or_else(|_| format!("uid{}", unsafe { libc::geteuid() }))
@@ -186,16 +187,39 @@ impl Store {
     }
 
     fn open_raw(dir: &Path, actor: &str) -> Result<Store> {
-        let io = |source| StoreError::Io { path: dir.to_path_buf(), source };
-        fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(io)?;
+        let io = |source| StoreError::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(io)?;
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io)?;
         let lock = StoreLock::acquire(dir)?;
-        let sled_err = |source| StoreError::Sled { path: dir.to_path_buf(), source };
-        let db = sled::Config::new()
+        let sled_err = |source| StoreError::Sled {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let config = sled::Config::new()
             .path(Self::sled_dir(dir))
-            .cache_capacity(64 * 1024 * 1024)
-            .open()
-            .map_err(sled_err)?;
+            .cache_capacity(64 * 1024 * 1024);
+        // Our flock is free, so no other process has the store; but sled 0.34 drops its own
+        // file lock from a background thread after close (spacejam/sled#1289), so a reopen
+        // right after a close in this process can briefly see it held. Retry for a moment.
+        let mut attempts = 0;
+        let db = loop {
+            match config.open() {
+                Err(sled::Error::Io(e))
+                    if e.kind() == std::io::ErrorKind::WouldBlock && attempts < 100 =>
+                {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => break other.map_err(sled_err)?,
+            }
+        };
         restrict_permissions(dir).map_err(io)?;
         let tree = |name: &str| db.open_tree(name).map_err(sled_err);
         Ok(Store {
@@ -218,7 +242,12 @@ impl Store {
             return Err(StoreError::NotFound(dir.to_path_buf()));
         }
         let store = Self::open_raw(dir, actor)?;
-        if store.meta.get(K_COMPLETE).map_err(|e| store.sled_err(e))?.is_none() {
+        if store
+            .meta
+            .get(K_COMPLETE)
+            .map_err(|e| store.sled_err(e))?
+            .is_none()
+        {
             return Err(StoreError::Incomplete(dir.to_path_buf()));
         }
         Ok(store)
@@ -240,7 +269,10 @@ impl Store {
                 seats.insert(&tps_key(t), codec::encode(&s));
             }
         }
-        store.seats.apply_batch(seats).map_err(|e| store.sled_err(e))?;
+        store
+            .seats
+            .apply_batch(seats)
+            .map_err(|e| store.sled_err(e))?;
         let mut reserves = sled::Batch::default();
         for k in 0..roster.region.kelurahan.len() as u32 {
             let list = roster.reserves(KelurahanId(k));
@@ -248,19 +280,28 @@ impl Store {
                 reserves.insert(&kel_key(KelurahanId(k)), codec::encode(&list));
             }
         }
-        store.reserves.apply_batch(reserves).map_err(|e| store.sled_err(e))?;
+        store
+            .reserves
+            .apply_batch(reserves)
+            .map_err(|e| store.sled_err(e))?;
         let entry = LogEntry {
             seq: 1,
             at: Utc::now(),
             actor: actor.to_string(),
-            record: Record::Created { info, tps: roster.region.tps.len() as u32 },
+            record: Record::Created {
+                info,
+                tps: roster.region.tps.len() as u32,
+            },
         };
         store.put(&store.log, &1u64.to_be_bytes(), &entry)?;
         store.put(&store.meta, K_NEXT_SEQ, &2u64)?;
         store.flush()?;
         store.put(&store.meta, K_COMPLETE, &true)?;
         store.flush()?;
-        restrict_permissions(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
+        restrict_permissions(dir).map_err(|source| StoreError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         Ok(store)
     }
 
@@ -273,26 +314,41 @@ impl Store {
     }
 
     fn sled_err(&self, source: sled::Error) -> StoreError {
-        StoreError::Sled { path: self.dir.clone(), source }
-    }
-
-    fn put<T: Serialize>(&self, tree: &sled::Tree, key: &[u8], value: &T) -> Result<()> {
-        tree.insert(key, codec::encode(value)).map_err(|e| self.sled_err(e))?;
-        Ok(())
-    }
-
-    fn get<T: serde::de::DeserializeOwned>(&self, tree: &sled::Tree, key: &[u8]) -> Result<Option<T>> {
-        match tree.get(key).map_err(|e| self.sled_err(e))? {
-            None => Ok(None),
-            Some(bytes) => codec::decode(&bytes).map(Some).map_err(|source| StoreError::Codec {
-                path: self.dir.clone(),
-                key: String::from_utf8_lossy(key).into_owned(),
-                source,
-            }),
+        StoreError::Sled {
+            path: self.dir.clone(),
+            source,
         }
     }
 
-    fn decode_at<T: serde::de::DeserializeOwned>(&self, what: &str, key: &[u8], bytes: &[u8]) -> Result<T> {
+    fn put<T: Serialize>(&self, tree: &sled::Tree, key: &[u8], value: &T) -> Result<()> {
+        tree.insert(key, codec::encode(value))
+            .map_err(|e| self.sled_err(e))?;
+        Ok(())
+    }
+
+    fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        key: &[u8],
+    ) -> Result<Option<T>> {
+        match tree.get(key).map_err(|e| self.sled_err(e))? {
+            None => Ok(None),
+            Some(bytes) => codec::decode(&bytes)
+                .map(Some)
+                .map_err(|source| StoreError::Codec {
+                    path: self.dir.clone(),
+                    key: String::from_utf8_lossy(key).into_owned(),
+                    source,
+                }),
+        }
+    }
+
+    fn decode_at<T: serde::de::DeserializeOwned>(
+        &self,
+        what: &str,
+        key: &[u8],
+        bytes: &[u8],
+    ) -> Result<T> {
         codec::decode(bytes).map_err(|source| StoreError::Codec {
             path: self.dir.clone(),
             key: format!("{what}/{key:02x?}"),
@@ -306,14 +362,16 @@ impl Store {
     }
 
     pub fn info(&self) -> Result<StoreInfo> {
-        self.get(&self.meta, K_INFO)?.ok_or_else(|| StoreError::Incomplete(self.dir.clone()))
+        self.get(&self.meta, K_INFO)?
+            .ok_or_else(|| StoreError::Incomplete(self.dir.clone()))
     }
 
     /// Reads the whole roster into memory.
     pub fn load(&self) -> Result<Roster> {
         let info = self.info()?;
-        let specs: Vec<KelurahanSpec> =
-            self.get(&self.meta, K_REGION)?.ok_or_else(|| StoreError::Incomplete(self.dir.clone()))?;
+        let specs: Vec<KelurahanSpec> = self
+            .get(&self.meta, K_REGION)?
+            .ok_or_else(|| StoreError::Incomplete(self.dir.clone()))?;
         let region = Region::build(specs).map_err(|e| StoreError::Codec {
             path: self.dir.clone(),
             key: "region".into(),
@@ -370,7 +428,10 @@ impl Store {
             .iter()
             .map(|&t| {
                 let s = roster.seats_of(t);
-                (tps_key(t), s.iter().any(Option::is_some).then(|| codec::encode(&s)))
+                (
+                    tps_key(t),
+                    s.iter().any(Option::is_some).then(|| codec::encode(&s)),
+                )
             })
             .collect();
         let reserve_values: Vec<([u8; 4], Option<Vec<u8>>)> = kel_ids
@@ -380,12 +441,24 @@ impl Store {
                 (kel_key(k), (!list.is_empty()).then(|| codec::encode(&list)))
             })
             .collect();
-        let history = history_tps(&event);
-        let mut entry = LogEntry { seq: 0, at: Utc::now(), actor: self.actor.clone(), record: Record::Change(event) };
-        let trees = (&self.meta, &self.seats, &self.reserves, &self.log, &self.tps_log);
+        let history = event.tps();
+        let mut entry = LogEntry {
+            seq: 0,
+            at: Utc::now(),
+            actor: self.actor.clone(),
+            record: Record::Change(event),
+        };
+        let trees = (
+            &self.meta,
+            &self.seats,
+            &self.reserves,
+            &self.log,
+            &self.tps_log,
+        );
         let result = trees.transaction(|(meta, seats, reserves, log, tps_log)| {
             let seq = match meta.get(K_NEXT_SEQ)? {
-                Some(b) => codec::decode::<u64>(&b).map_err(|e| ConflictableTransactionError::Abort(e.to_string()))?,
+                Some(b) => codec::decode::<u64>(&b)
+                    .map_err(|e| ConflictableTransactionError::Abort(e.to_string()))?,
                 None => 1,
             };
             for (k, v) in &seat_values {
@@ -434,6 +507,19 @@ impl Store {
             let (k, v) = item.map_err(|e| self.sled_err(e))?;
             self.decode_at("log", &k, &v)
         })
+    }
+
+    /// The newest `limit` log entries, newest first.
+    pub fn recent_log(&self, limit: usize) -> Result<Vec<LogEntry>> {
+        self.log
+            .iter()
+            .rev()
+            .take(limit)
+            .map(|item| {
+                let (k, v) = item.map_err(|e| self.sled_err(e))?;
+                self.decode_at("log", &k, &v)
+            })
+            .collect()
     }
 
     /// Log entries of one TPS, oldest first.

@@ -1,7 +1,10 @@
 //! Every user-visible string, Bahasa Indonesia first and English second, and the
 //! language-aware number formatting. Code, comments and docs stay in English.
 
+mod events;
 mod strings;
+
+pub use events::wib;
 
 pub use strings::Strings;
 
@@ -78,15 +81,25 @@ impl Lang {
             (Lang::Id, Finding::UnderAge { age, min }) => {
                 format!("usia {age} pada hari pemungutan suara, minimal {min}")
             }
-            (Lang::En, Finding::UnderAge { age, min }) => format!("aged {age} on voting day, minimum is {min}"),
-            (Lang::Id, Finding::OverPreferredAge { age, max }) => format!("usia {age}, di atas {max} yang dianjurkan"),
-            (Lang::En, Finding::OverPreferredAge { age, max }) => format!("aged {age}, over the preferred {max}"),
+            (Lang::En, Finding::UnderAge { age, min }) => {
+                format!("aged {age} on voting day, minimum is {min}")
+            }
+            (Lang::Id, Finding::OverPreferredAge { age, max }) => {
+                format!("usia {age}, di atas {max} yang dianjurkan")
+            }
+            (Lang::En, Finding::OverPreferredAge { age, max }) => {
+                format!("aged {age}, over the preferred {max}")
+            }
             (Lang::Id, Finding::NikBirthDateMismatch) => "tanggal lahir tidak sesuai NIK".into(),
             (Lang::En, Finding::NikBirthDateMismatch) => "birth date disagrees with the NIK".into(),
             (Lang::Id, Finding::NikSexMismatch) => "jenis kelamin tidak sesuai NIK".into(),
             (Lang::En, Finding::NikSexMismatch) => "sex disagrees with the NIK".into(),
-            (Lang::Id, Finding::NikOutsideRegion { region }) => format!("NIK diterbitkan di luar wilayah ({region})"),
-            (Lang::En, Finding::NikOutsideRegion { region }) => format!("NIK issued outside the region ({region})"),
+            (Lang::Id, Finding::NikOutsideRegion { region }) => {
+                format!("NIK diterbitkan di luar wilayah ({region})")
+            }
+            (Lang::En, Finding::NikOutsideRegion { region }) => {
+                format!("NIK issued outside the region ({region})")
+            }
         }
     }
 

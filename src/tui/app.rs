@@ -167,7 +167,9 @@ impl App {
         }
         self.rows = rows;
         if let Some(node) = keep {
-            self.cursor = self.position_of(node).unwrap_or(self.cursor.min(self.rows.len().saturating_sub(1)));
+            self.cursor = self
+                .position_of(node)
+                .unwrap_or(self.cursor.min(self.rows.len().saturating_sub(1)));
         }
     }
 
@@ -184,7 +186,9 @@ impl App {
             Node::Kelurahan(k) => candidates.push(Node::Kecamatan(region.kelurahan(k).kecamatan)),
             Node::Kecamatan(_) => {}
         }
-        candidates.into_iter().find_map(|c| self.rows.iter().position(|&r| r == c))
+        candidates
+            .into_iter()
+            .find_map(|c| self.rows.iter().position(|&r| r == c))
     }
 
     fn select(&mut self, node: Node) {
@@ -195,7 +199,9 @@ impl App {
                 self.expanded_kel[kel.0 as usize] = true;
                 self.expanded_kec[region.kelurahan(kel).kecamatan.0 as usize] = true;
             }
-            Node::Kelurahan(k) => self.expanded_kec[region.kelurahan(k).kecamatan.0 as usize] = true,
+            Node::Kelurahan(k) => {
+                self.expanded_kec[region.kelurahan(k).kecamatan.0 as usize] = true
+            }
             Node::Kecamatan(_) => {}
         }
         if self.hide_complete && self.position_of(node).is_none() {
@@ -221,7 +227,9 @@ impl App {
     /// TPS of a kelurahan/kecamatan detail list: gaps first (most severe), as `kpps gaps`.
     pub fn detail_entries(&self) -> Vec<GapEntry> {
         match self.selected() {
-            Some(Node::Kecamatan(_)) | Some(Node::Kelurahan(_)) => gaps(&self.roster, self.scope_here()),
+            Some(Node::Kecamatan(_)) | Some(Node::Kelurahan(_)) => {
+                gaps(&self.roster, self.scope_here())
+            }
             _ => Vec::new(),
         }
     }
@@ -249,7 +257,9 @@ impl App {
 
     /// Text input while searching; None for keys that keep their keymap meaning.
     fn search_key(&mut self, key: KeyEvent) -> Option<bool> {
-        let Overlay::Search(view) = &mut self.overlay else { return None };
+        let Overlay::Search(view) = &mut self.overlay else {
+            return None;
+        };
         match key.code {
             KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
                 view.query.push(c);
@@ -328,7 +338,11 @@ impl App {
             Action::Open | Action::Right => {
                 let target = match &self.overlay {
                     Overlay::Gaps(v) => v.entries.get(v.cursor).map(|e| {
-                        let seat = e.vacant_seats.first().or(e.flags.first().map(|(s, _)| s)).copied();
+                        let seat = e
+                            .vacant_seats
+                            .first()
+                            .or(e.flags.first().map(|(s, _)| s))
+                            .copied();
                         (Node::Tps(e.tps), seat)
                     }),
                     Overlay::Search(v) => v.hits.get(v.cursor).map(|h| (h.node, h.seat)),
@@ -346,7 +360,8 @@ impl App {
             }
             Action::GapsAll | Action::GapsHere | Action::Help | Action::Search => {
                 self.overlay = Overlay::None;
-                return self.update_main(action) || true;
+                self.update_main(action);
+                return true;
             }
             _ => return false,
         }
@@ -368,13 +383,25 @@ impl App {
                 true
             }
             Action::Search => {
-                self.overlay = Overlay::Search(SearchView { query: String::new(), hits: Vec::new(), cursor: 0 });
+                self.overlay = Overlay::Search(SearchView {
+                    query: String::new(),
+                    hits: Vec::new(),
+                    cursor: 0,
+                });
                 self.list_offset.set(0);
                 true
             }
             Action::GapsAll | Action::GapsHere => {
-                let scope = if action == Action::GapsAll { Scope::All } else { self.scope_here() };
-                self.overlay = Overlay::Gaps(GapsView { scope, entries: gaps(&self.roster, scope), cursor: 0 });
+                let scope = if action == Action::GapsAll {
+                    Scope::All
+                } else {
+                    self.scope_here()
+                };
+                self.overlay = Overlay::Gaps(GapsView {
+                    scope,
+                    entries: gaps(&self.roster, scope),
+                    cursor: 0,
+                });
                 self.list_offset.set(0);
                 true
             }
@@ -382,7 +409,12 @@ impl App {
                 self.hide_complete = !self.hide_complete;
                 self.rebuild_rows();
                 self.status = Some(
-                    if self.hide_complete { self.s().filter_on } else { self.s().filter_off }.to_string(),
+                    if self.hide_complete {
+                        self.s().filter_on
+                    } else {
+                        self.s().filter_off
+                    }
+                    .to_string(),
                 );
                 true
             }
@@ -436,7 +468,9 @@ impl App {
     }
 
     fn update_tree(&mut self, action: Action) -> bool {
-        let Some(node) = self.selected() else { return false };
+        let Some(node) = self.selected() else {
+            return false;
+        };
         let page = self.page.get().max(1);
         match action {
             Action::Up => self.move_cursor(self.cursor.saturating_sub(1)),
@@ -480,7 +514,9 @@ impl App {
         let before = self.detail_cursor;
         match action {
             Action::Up => self.detail_cursor = self.detail_cursor.saturating_sub(1),
-            Action::Down => self.detail_cursor = (self.detail_cursor + 1).min(len.saturating_sub(1)),
+            Action::Down => {
+                self.detail_cursor = (self.detail_cursor + 1).min(len.saturating_sub(1))
+            }
             Action::Top => self.detail_cursor = 0,
             Action::Bottom => self.detail_cursor = len.saturating_sub(1),
             Action::Left | Action::Back => {
@@ -522,13 +558,26 @@ impl App {
             }
             None => (0, true),
         };
-        let found = (0..total).map(|i| i + if inclusive { 0 } else { 1 }).find_map(|step| {
-            let t = if forward { (start + step) % total } else { (start + total - step % total) % total };
-            self.roster.tps_stats(TpsId(t)).has_gap().then_some(TpsId(t))
-        });
+        let found = (0..total)
+            .map(|i| i + if inclusive { 0 } else { 1 })
+            .find_map(|step| {
+                let t = if forward {
+                    (start + step) % total
+                } else {
+                    (start + total - step % total) % total
+                };
+                self.roster
+                    .tps_stats(TpsId(t))
+                    .has_gap()
+                    .then_some(TpsId(t))
+            });
         let Some(tps) = found else { return false };
         self.select(Node::Tps(tps));
-        let first_empty = self.roster.seats_of(tps).iter().position(|s| s.as_ref().is_none_or(|h| h.absent));
+        let first_empty = self
+            .roster
+            .seats_of(tps)
+            .iter()
+            .position(|s| s.as_ref().is_none_or(|h| h.absent));
         self.detail_cursor = first_empty.unwrap_or(0);
         let st = self.roster.tps_stats(tps);
         let s = self.s();
@@ -537,7 +586,11 @@ impl App {
             self.roster.region.address(tps),
             s.vacant_title,
             st.vacant,
-            if st.ketua_missing { s.no_ketua_suffix } else { "" }
+            if st.ketua_missing {
+                s.no_ketua_suffix
+            } else {
+                ""
+            }
         ));
         true
     }
@@ -566,26 +619,44 @@ pub fn search(roster: &Roster, query: &str) -> Vec<Hit> {
     // An exact TPS address first.
     if let Some(t) = TpsAddress::parse(&q).and_then(|a| region.find_tps(&a)) {
         let k = region.kelurahan_of(t);
-        hits.push(Hit { node: Node::Tps(t), seat: None, label: format!("TPS {} · {}", region.tps(t).number, kel_label(k)) });
+        hits.push(Hit {
+            node: Node::Tps(t),
+            seat: None,
+            label: format!("TPS {} · {}", region.tps(t).number, kel_label(k)),
+        });
     }
     // "sako 12": a place name followed by a TPS number.
-    let tps_query = q.rsplit_once(' ').and_then(|(name, num)| Some((name.trim().to_string(), num.parse::<u16>().ok()?)));
+    let tps_query = q
+        .rsplit_once(' ')
+        .and_then(|(name, num)| Some((name.trim().to_string(), num.parse::<u16>().ok()?)));
     for (ki, kec) in region.kecamatan.iter().enumerate() {
         if kec.name.to_lowercase().contains(&q) || kec.code.starts_with(&q) {
-            hits.push(Hit { node: Node::Kecamatan(KecamatanId(ki as u32)), seat: None, label: format!("Kecamatan {}", kec.name) });
+            hits.push(Hit {
+                node: Node::Kecamatan(KecamatanId(ki as u32)),
+                seat: None,
+                label: format!("Kecamatan {}", kec.name),
+            });
         }
     }
     for (ki, kel) in region.kelurahan.iter().enumerate() {
         let id = KelurahanId(ki as u32);
         let name = kel.name.to_lowercase();
         if name.contains(&q) || kel.code.starts_with(&q) {
-            hits.push(Hit { node: Node::Kelurahan(id), seat: None, label: kel_label(id) });
+            hits.push(Hit {
+                node: Node::Kelurahan(id),
+                seat: None,
+                label: kel_label(id),
+            });
         }
         if let Some((place, number)) = &tps_query {
             let kec_name = region.kecamatan(kel.kecamatan).name.to_lowercase();
             if name.contains(place.as_str()) || kec_name.contains(place.as_str()) {
                 if let Some(t) = region.tps_in(id, *number) {
-                    hits.push(Hit { node: Node::Tps(t), seat: None, label: format!("TPS {number} · {}", kel_label(id)) });
+                    hits.push(Hit {
+                        node: Node::Tps(t),
+                        seat: None,
+                        label: format!("TPS {number} · {}", kel_label(id)),
+                    });
                 }
             }
         }

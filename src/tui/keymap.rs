@@ -43,7 +43,13 @@ const fn c(ch: char) -> KeyCode {
 }
 
 pub const KEYMAP: &[Binding] = &[
-    Binding { keys: &[KeyCode::Up, c('k')], label: "↑/k", action: Action::Up, describe: |s| s.key_up, footer: false },
+    Binding {
+        keys: &[KeyCode::Up, c('k')],
+        label: "↑/k",
+        action: Action::Up,
+        describe: |s| s.key_up,
+        footer: false,
+    },
     Binding {
         keys: &[KeyCode::Down, c('j')],
         label: "↓/j",
@@ -65,7 +71,13 @@ pub const KEYMAP: &[Binding] = &[
         describe: |s| s.key_right,
         footer: false,
     },
-    Binding { keys: &[KeyCode::Home, c('g')], label: "g", action: Action::Top, describe: |s| s.key_top, footer: false },
+    Binding {
+        keys: &[KeyCode::Home, c('g')],
+        label: "g",
+        action: Action::Top,
+        describe: |s| s.key_top,
+        footer: false,
+    },
     Binding {
         keys: &[KeyCode::End, c('G')],
         label: "G",
@@ -94,7 +106,13 @@ pub const KEYMAP: &[Binding] = &[
         describe: |s| s.key_open,
         footer: false,
     },
-    Binding { keys: &[KeyCode::Esc], label: "Esc", action: Action::Back, describe: |s| s.key_back, footer: false },
+    Binding {
+        keys: &[KeyCode::Esc],
+        label: "Esc",
+        action: Action::Back,
+        describe: |s| s.key_back,
+        footer: false,
+    },
     Binding {
         keys: &[KeyCode::Tab, KeyCode::BackTab],
         label: "Tab",
@@ -102,15 +120,69 @@ pub const KEYMAP: &[Binding] = &[
         describe: |s| s.key_switch,
         footer: false,
     },
-    Binding { keys: &[c('n')], label: "n/N", action: Action::NextGap, describe: |s| s.key_next_gap, footer: true },
-    Binding { keys: &[c('N')], label: "N", action: Action::PrevGap, describe: |s| s.key_prev_gap, footer: false },
-    Binding { keys: &[c('f')], label: "f", action: Action::ToggleFilter, describe: |s| s.key_filter, footer: true },
-    Binding { keys: &[c('v')], label: "v", action: Action::GapsAll, describe: |s| s.key_gaps_all, footer: true },
-    Binding { keys: &[c('V')], label: "V", action: Action::GapsHere, describe: |s| s.key_gaps_here, footer: false },
-    Binding { keys: &[c('/')], label: "/", action: Action::Search, describe: |s| s.key_search, footer: true },
-    Binding { keys: &[c('L')], label: "L", action: Action::ToggleLang, describe: |s| s.key_lang, footer: false },
-    Binding { keys: &[c('?')], label: "?", action: Action::Help, describe: |s| s.key_help, footer: true },
-    Binding { keys: &[c('q')], label: "q", action: Action::Quit, describe: |s| s.key_quit, footer: true },
+    Binding {
+        keys: &[c('n')],
+        label: "n/N",
+        action: Action::NextGap,
+        describe: |s| s.key_next_gap,
+        footer: true,
+    },
+    Binding {
+        keys: &[c('N')],
+        label: "N",
+        action: Action::PrevGap,
+        describe: |s| s.key_prev_gap,
+        footer: false,
+    },
+    Binding {
+        keys: &[c('f')],
+        label: "f",
+        action: Action::ToggleFilter,
+        describe: |s| s.key_filter,
+        footer: true,
+    },
+    Binding {
+        keys: &[c('v')],
+        label: "v",
+        action: Action::GapsAll,
+        describe: |s| s.key_gaps_all,
+        footer: true,
+    },
+    Binding {
+        keys: &[c('V')],
+        label: "V",
+        action: Action::GapsHere,
+        describe: |s| s.key_gaps_here,
+        footer: false,
+    },
+    Binding {
+        keys: &[c('/')],
+        label: "/",
+        action: Action::Search,
+        describe: |s| s.key_search,
+        footer: true,
+    },
+    Binding {
+        keys: &[c('L')],
+        label: "L",
+        action: Action::ToggleLang,
+        describe: |s| s.key_lang,
+        footer: false,
+    },
+    Binding {
+        keys: &[c('?')],
+        label: "?",
+        action: Action::Help,
+        describe: |s| s.key_help,
+        footer: true,
+    },
+    Binding {
+        keys: &[c('q')],
+        label: "q",
+        action: Action::Quit,
+        describe: |s| s.key_quit,
+        footer: true,
+    },
 ];
 
 /// The action bound to a key press, if any. Ctrl-C always quits.
@@ -118,7 +190,10 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
     if key.modifiers.contains(KeyModifiers::CONTROL) {
         return (key.code == c('c')).then_some(Action::Quit);
     }
-    KEYMAP.iter().find(|b| b.keys.contains(&key.code)).map(|b| b.action)
+    KEYMAP
+        .iter()
+        .find(|b| b.keys.contains(&key.code))
+        .map(|b| b.action)
 }
 
 /// Parses a key string like `"jjl<enter><esc>/sako<tab>"` into key events (for tests and
@@ -150,7 +225,10 @@ pub fn parse_keys(s: &str) -> Vec<KeyEvent> {
             "space" => KeyCode::Char(' '),
             "lt" => KeyCode::Char('<'),
             n if n.starts_with("c-") && n.len() == 3 => {
-                out.push(KeyEvent::new(KeyCode::Char(n.chars().nth(2).unwrap_or('c')), KeyModifiers::CONTROL));
+                out.push(KeyEvent::new(
+                    KeyCode::Char(n.chars().nth(2).unwrap_or('c')),
+                    KeyModifiers::CONTROL,
+                ));
                 continue;
             }
             other => panic!("unknown key name <{other}> in key string"),
@@ -173,8 +251,14 @@ mod tests {
                 seen.push(*k);
             }
         }
-        assert_eq!(action_for(KeyEvent::new(c('j'), KeyModifiers::NONE)), Some(Action::Down));
-        assert_eq!(action_for(KeyEvent::new(c('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
+        assert_eq!(
+            action_for(KeyEvent::new(c('j'), KeyModifiers::NONE)),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            action_for(KeyEvent::new(c('c'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! with one flush; no timers, no mouse capture, no full clear except on resize.
 
 pub mod app;
+pub mod form;
 pub mod keymap;
+pub mod port;
 pub mod session;
 pub mod ui;
 
@@ -39,7 +41,11 @@ pub struct FrameWriter<W: Write> {
 
 impl<W: Write> FrameWriter<W> {
     pub fn new(inner: W) -> Self {
-        FrameWriter { inner, buf: Vec::with_capacity(16 * 1024), written: 0 }
+        FrameWriter {
+            inner,
+            buf: Vec::with_capacity(16 * 1024),
+            written: 0,
+        }
     }
 
     /// Sends the buffered frame; returns its size.
@@ -79,7 +85,10 @@ pub struct FramedBackend<W: Write> {
 
 impl<W: Write> FramedBackend<W> {
     pub fn new(out: W, fixed_size: Option<Size>) -> Self {
-        FramedBackend { inner: CrosstermBackend::new(FrameWriter::new(out)), fixed_size }
+        FramedBackend {
+            inner: CrosstermBackend::new(FrameWriter::new(out)),
+            fixed_size,
+        }
     }
 
     pub fn writer(&self) -> &FrameWriter<W> {
@@ -124,7 +133,10 @@ impl<W: Write> Backend for FramedBackend<W> {
     }
     fn window_size(&mut self) -> io::Result<WindowSize> {
         match self.fixed_size {
-            Some(columns_rows) => Ok(WindowSize { columns_rows, pixels: Size::default() }),
+            Some(columns_rows) => Ok(WindowSize {
+                columns_rows,
+                pixels: Size::default(),
+            }),
             None => self.inner.window_size(),
         }
     }
@@ -137,7 +149,11 @@ pub type FrameTerminal<W> = Terminal<FramedBackend<W>>;
 
 /// Draws one frame inside a synchronized update and sends it in one write; returns bytes.
 /// A changed terminal size is picked up here (one clear and full repaint).
-pub fn draw_frame<W: Write>(terminal: &mut FrameTerminal<W>, app: &App, theme: Theme) -> io::Result<usize> {
+pub fn draw_frame<W: Write>(
+    terminal: &mut FrameTerminal<W>,
+    app: &App,
+    theme: Theme,
+) -> io::Result<usize> {
     queue!(terminal.backend_mut().writer_mut(), BeginSynchronizedUpdate)?;
     terminal.draw(|frame| frame.render_widget(Screen { app, theme }, frame.area()))?;
     queue!(terminal.backend_mut().writer_mut(), EndSynchronizedUpdate)?;
@@ -147,7 +163,12 @@ pub fn draw_frame<W: Write>(terminal: &mut FrameTerminal<W>, app: &App, theme: T
 fn restore_terminal() {
     let _ = terminal::disable_raw_mode();
     let mut out = io::stdout();
-    let _ = execute!(out, EndSynchronizedUpdate, terminal::LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        out,
+        EndSynchronizedUpdate,
+        terminal::LeaveAlternateScreen,
+        cursor::Show
+    );
 }
 
 /// Restores the terminal on panic, SIGTERM and SIGHUP (a dropped SSH session). Every
@@ -209,7 +230,11 @@ fn event_loop(mut app: App, _store: &Store) -> io::Result<()> {
             if app.should_quit {
                 return Ok(());
             }
-            next = if event::poll(Duration::ZERO)? { Some(event::read()?) } else { None };
+            next = if event::poll(Duration::ZERO)? {
+                Some(event::read()?)
+            } else {
+                None
+            };
         }
     }
 }

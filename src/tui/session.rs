@@ -22,7 +22,12 @@ impl Session {
     pub fn new(app: App, width: u16, height: u16) -> Session {
         let backend = FramedBackend::new(Vec::new(), Some(Size { width, height }));
         let terminal = Terminal::new(backend).expect("in-memory terminal");
-        let mut s = Session { app, terminal, theme: Theme { color: true }, first_paint: 0 };
+        let mut s = Session {
+            app,
+            terminal,
+            theme: Theme { color: true },
+            first_paint: 0,
+        };
         s.first_paint = s.draw();
         s
     }
@@ -43,7 +48,10 @@ impl Session {
 
     /// A key string (`"jjl<enter>"`); returns bytes per key.
     pub fn keys(&mut self, keys: &str) -> Vec<usize> {
-        super::keymap::parse_keys(keys).into_iter().map(|k| self.press(k)).collect()
+        super::keymap::parse_keys(keys)
+            .into_iter()
+            .map(|k| self.press(k))
+            .collect()
     }
 
     /// A resize: one full repaint.
@@ -62,9 +70,20 @@ impl Session {
     pub fn screen(&mut self) -> Vec<String> {
         let area = self.terminal.get_frame().area();
         let mut buf = ratatui::buffer::Buffer::empty(area);
-        ratatui::widgets::Widget::render(super::ui::Screen { app: &self.app, theme: self.theme }, area, &mut buf);
+        ratatui::widgets::Widget::render(
+            super::ui::Screen {
+                app: &self.app,
+                theme: self.theme,
+            },
+            area,
+            &mut buf,
+        );
         (0..area.height)
-            .map(|y| (0..area.width).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>())
+            .map(|y| {
+                (0..area.width)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect::<String>()
+            })
             .collect()
     }
 }

@@ -23,7 +23,9 @@ pub struct Theme {
 
 impl Theme {
     pub fn from_env() -> Theme {
-        Theme { color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) }
+        Theme {
+            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        }
     }
 
     fn fg(self, c: Color) -> Style {
@@ -88,7 +90,10 @@ fn rollup_marks(r: &Rollup, theme: Theme) -> Vec<Span<'static>> {
     }
     let mut spans = vec![Span::styled(format!("✗{}", r.vacant), theme.gap())];
     if r.tps_without_ketua > 0 {
-        spans.push(Span::styled(format!(" !{}", r.tps_without_ketua), theme.severe()));
+        spans.push(Span::styled(
+            format!(" !{}", r.tps_without_ketua),
+            theme.severe(),
+        ));
     }
     spans
 }
@@ -104,9 +109,13 @@ impl Widget for Screen<'_> {
             Paragraph::new("kpps").render(area, buf);
             return;
         }
-        let [header, body, status, footer] =
-            Layout::vertical([Constraint::Length(2), Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)])
-                .areas(area);
+        let [header, body, status, footer] = Layout::vertical([
+            Constraint::Length(2),
+            Constraint::Min(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
         self.header(header, buf);
         match &self.app.overlay {
             Overlay::None => self.main(body, buf),
@@ -115,11 +124,18 @@ impl Widget for Screen<'_> {
         }
         let s = self.app.s();
         if let Some(msg) = &self.app.status {
-            Paragraph::new(fit(msg, status.width as usize)).style(self.theme.gap()).render(status, buf);
+            Paragraph::new(fit(msg, status.width as usize))
+                .style(self.theme.gap())
+                .render(status, buf);
         }
-        let hints: Vec<String> =
-            KEYMAP.iter().filter(|b| b.footer).map(|b| format!("{} {}", b.label, (b.describe)(s))).collect();
-        Paragraph::new(fit(&hints.join("  "), footer.width as usize)).style(self.theme.dim()).render(footer, buf);
+        let hints: Vec<String> = KEYMAP
+            .iter()
+            .filter(|b| b.footer)
+            .map(|b| format!("{} {}", b.label, (b.describe)(s)))
+            .collect();
+        Paragraph::new(fit(&hints.join("  "), footer.width as usize))
+            .style(self.theme.dim())
+            .render(footer, buf);
     }
 }
 
@@ -139,21 +155,46 @@ impl Screen<'_> {
         let r = scope.rollup(&app.roster);
         let mut title = vec![
             Span::styled("kpps", Style::new().add_modifier(Modifier::BOLD)),
-            Span::raw(format!(" · {} · {}", app.roster.params.name, scope_label(app, scope))),
+            Span::raw(format!(
+                " · {} · {}",
+                app.roster.params.name,
+                scope_label(app, scope)
+            )),
         ];
         if app.roster.demo {
             title.push(Span::styled(format!("  [{}]", s.demo), self.theme.severe()));
         }
         let mut totals = vec![
-            Span::raw(format!("TPS {} · {} {}/{} · ", lang.num(r.tps), s.filled, lang.num(r.filled()), lang.num(r.seats))),
-            Span::styled(format!("{} {}", s.vacant_title, lang.num(r.vacant)), if r.vacant > 0 { self.theme.gap() } else { self.theme.ok() }),
+            Span::raw(format!(
+                "TPS {} · {} {}/{} · ",
+                lang.num(r.tps),
+                s.filled,
+                lang.num(r.filled()),
+                lang.num(r.seats)
+            )),
+            Span::styled(
+                format!("{} {}", s.vacant_title, lang.num(r.vacant)),
+                if r.vacant > 0 {
+                    self.theme.gap()
+                } else {
+                    self.theme.ok()
+                },
+            ),
             Span::raw(" · "),
         ];
         totals.push(Span::styled(
             format!("{} {}", s.without_ketua, lang.num(r.tps_without_ketua)),
-            if r.tps_without_ketua > 0 { self.theme.severe() } else { Style::new() },
+            if r.tps_without_ketua > 0 {
+                self.theme.severe()
+            } else {
+                Style::new()
+            },
         ));
-        totals.push(Span::raw(format!(" · {} {}", s.flagged, lang.num(r.flagged))));
+        totals.push(Span::raw(format!(
+            " · {} {}",
+            s.flagged,
+            lang.num(r.flagged)
+        )));
         let [a, b] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
         Paragraph::new(Line::from(title)).render(a, buf);
         Paragraph::new(Line::from(totals)).render(b, buf);
@@ -161,9 +202,12 @@ impl Screen<'_> {
 
     fn main(&self, area: Rect, buf: &mut Buffer) {
         let tree_width = (area.width * 2 / 5).clamp(20.min(area.width), 48);
-        let [tree, detail] = Layout::horizontal([Constraint::Length(tree_width), Constraint::Min(1)]).areas(area);
+        let [tree, detail] =
+            Layout::horizontal([Constraint::Length(tree_width), Constraint::Min(1)]).areas(area);
         self.tree(tree, buf);
-        let block = Block::new().borders(Borders::LEFT).border_style(self.theme.dim());
+        let block = Block::new()
+            .borders(Borders::LEFT)
+            .border_style(self.theme.dim());
         let inner = block.inner(detail);
         block.render(detail, buf);
         match self.app.selected() {
@@ -184,13 +228,21 @@ impl Screen<'_> {
         for (i, node) in rows.iter().enumerate().skip(offset).take(height) {
             let y = area.y + (i - offset) as u16;
             let (indent, name, marks) = match *node {
-                Node::Kecamatan(k) => {
-                    (0, region.kecamatan(k).name.clone(), rollup_marks(&app.roster.kecamatan_rollup(k), self.theme))
-                }
-                Node::Kelurahan(k) => {
-                    (2, region.kelurahan(k).name.clone(), rollup_marks(&app.roster.kelurahan_rollup(k), self.theme))
-                }
-                Node::Tps(t) => (4, format!("TPS {}", region.tps(t).number), tps_marks(app, t, self.theme)),
+                Node::Kecamatan(k) => (
+                    0,
+                    region.kecamatan(k).name.clone(),
+                    rollup_marks(&app.roster.kecamatan_rollup(k), self.theme),
+                ),
+                Node::Kelurahan(k) => (
+                    2,
+                    region.kelurahan(k).name.clone(),
+                    rollup_marks(&app.roster.kelurahan_rollup(k), self.theme),
+                ),
+                Node::Tps(t) => (
+                    4,
+                    format!("TPS {}", region.tps(t).number),
+                    tps_marks(app, t, self.theme),
+                ),
             };
             let arrow = match node {
                 Node::Tps(_) => "  ",
@@ -199,7 +251,11 @@ impl Screen<'_> {
             };
             let marks_width: usize = marks.iter().map(|s| s.content.chars().count()).sum();
             let name_width = (area.width as usize).saturating_sub(indent + 2 + marks_width + 1);
-            let label = format!("{}{arrow}{:<name_width$}", " ".repeat(indent), fit(&name, name_width));
+            let label = format!(
+                "{}{arrow}{:<name_width$}",
+                " ".repeat(indent),
+                fit(&name, name_width)
+            );
             let mut spans = vec![Span::raw(label), Span::raw(" ")];
             spans.extend(marks);
             let mut line = Line::from(spans);
@@ -220,17 +276,32 @@ impl Screen<'_> {
         let stats = app.roster.tps_stats(tps);
         let width = area.width as usize;
         let mut lines = vec![
-            Line::styled(fit(&format!("TPS {} · {}", region.tps(tps).number, kel.name), width), Style::new().add_modifier(Modifier::BOLD)),
-            Line::raw(fit(&format!("{} · {}", region.address(tps), kec.name), width)),
+            Line::styled(
+                fit(
+                    &format!("TPS {} · {}", region.tps(tps).number, kel.name),
+                    width,
+                ),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+            Line::raw(fit(
+                &format!("{} · {}", region.address(tps), kec.name),
+                width,
+            )),
         ];
         let mut summary = Vec::new();
         if stats.vacant == 0 {
             summary.push(Span::styled(format!("✓ {}", s.complete), self.theme.ok()));
         } else {
-            summary.push(Span::styled(format!("✗ {} {}", s.vacant_title, stats.vacant), self.theme.gap()));
+            summary.push(Span::styled(
+                format!("✗ {} {}", s.vacant_title, stats.vacant),
+                self.theme.gap(),
+            ));
         }
         if stats.ketua_missing {
-            summary.push(Span::styled(format!(" · ! {}", s.no_ketua), self.theme.severe()));
+            summary.push(Span::styled(
+                format!(" · ! {}", s.no_ketua),
+                self.theme.severe(),
+            ));
         }
         if stats.flagged > 0 {
             summary.push(Span::raw(format!(" · ⚑ {}", stats.flagged)));
@@ -244,31 +315,72 @@ impl Screen<'_> {
             let mut first = vec![Span::raw(head)];
             let mut second: Vec<Span> = vec![Span::raw("           ")];
             match seat {
-                None => first.push(Span::styled(format!("✗ {}", s.vacant_seat), if i == 0 { self.theme.severe() } else { self.theme.gap() })),
+                None => first.push(Span::styled(
+                    format!("✗ {}", s.vacant_seat),
+                    if i == 0 {
+                        self.theme.severe()
+                    } else {
+                        self.theme.gap()
+                    },
+                )),
                 Some(h) => {
                     let mut name = h.person.name.clone();
                     if h.absent {
                         name = format!("✗ {name} ({})", s.absent_today);
                     }
-                    first.push(Span::styled(name, if h.absent { self.theme.gap() } else { Style::new() }));
+                    first.push(Span::styled(
+                        name,
+                        if h.absent {
+                            self.theme.gap()
+                        } else {
+                            Style::new()
+                        },
+                    ));
                     let age = h.person.age_on(app.roster.params.voting_day);
-                    let mut info = format!("{} · {} {} · {}", h.person.nik.masked(), age, s.years, lang.sex(h.person.sex));
-                    let flags: Vec<&str> = h.person.health_flags().map(|f| lang.health_flag(f)).collect();
+                    let mut info = format!(
+                        "{} · {} {} · {}",
+                        h.person.nik.masked(),
+                        age,
+                        s.years,
+                        lang.sex(h.person.sex)
+                    );
+                    let flags: Vec<&str> = h
+                        .person
+                        .health_flags()
+                        .map(|f| lang.health_flag(f))
+                        .collect();
                     if !flags.is_empty() {
                         info.push_str(&format!(" · ⚑ {}", flags.join(", ")));
                     }
                     if age > app.roster.params.preferred_max_age as u32 {
-                        info.push_str(&format!(" · {}>{}", s.age_short, app.roster.params.preferred_max_age));
+                        info.push_str(&format!(
+                            " · {}>{}",
+                            s.age_short, app.roster.params.preferred_max_age
+                        ));
                     }
-                    second.push(Span::styled(info, if flags.is_empty() { self.theme.dim() } else { self.theme.gap() }));
+                    second.push(Span::styled(
+                        info,
+                        if flags.is_empty() {
+                            self.theme.dim()
+                        } else {
+                            self.theme.gap()
+                        },
+                    ));
                 }
             }
             let selected = i == app.detail_cursor;
-            let style = if selected { Theme::selected(focused) } else { Style::new() };
+            let style = if selected {
+                Theme::selected(focused)
+            } else {
+                Style::new()
+            };
             if one_line && seat.is_some() {
                 let name_w = width.saturating_sub(11 + 42);
                 if let Some(Span { content, style: st }) = first.pop() {
-                    first.push(Span::styled(format!("{:<name_w$} ", fit(&content, name_w)), st));
+                    first.push(Span::styled(
+                        format!("{:<name_w$} ", fit(&content, name_w)),
+                        st,
+                    ));
                 }
                 first.extend(second.into_iter().skip(1));
                 lines.push(Line::from(first).style(style));
@@ -280,7 +392,10 @@ impl Screen<'_> {
             }
         }
         let reserves = app.roster.reserves(region.kelurahan_of(tps)).len();
-        lines.push(Line::styled(format!("{} {}", s.reserves_in_kelurahan, lang.num(reserves as u64)), self.theme.dim()));
+        lines.push(Line::styled(
+            format!("{} {}", s.reserves_in_kelurahan, lang.num(reserves as u64)),
+            self.theme.dim(),
+        ));
         Paragraph::new(lines).render(area, buf);
     }
 
@@ -294,45 +409,114 @@ impl Screen<'_> {
         let (title, code, reserves, kelurahan) = match scope {
             Scope::Kecamatan(k) => {
                 let kec = region.kecamatan(k);
-                let reserves: usize = kec.kelurahan.clone().map(|kl| app.roster.reserves(crate::domain::KelurahanId(kl)).len()).sum();
-                (format!("Kecamatan {}", kec.name), kec.code.clone(), reserves, Some(kec.kelurahan.len()))
+                let reserves: usize = kec
+                    .kelurahan
+                    .clone()
+                    .map(|kl| app.roster.reserves(crate::domain::KelurahanId(kl)).len())
+                    .sum();
+                (
+                    format!("Kecamatan {}", kec.name),
+                    kec.code.clone(),
+                    reserves,
+                    Some(kec.kelurahan.len()),
+                )
             }
             Scope::Kelurahan(k) => {
                 let kel = region.kelurahan(k);
-                (format!("{} {}", s.kelurahan, kel.name), format!("{} · {}", kel.code, region.kecamatan(kel.kecamatan).name), app.roster.reserves(k).len(), None)
+                (
+                    format!("{} {}", s.kelurahan, kel.name),
+                    format!("{} · {}", kel.code, region.kecamatan(kel.kecamatan).name),
+                    app.roster.reserves(k).len(),
+                    None,
+                )
             }
             Scope::All => return,
         };
         let r = scope.rollup(&app.roster);
         let mut lines = vec![
-            Line::styled(fit(&title, width), Style::new().add_modifier(Modifier::BOLD)),
+            Line::styled(
+                fit(&title, width),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
             Line::raw(fit(&code, width)),
         ];
         let mut counts = format!("{} TPS", lang.num(r.tps));
         if let Some(n) = kelurahan {
             counts.push_str(&format!(" · {} {}", lang.num(n as u64), s.kelurahan_plural));
         }
-        counts.push_str(&format!(" · {} {}/{}", s.filled, lang.num(r.filled()), lang.num(r.seats)));
+        counts.push_str(&format!(
+            " · {} {}/{}",
+            s.filled,
+            lang.num(r.filled()),
+            lang.num(r.seats)
+        ));
         lines.push(Line::raw(fit(&counts, width)));
         lines.push(Line::from(vec![
-            Span::styled(format!("✗ {} {} {} TPS", lang.num(r.vacant), s.vacant_in, lang.num(r.tps_short)), if r.vacant > 0 { self.theme.gap() } else { self.theme.ok() }),
-            Span::styled(format!(" · ! {} {}", s.without_ketua, lang.num(r.tps_without_ketua)), if r.tps_without_ketua > 0 { self.theme.severe() } else { Style::new() }),
+            Span::styled(
+                format!(
+                    "✗ {} {} {} TPS",
+                    lang.num(r.vacant),
+                    s.vacant_in,
+                    lang.num(r.tps_short)
+                ),
+                if r.vacant > 0 {
+                    self.theme.gap()
+                } else {
+                    self.theme.ok()
+                },
+            ),
+            Span::styled(
+                format!(" · ! {} {}", s.without_ketua, lang.num(r.tps_without_ketua)),
+                if r.tps_without_ketua > 0 {
+                    self.theme.severe()
+                } else {
+                    Style::new()
+                },
+            ),
         ]));
-        lines.push(Line::raw(fit(&format!("⚑ {} {} · {} {}", s.flagged, lang.num(r.flagged), s.reserves, lang.num(reserves as u64)), width)));
+        lines.push(Line::raw(fit(
+            &format!(
+                "⚑ {} {} · {} {}",
+                s.flagged,
+                lang.num(r.flagged),
+                s.reserves,
+                lang.num(reserves as u64)
+            ),
+            width,
+        )));
         let entries = app.detail_entries();
         if entries.is_empty() {
-            lines.push(Line::styled(format!("✓ {}", s.all_complete), self.theme.ok()));
+            lines.push(Line::styled(
+                format!("✓ {}", s.all_complete),
+                self.theme.ok(),
+            ));
             Paragraph::new(lines).render(area, buf);
             return;
         }
-        lines.push(Line::styled(format!("{} ({})", s.needs_attention, lang.num(entries.len() as u64)), Style::new().add_modifier(Modifier::BOLD)));
+        lines.push(Line::styled(
+            format!("{} ({})", s.needs_attention, lang.num(entries.len() as u64)),
+            Style::new().add_modifier(Modifier::BOLD),
+        ));
         let head = lines.len() as u16;
         Paragraph::new(lines).render(area, buf);
-        let list = Rect { y: area.y + head, height: area.height.saturating_sub(head), ..area };
+        let list = Rect {
+            y: area.y + head,
+            height: area.height.saturating_sub(head),
+            ..area
+        };
         let offset = scroll(&app.list_offset, app.detail_cursor, list.height as usize);
         let focused = app.focus == Pane::Detail;
-        for (i, e) in entries.iter().enumerate().skip(offset).take(list.height as usize) {
-            let place_width = if matches!(scope, Scope::Kecamatan(_)) { 15 } else { 0 };
+        for (i, e) in entries
+            .iter()
+            .enumerate()
+            .skip(offset)
+            .take(list.height as usize)
+        {
+            let place_width = if matches!(scope, Scope::Kecamatan(_)) {
+                15
+            } else {
+                0
+            };
             let mut line = self.gap_line(e, place_width);
             if i == app.detail_cursor {
                 line = line.style(Theme::selected(focused));
@@ -356,10 +540,17 @@ impl Screen<'_> {
             label.push_str(&format!("{:<place_width$}", fit(&place, place_width)));
         }
         let mut spans = vec![Span::raw(label)];
-        spans.push(if e.ketua_missing { Span::styled("! ", self.theme.severe()) } else { Span::raw("  ") });
+        spans.push(if e.ketua_missing {
+            Span::styled("! ", self.theme.severe())
+        } else {
+            Span::raw("  ")
+        });
         if !e.vacant_seats.is_empty() {
             let seats: Vec<String> = e.vacant_seats.iter().map(u8::to_string).collect();
-            spans.push(Span::styled(format!("✗ {} {} ", self.s().seat_word, seats.join(" ")), self.theme.gap()));
+            spans.push(Span::styled(
+                format!("✗ {} {} ", self.s().seat_word, seats.join(" ")),
+                self.theme.gap(),
+            ));
         }
         if !e.flags.is_empty() {
             let seats: Vec<String> = e.flags.iter().map(|(s, _)| s.to_string()).collect();
@@ -375,31 +566,66 @@ impl Screen<'_> {
         let width = area.width as usize;
         let (title, len, cursor) = match &app.overlay {
             Overlay::Gaps(v) => (
-                format!("{} — {} ({} TPS)", s.gaps_title, scope_label(app, v.scope), lang.num(v.entries.len() as u64)),
+                format!(
+                    "{} — {} ({} TPS)",
+                    s.gaps_title,
+                    scope_label(app, v.scope),
+                    lang.num(v.entries.len() as u64)
+                ),
                 v.entries.len(),
                 v.cursor,
             ),
             Overlay::Search(v) => {
                 let more = if v.hits.len() >= MAX_HITS { "+" } else { "" };
-                (format!("/{}▏  {}{more} {}", v.query, lang.num(v.hits.len() as u64), s.hits), v.hits.len(), v.cursor)
+                (
+                    format!(
+                        "/{}▏  {}{more} {}",
+                        v.query,
+                        lang.num(v.hits.len() as u64),
+                        s.hits
+                    ),
+                    v.hits.len(),
+                    v.cursor,
+                )
             }
             _ => return,
         };
-        buf.set_line(area.x, area.y, &Line::styled(fit(&title, width), Style::new().add_modifier(Modifier::BOLD)), area.width);
-        let list = Rect { y: area.y + 1, height: area.height.saturating_sub(1), ..area };
+        buf.set_line(
+            area.x,
+            area.y,
+            &Line::styled(
+                fit(&title, width),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+            area.width,
+        );
+        let list = Rect {
+            y: area.y + 1,
+            height: area.height.saturating_sub(1),
+            ..area
+        };
         if len == 0 {
             let empty = match &app.overlay {
                 Overlay::Gaps(_) => s.all_complete,
                 _ => s.search_prompt,
             };
-            buf.set_line(list.x, list.y, &Line::styled(empty, self.theme.dim()), list.width);
+            buf.set_line(
+                list.x,
+                list.y,
+                &Line::styled(empty, self.theme.dim()),
+                list.width,
+            );
             return;
         }
         let offset = scroll(&app.list_offset, cursor, list.height as usize);
         for i in (offset..len).take(list.height as usize) {
             let mut line = match &app.overlay {
                 Overlay::Gaps(v) => {
-                    let place_width = if matches!(v.scope, Scope::Kelurahan(_)) { 0 } else { (width / 2).min(40) };
+                    let place_width = if matches!(v.scope, Scope::Kelurahan(_)) {
+                        0
+                    } else {
+                        (width / 2).min(40)
+                    };
                     self.gap_line(&v.entries[i], place_width)
                 }
                 Overlay::Search(v) => Line::raw(fit(&v.hits[i].label, width)),
@@ -414,7 +640,10 @@ impl Screen<'_> {
 
     fn help(&self, area: Rect, buf: &mut Buffer) {
         let s = self.s();
-        let mut lines = vec![Line::styled(s.help_title, Style::new().add_modifier(Modifier::BOLD))];
+        let mut lines = vec![Line::styled(
+            s.help_title,
+            Style::new().add_modifier(Modifier::BOLD),
+        )];
         for b in KEYMAP {
             lines.push(Line::raw(format!("  {:<7} {}", b.label, (b.describe)(s))));
         }
@@ -428,9 +657,25 @@ impl Screen<'_> {
             // Two columns when the list is taller than the screen, the legend below.
             let split = lines.len().div_ceil(2);
             let right = lines.split_off(split);
-            let columns = Rect { height: area.height.saturating_sub(2), ..area };
-            Paragraph::new(lines).render(Rect { width: half, ..columns }, buf);
-            Paragraph::new(right).render(Rect { x: area.x + half, width: area.width - half, ..columns }, buf);
+            let columns = Rect {
+                height: area.height.saturating_sub(2),
+                ..area
+            };
+            Paragraph::new(lines).render(
+                Rect {
+                    width: half,
+                    ..columns
+                },
+                buf,
+            );
+            Paragraph::new(right).render(
+                Rect {
+                    x: area.x + half,
+                    width: area.width - half,
+                    ..columns
+                },
+                buf,
+            );
             let y = area.y + columns.height + 1;
             if y < area.bottom() {
                 buf.set_line(area.x, y, &legend, area.width);

@@ -1,0 +1,1088 @@
+//! Roster and reserve files (CSV): all-or-nothing import with row-numbered errors, and export.
+//!
+//! Roster file, one row per seat (`kpps` is the seat number, 1 = Ketua):
+//! `kelurahan_code,tps,kpps,nama,nik,tanggal_lahir,jenis_kelamin,telepon,skrining,jkn`
+//!
+//! Reserve file, one row per calon pengganti (`tps` is optional: it ties the reserve to one TPS
+//! number of the kelurahan; empty = not tied):
+//! `kelurahan_code,peringkat,nama,nik,tanggal_lahir,jenis_kelamin,telepon,skrining,jkn,tps`
+//!
+//! Accepted on import: columns in any order, header names in any case, `,` or `;` delimiter,
+//! UTF-8 BOM, CRLF; kelurahan codes dotted (`16.71.08.1002`) or undotted (`1671081002`); dates
+//! `YYYY-MM-DD`, `DD/MM/YYYY` or `DD-MM-YYYY`; sex `L`/`P`; `skrining` `tidak berisiko`,
+//! `berisiko`, `belum` (or `belum skrining`); `jkn` `ya`/`tidak`; `telepon` optional. Rows whose
+//! fields are all empty (Excel leaves them behind) are skipped.
+//!
+//! Export writes exactly that format (comma-delimited, `YYYY-MM-DD`, tree order), so an export
+//! imported into a fresh store reproduces seats and reserves. Absent-today is not exported.
+//!
+//! # Memory and passes
+//! Validation is one streaming pass over the CSV records (the file is never held as text; it is
+//! read through [`open`], which keeps csv's line numbers physical in CRLF files too). It
+//! keeps a NIK → first-line map (`u64` keys), the seats (or reserve ranks) seen, and the parsed
+//! rows themselves (about 150 bytes each; the roster already holds the same people). The rows
+//! are committed from memory rather than by reading the file a second time, so what is written
+//! is exactly what was validated even if the file changes in between. Every check finishes
+//! before the first write: a failing file writes nothing.
+//!
+//! # Batches
+//! Up to [`SINGLE_EVENT_MAX`] rows are written as one event (one sled transaction). Larger files
+//! are written as several events of at most [`BATCH_ROWS`] rows each; the first carries
+//! `cleared`. If the store itself fails between batches, [`ImportFailure::committed_batches`]
+//! says how many were already written.
+
+use std::borrow::Cow;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeSet, HashMap};
+use std::io::Write;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use csv::StringRecord;
+
+use super::RowError;
+use crate::domain::region::normalize_code;
+use crate::domain::{
+    Event, Finding, KelurahanId, Nik, NikError, NikLocation, Person, Reserve, Roster, Screening,
+    SeatAssignment, Severity, Sex, TpsId,
+};
+use crate::store::Store;
+use crate::text::Lang;
+
+/// Header of a roster file, as exported.
+pub const ROSTER_COLUMNS: [&str; 10] = [
+    "kelurahan_code",
+    "tps",
+    "kpps",
+    "nama",
+    "nik",
+    "tanggal_lahir",
+    "jenis_kelamin",
+    "telepon",
+    "skrining",
+    "jkn",
+];
+
+/// Header of a reserve file, as exported (`tps` is optional on import).
+pub const RESERVE_COLUMNS: [&str; 10] = [
+    "kelurahan_code",
+    "peringkat",
+    "nama",
+    "nik",
+    "tanggal_lahir",
+    "jenis_kelamin",
+    "telepon",
+    "skrining",
+    "jkn",
+    "tps",
+];
+
+/// Files with at most this many rows are written as a single event.
+pub const SINGLE_EVENT_MAX: usize = 50_000;
+/// Larger files are written in events of at most this many rows.
+pub const BATCH_ROWS: usize = 20_000;
+
+/// Which kind of file is imported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportKind {
+    /// Seat holders (`Event::RosterImported`).
+    Roster,
+    /// Ranked reserve lists (`Event::ReservesImported`).
+    Reserves,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Clear the roster (or reserve lists) of every kelurahan that appears in the file first.
+    pub replace: bool,
+    /// Validate only; write nothing.
+    pub dry_run: bool,
+    /// Language of the error and warning reasons.
+    pub lang: Lang,
+}
+
+/// A successful (or successfully validated, with `dry_run`) import.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Seats (or reserves) in the file.
+    pub rows: usize,
+    /// Distinct kelurahan in the file (with `replace`, these were cleared).
+    pub kelurahan: usize,
+    /// Non-blocking findings: over the preferred age, NIK disagreeing with birth date or sex,
+    /// NIK issued outside the region.
+    pub warnings: Vec<RowError>,
+    /// Whether anything was written (false for `dry_run` and for files without rows).
+    pub written: bool,
+    /// Events committed (0 when nothing was written).
+    pub batches: usize,
+}
+
+/// A refused import: `errors` in line order (line 0 = about the file or the store as a whole).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportFailure {
+    pub errors: Vec<RowError>,
+    pub warnings: Vec<RowError>,
+    /// Batches already written when the store failed mid-way (0 for every validation failure:
+    /// a file that does not validate writes nothing).
+    pub committed_batches: usize,
+}
+
+/// Validates a roster or reserve file against `roster` and, unless `dry_run`, commits it
+/// through `store` (which also applies it to `roster`). All-or-nothing: any error writes nothing.
+pub fn import(
+    store: &Store,
+    roster: &mut Roster,
+    kind: ImportKind,
+    path: &Path,
+    opts: &ImportOptions,
+) -> Result<ImportReport, ImportFailure> {
+    let checked = validate(roster, kind, path, opts)?;
+    let rows = checked.items.len();
+    let kelurahan = checked.kelurahan.len();
+    let Checked {
+        items,
+        kelurahan: kel_set,
+        warnings,
+        ..
+    } = checked;
+    if opts.dry_run || rows == 0 {
+        return Ok(ImportReport {
+            rows,
+            kelurahan,
+            warnings,
+            written: false,
+            batches: 0,
+        });
+    }
+    let cleared: Vec<KelurahanId> = if opts.replace {
+        kel_set.into_iter().collect()
+    } else {
+        Vec::new()
+    };
+    let file = path.display().to_string();
+    let events: Vec<Event> = match items {
+        Items::Seats(seats) => split_batches(seats)
+            .into_iter()
+            .enumerate()
+            .map(|(i, seats)| Event::RosterImported {
+                file: file.clone(),
+                cleared: if i == 0 { cleared.clone() } else { Vec::new() },
+                seats,
+            })
+            .collect(),
+        Items::Reserves(reserves) => split_batches(reserves)
+            .into_iter()
+            .enumerate()
+            .map(|(i, reserves)| Event::ReservesImported {
+                file: file.clone(),
+                cleared: if i == 0 { cleared.clone() } else { Vec::new() },
+                reserves,
+            })
+            .collect(),
+    };
+    let mut batches = 0;
+    for event in events {
+        if let Err(e) = store.commit(roster, event) {
+            let reason = Msg::Store(e.to_string()).text(opts.lang);
+            return Err(ImportFailure {
+                errors: vec![RowError {
+                    file: path.to_path_buf(),
+                    line: 0,
+                    reason,
+                }],
+                warnings,
+                committed_batches: batches,
+            });
+        }
+        batches += 1;
+    }
+    Ok(ImportReport {
+        rows,
+        kelurahan,
+        warnings,
+        written: true,
+        batches,
+    })
+}
+
+/// Row counts of the events a file of `rows` rows is written as (empty for no rows).
+pub fn batch_sizes(rows: usize) -> Vec<usize> {
+    if rows == 0 {
+        return Vec::new();
+    }
+    if rows <= SINGLE_EVENT_MAX {
+        return vec![rows];
+    }
+    let mut out = vec![BATCH_ROWS; rows / BATCH_ROWS];
+    match rows % BATCH_ROWS {
+        0 => {}
+        rest => out.push(rest),
+    }
+    out
+}
+
+fn split_batches<T>(items: Vec<T>) -> Vec<Vec<T>> {
+    let mut iter = items.into_iter();
+    let sizes = batch_sizes(iter.len());
+    sizes
+        .into_iter()
+        .map(|n| iter.by_ref().take(n).collect())
+        .collect()
+}
+
+/// Writes every seated officer as a roster file, in tree order. Returns the rows written.
+pub fn export_roster(roster: &Roster, out: &mut dyn Write) -> std::io::Result<usize> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(ROSTER_COLUMNS)?;
+    let mut n = 0;
+    for t in roster.region.tps_ids() {
+        let addr = roster.region.address(t);
+        let number = addr.number.to_string();
+        for (i, holder) in roster.seats_of(t).iter().enumerate() {
+            let Some(h) = holder else { continue };
+            let p = &h.person;
+            let seat = (i + 1).to_string();
+            let f = person_fields(p);
+            let [name, nik, birth, sex, phone, screening, jkn] =
+                f.each_ref().map(|c| -> &str { c });
+            w.write_record([
+                addr.kelurahan_code.as_str(),
+                number.as_str(),
+                seat.as_str(),
+                name,
+                nik,
+                birth,
+                sex,
+                phone,
+                screening,
+                jkn,
+            ])?;
+            n += 1;
+        }
+    }
+    w.flush()?;
+    Ok(n)
+}
+
+/// Writes every kelurahan's reserve list as a reserve file, in tree and rank order.
+pub fn export_reserves(roster: &Roster, out: &mut dyn Write) -> std::io::Result<usize> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(RESERVE_COLUMNS)?;
+    let mut n = 0;
+    for (k, kel) in roster.region.kelurahan.iter().enumerate() {
+        for r in roster.reserves(KelurahanId(k as u32)) {
+            let rank = r.rank.to_string();
+            let tps = r
+                .tps
+                .map(|t| roster.region.tps(t).number.to_string())
+                .unwrap_or_default();
+            let f = person_fields(&r.person);
+            let [name, nik, birth, sex, phone, screening, jkn] =
+                f.each_ref().map(|c| -> &str { c });
+            w.write_record([
+                kel.code.as_str(),
+                rank.as_str(),
+                name,
+                nik,
+                birth,
+                sex,
+                phone,
+                screening,
+                jkn,
+                tps.as_str(),
+            ])?;
+            n += 1;
+        }
+    }
+    w.flush()?;
+    Ok(n)
+}
+
+/// A person's file fields: nama, nik, tanggal_lahir, jenis_kelamin, telepon, skrining, jkn.
+fn person_fields(p: &Person) -> [Cow<'_, str>; 7] {
+    [
+        Cow::Borrowed(p.name.as_str()),
+        Cow::Owned(p.nik.to_string()),
+        Cow::Owned(p.birth_date.format("%Y-%m-%d").to_string()),
+        Cow::Borrowed(match p.sex {
+            Sex::L => "L",
+            Sex::P => "P",
+        }),
+        Cow::Borrowed(p.phone.as_deref().unwrap_or("")),
+        Cow::Borrowed(match p.screening {
+            Screening::NotAtRisk => "tidak berisiko",
+            Screening::AtRisk => "berisiko",
+            Screening::NotScreened => "belum",
+        }),
+        Cow::Borrowed(if p.jkn { "ya" } else { "tidak" }),
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+
+enum Items {
+    Seats(Vec<SeatAssignment>),
+    Reserves(Vec<(KelurahanId, Reserve)>),
+}
+
+impl Items {
+    fn len(&self) -> usize {
+        match self {
+            Items::Seats(v) => v.len(),
+            Items::Reserves(v) => v.len(),
+        }
+    }
+}
+
+/// A file that passed validation.
+struct Checked {
+    items: Items,
+    kelurahan: BTreeSet<KelurahanId>,
+    warnings: Vec<RowError>,
+}
+
+/// Column positions of one file.
+struct Layout {
+    kel: usize,
+    tps: Option<usize>,
+    seat: Option<usize>,
+    rank: Option<usize>,
+    name: usize,
+    nik: usize,
+    birth: usize,
+    sex: usize,
+    phone: Option<usize>,
+    screening: usize,
+    jkn: usize,
+}
+
+fn column(headers: &StringRecord, name: &str) -> Option<usize> {
+    headers.iter().position(|h| {
+        h.trim()
+            .trim_start_matches('\u{feff}')
+            .eq_ignore_ascii_case(name)
+    })
+}
+
+impl Layout {
+    /// The layout, or the names of the required columns that are missing.
+    fn of(headers: &StringRecord, kind: ImportKind) -> Result<Layout, Vec<&'static str>> {
+        let mut missing = Vec::new();
+        let mut need = |name: &'static str| {
+            column(headers, name).unwrap_or_else(|| {
+                missing.push(name);
+                0
+            })
+        };
+        let kel = need("kelurahan_code");
+        let (seat, rank) = match kind {
+            ImportKind::Roster => {
+                let tps = need("tps");
+                (Some((tps, need("kpps"))), None)
+            }
+            ImportKind::Reserves => (None, Some(need("peringkat"))),
+        };
+        let layout = Layout {
+            kel,
+            tps: seat.map(|(t, _)| t).or_else(|| column(headers, "tps")),
+            seat: seat.map(|(_, s)| s),
+            rank,
+            name: need("nama"),
+            nik: need("nik"),
+            birth: need("tanggal_lahir"),
+            sex: need("jenis_kelamin"),
+            phone: column(headers, "telepon"),
+            screening: need("skrining"),
+            jkn: need("jkn"),
+        };
+        if missing.is_empty() {
+            Ok(layout)
+        } else {
+            Err(missing)
+        }
+    }
+}
+
+/// State of the validation pass.
+struct Pass<'a> {
+    roster: &'a Roster,
+    kind: ImportKind,
+    opts: &'a ImportOptions,
+    file: &'a Path,
+    errors: Vec<RowError>,
+    warnings: Vec<RowError>,
+    /// NIK (as u64) → line it first appeared on.
+    niks: HashMap<u64, u64>,
+    seats_seen: HashMap<(TpsId, u8), u64>,
+    ranks_seen: HashMap<(KelurahanId, u32), u64>,
+    kelurahan: BTreeSet<KelurahanId>,
+    /// Line of each held item, for the checks against the store made after the pass.
+    lines: Vec<u64>,
+    seats: Vec<SeatAssignment>,
+    reserves: Vec<(KelurahanId, Reserve)>,
+}
+
+fn validate(
+    roster: &Roster,
+    kind: ImportKind,
+    path: &Path,
+    opts: &ImportOptions,
+) -> Result<Checked, ImportFailure> {
+    let lang = opts.lang;
+    let fail = |line: u64, msg: Msg| ImportFailure {
+        errors: vec![RowError {
+            file: path.to_path_buf(),
+            line,
+            reason: msg.text(lang),
+        }],
+        warnings: Vec::new(),
+        committed_batches: 0,
+    };
+    let mut rdr = super::csv_reader(path).map_err(|e| fail(0, Msg::Io(e.to_string())))?;
+    let headers = match rdr.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => return Err(fail(1, Msg::from_csv(&e))),
+    };
+    let layout = Layout::of(&headers, kind).map_err(|missing| ImportFailure {
+        errors: missing
+            .into_iter()
+            .map(|col| RowError {
+                file: path.to_path_buf(),
+                line: 1,
+                reason: Msg::MissingColumn(col).text(lang),
+            })
+            .collect(),
+        warnings: Vec::new(),
+        committed_batches: 0,
+    })?;
+    let mut pass = Pass {
+        roster,
+        kind,
+        opts,
+        file: path,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        niks: HashMap::new(),
+        seats_seen: HashMap::new(),
+        ranks_seen: HashMap::new(),
+        kelurahan: BTreeSet::new(),
+        lines: Vec::new(),
+        seats: Vec::new(),
+        reserves: Vec::new(),
+    };
+    let mut record = StringRecord::new();
+    loop {
+        match rdr.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                if record.iter().all(|f| f.trim().is_empty()) {
+                    continue;
+                }
+                let line = record.position().map_or(0, |p| p.line());
+                pass.row(&layout, line, &record);
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                let fatal = matches!(e.kind(), csv::ErrorKind::Io(_));
+                pass.error(line, Msg::from_csv(&e));
+                if fatal {
+                    break;
+                }
+            }
+        }
+    }
+    pass.check_against_store();
+    pass.errors.sort_by_key(|e| e.line);
+    if !pass.errors.is_empty() {
+        return Err(ImportFailure {
+            errors: pass.errors,
+            warnings: pass.warnings,
+            committed_batches: 0,
+        });
+    }
+    let items = match kind {
+        ImportKind::Roster => Items::Seats(pass.seats),
+        ImportKind::Reserves => Items::Reserves(pass.reserves),
+    };
+    Ok(Checked {
+        items,
+        kelurahan: pass.kelurahan,
+        warnings: pass.warnings,
+    })
+}
+
+impl Pass<'_> {
+    fn error(&mut self, line: u64, msg: Msg) {
+        self.errors.push(RowError {
+            file: self.file.to_path_buf(),
+            line,
+            reason: msg.text(self.opts.lang),
+        });
+    }
+
+    fn warning(&mut self, line: u64, msg: Msg) {
+        self.warnings.push(RowError {
+            file: self.file.to_path_buf(),
+            line,
+            reason: msg.text(self.opts.lang),
+        });
+    }
+
+    /// Validates one record; holds it if it parsed far enough to be checked against the store.
+    fn row(&mut self, l: &Layout, line: u64, rec: &StringRecord) {
+        let get = |i: usize| rec.get(i).unwrap_or("").trim();
+        let mut errs: Vec<Msg> = Vec::new();
+        let roster = self.roster;
+
+        let kel_raw = get(l.kel);
+        let kel = match normalize_code(kel_raw) {
+            None if kel_raw.is_empty() => {
+                errs.push(Msg::Empty("kelurahan_code"));
+                None
+            }
+            None => {
+                errs.push(Msg::BadCode(kel_raw.to_string()));
+                None
+            }
+            Some(code) => match roster.region.kelurahan_by_code(&code) {
+                Some(k) => Some(k),
+                None => {
+                    errs.push(Msg::UnknownKelurahan(code));
+                    None
+                }
+            },
+        };
+        let person = parse_person(l, &get, &mut errs);
+
+        // Where the row goes: a seat, or a rank on the kelurahan's reserve list.
+        let mut seat_target = None;
+        let mut reserve_target = None;
+        match self.kind {
+            ImportKind::Roster => {
+                let tps = parse_num::<u16>(get(l.tps.unwrap_or(0)), "tps", &mut errs);
+                let seat = parse_num::<u8>(get(l.seat.unwrap_or(0)), "kpps", &mut errs);
+                let tps = match (kel, tps) {
+                    (Some(k), Some(n)) => roster.region.tps_in(k, n).or_else(|| {
+                        errs.push(Msg::UnknownTps(roster.region.kelurahan(k).code.clone(), n));
+                        None
+                    }),
+                    _ => None,
+                };
+                let spt = roster.seats_per_tps();
+                let seat = seat.filter(|&s| {
+                    let ok = (1..=spt).contains(&s);
+                    if !ok {
+                        errs.push(Msg::UnknownSeat(s, spt));
+                    }
+                    ok
+                });
+                if let (Some(t), Some(s)) = (tps, seat) {
+                    let addr = || roster.region.address(t).to_string();
+                    match self.seats_seen.entry((t, s)) {
+                        Entry::Occupied(first) => {
+                            errs.push(Msg::DuplicateSeat(addr(), s, *first.get()))
+                        }
+                        Entry::Vacant(v) => {
+                            v.insert(line);
+                        }
+                    }
+                    if !self.opts.replace && roster.seat(t, s).is_some() {
+                        errs.push(Msg::SeatFilled(addr(), s));
+                    }
+                    seat_target = Some((t, s));
+                }
+            }
+            ImportKind::Reserves => {
+                let rank = parse_num::<u32>(get(l.rank.unwrap_or(0)), "peringkat", &mut errs)
+                    .filter(|&r| {
+                        if r == 0 {
+                            errs.push(Msg::ZeroRank);
+                        }
+                        r > 0
+                    });
+                let tps_raw = l.tps.map(get).unwrap_or("");
+                let tps = if tps_raw.is_empty() {
+                    Some(None)
+                } else {
+                    match (kel, parse_num::<u16>(tps_raw, "tps", &mut errs)) {
+                        (Some(k), Some(n)) => match roster.region.tps_in(k, n) {
+                            Some(t) => Some(Some(t)),
+                            None => {
+                                errs.push(Msg::UnknownTps(
+                                    roster.region.kelurahan(k).code.clone(),
+                                    n,
+                                ));
+                                None
+                            }
+                        },
+                        _ => None,
+                    }
+                };
+                if let (Some(k), Some(r)) = (kel, rank) {
+                    let code = || roster.region.kelurahan(k).code.clone();
+                    match self.ranks_seen.entry((k, r)) {
+                        Entry::Occupied(first) => {
+                            errs.push(Msg::DuplicateRank(code(), r, *first.get()))
+                        }
+                        Entry::Vacant(v) => {
+                            v.insert(line);
+                        }
+                    }
+                    if !self.opts.replace
+                        && roster
+                            .reserves(k)
+                            .binary_search_by_key(&r, |x| x.rank)
+                            .is_ok()
+                    {
+                        errs.push(Msg::RankTaken(code(), r));
+                    }
+                    if let Some(tps) = tps {
+                        reserve_target = Some((k, r, tps));
+                    }
+                }
+            }
+        }
+
+        if let Some(p) = &person {
+            match self.niks.entry(p.nik.as_u64()) {
+                Entry::Occupied(first) => errs.push(Msg::DuplicateNik(*first.get())),
+                Entry::Vacant(v) => {
+                    v.insert(line);
+                }
+            }
+            for f in roster.findings(p) {
+                if f.severity() == Severity::Error {
+                    errs.push(Msg::Finding(f));
+                } else {
+                    self.warning(line, Msg::Finding(f));
+                }
+            }
+        }
+        for msg in errs {
+            self.error(line, msg);
+        }
+        if let Some(k) = kel {
+            self.kelurahan.insert(k);
+        }
+        match (person, seat_target, reserve_target) {
+            (Some(person), Some((tps, seat)), _) => {
+                self.lines.push(line);
+                self.seats.push(SeatAssignment { tps, seat, person });
+            }
+            (Some(person), _, Some((k, rank, tps))) => {
+                self.lines.push(line);
+                self.reserves.push((k, Reserve { rank, person, tps }));
+            }
+            _ => {}
+        }
+    }
+
+    /// NIKs already in the store. Runs after the pass because with `replace` the people of
+    /// every kelurahan in the file are going away, and that set is known only at the end.
+    fn check_against_store(&mut self) {
+        let roster = self.roster;
+        let replace = self.opts.replace;
+        let mut found = Vec::new();
+        let held = self
+            .seats
+            .iter()
+            .map(|s| {
+                (
+                    s.person.nik,
+                    NikLocation::Seat {
+                        tps: s.tps,
+                        seat: s.seat,
+                    },
+                )
+            })
+            .chain(self.reserves.iter().map(|(k, r)| {
+                (
+                    r.person.nik,
+                    NikLocation::Reserve {
+                        kelurahan: *k,
+                        rank: r.rank,
+                    },
+                )
+            }));
+        for (&line, (nik, target)) in self.lines.iter().zip(held) {
+            let Some(at) = roster.locate_nik(nik) else {
+                continue;
+            };
+            let going_away = match (self.kind, at) {
+                (ImportKind::Roster, NikLocation::Seat { tps, .. }) => {
+                    replace && self.kelurahan.contains(&roster.region.kelurahan_of(tps))
+                }
+                (ImportKind::Reserves, NikLocation::Reserve { kelurahan, .. }) => {
+                    replace && self.kelurahan.contains(&kelurahan)
+                }
+                _ => false,
+            };
+            // Re-importing the same person into the same (filled) seat or rank is already
+            // reported as a filled seat / taken rank.
+            if going_away || at == target {
+                continue;
+            }
+            let msg = match at {
+                NikLocation::Seat { tps, seat } => {
+                    Msg::NikAtSeat(roster.region.address(tps).to_string(), seat)
+                }
+                NikLocation::Reserve { kelurahan, rank } => {
+                    Msg::NikAtReserve(roster.region.kelurahan(kelurahan).code.clone(), rank)
+                }
+            };
+            found.push((line, msg));
+        }
+        for (line, msg) in found {
+            self.error(line, msg);
+        }
+    }
+}
+
+fn parse_person<'r>(
+    l: &Layout,
+    get: &impl Fn(usize) -> &'r str,
+    errs: &mut Vec<Msg>,
+) -> Option<Person> {
+    let name = get(l.name);
+    if name.is_empty() {
+        errs.push(Msg::Empty("nama"));
+    }
+    let nik = Nik::parse(get(l.nik))
+        .map_err(|e| errs.push(Msg::Nik(e)))
+        .ok();
+    let birth_raw = get(l.birth);
+    let birth = parse_date(birth_raw);
+    if birth.is_none() {
+        errs.push(if birth_raw.is_empty() {
+            Msg::Empty("tanggal_lahir")
+        } else {
+            Msg::BadDate(birth_raw.into())
+        });
+    }
+    let sex_raw = get(l.sex);
+    let sex = match sex_raw.to_ascii_uppercase().as_str() {
+        "L" => Some(Sex::L),
+        "P" => Some(Sex::P),
+        _ => {
+            errs.push(Msg::BadSex(sex_raw.into()));
+            None
+        }
+    };
+    let screening_raw = get(l.screening);
+    let screening = parse_screening(screening_raw);
+    if screening.is_none() {
+        errs.push(Msg::BadScreening(screening_raw.into()));
+    }
+    let jkn_raw = get(l.jkn);
+    let jkn = match jkn_raw.to_ascii_lowercase().as_str() {
+        "ya" => Some(true),
+        "tidak" => Some(false),
+        _ => {
+            errs.push(Msg::BadJkn(jkn_raw.into()));
+            None
+        }
+    };
+    let phone = l
+        .phone
+        .map(get)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string);
+    if name.is_empty() {
+        return None;
+    }
+    Some(Person {
+        name: name.to_string(),
+        nik: nik?,
+        birth_date: birth?,
+        sex: sex?,
+        phone,
+        screening: screening?,
+        jkn: jkn?,
+    })
+}
+
+fn parse_num<T: std::str::FromStr>(
+    raw: &str,
+    column: &'static str,
+    errs: &mut Vec<Msg>,
+) -> Option<T> {
+    if raw.is_empty() {
+        errs.push(Msg::Empty(column));
+        return None;
+    }
+    let parsed = raw
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| raw.parse().ok())
+        .flatten();
+    if parsed.is_none() {
+        errs.push(Msg::BadNumber(column, raw.to_string()));
+    }
+    parsed
+}
+
+/// `YYYY-MM-DD`, `DD/MM/YYYY` or `DD-MM-YYYY` (a spreadsheet's trailing ` 00:00:00` is ignored).
+pub fn parse_date(raw: &str) -> Option<NaiveDate> {
+    let mut s = raw.trim();
+    if let Some((date, time)) = s.split_once(' ') {
+        if !time.trim().bytes().all(|b| b.is_ascii_digit() || b == b':') {
+            return None;
+        }
+        s = date;
+    }
+    let sep = if s.contains('/') { '/' } else { '-' };
+    let parts: Vec<&str> = s.split(sep).collect();
+    if parts.len() != 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let (y, m, d) = if sep == '-' && parts[0].len() == 4 {
+        (parts[0], parts[1], parts[2])
+    } else if parts[2].len() == 4 {
+        (parts[2], parts[1], parts[0])
+    } else {
+        return None;
+    };
+    if y.len() != 4 || m.len() > 2 || d.len() > 2 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+}
+
+/// `tidak berisiko`, `berisiko`, `belum` / `belum skrining` (any case; `_` or `-` for spaces).
+pub fn parse_screening(raw: &str) -> Option<Screening> {
+    let words: Vec<String> = raw
+        .split(|c: char| c.is_whitespace() || c == '_' || c == '-')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    match words
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["tidak", "berisiko"] => Some(Screening::NotAtRisk),
+        ["berisiko"] => Some(Screening::AtRisk),
+        ["belum"] | ["belum", "skrining"] => Some(Screening::NotScreened),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages (Bahasa Indonesia first, English second)
+
+/// One reason a row is refused or flagged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Msg {
+    MissingColumn(&'static str),
+    Io(String),
+    NotUtf8,
+    Csv(String),
+    Store(String),
+    Empty(&'static str),
+    BadCode(String),
+    UnknownKelurahan(String),
+    BadNumber(&'static str, String),
+    UnknownTps(String, u16),
+    UnknownSeat(u8, u8),
+    ZeroRank,
+    BadDate(String),
+    BadSex(String),
+    BadScreening(String),
+    BadJkn(String),
+    Nik(NikError),
+    Finding(Finding),
+    /// First line with this NIK.
+    DuplicateNik(u64),
+    /// TPS address, seat, first line.
+    DuplicateSeat(String, u8, u64),
+    SeatFilled(String, u8),
+    /// Kelurahan code, rank, first line.
+    DuplicateRank(String, u32, u64),
+    RankTaken(String, u32),
+    NikAtSeat(String, u8),
+    NikAtReserve(String, u32),
+}
+
+impl Msg {
+    fn from_csv(e: &csv::Error) -> Msg {
+        match e.kind() {
+            csv::ErrorKind::Utf8 { .. } => Msg::NotUtf8,
+            csv::ErrorKind::Io(io) => Msg::Io(io.to_string()),
+            _ => Msg::Csv(e.to_string()),
+        }
+    }
+
+    fn text(&self, lang: Lang) -> String {
+        let id = lang == Lang::Id;
+        match self {
+            Msg::MissingColumn(c) if id => format!("kolom {c} tidak ada di baris judul"),
+            Msg::MissingColumn(c) => format!("missing column {c} in the header"),
+            Msg::Io(e) if id => format!("berkas tidak bisa dibaca: {e}"),
+            Msg::Io(e) => format!("cannot read the file: {e}"),
+            Msg::NotUtf8 if id => "baris bukan UTF-8; simpan berkas sebagai \"CSV UTF-8\"".into(),
+            Msg::NotUtf8 => "line is not UTF-8; save the file as \"CSV UTF-8\"".into(),
+            Msg::Csv(e) if id => format!("CSV rusak: {e}"),
+            Msg::Csv(e) => format!("malformed CSV: {e}"),
+            Msg::Store(e) if id => format!("gagal menyimpan: {e}"),
+            Msg::Store(e) => format!("could not save: {e}"),
+            Msg::Empty(c) if id => format!("{c} kosong"),
+            Msg::Empty(c) => format!("{c} is empty"),
+            Msg::BadCode(v) if id => format!("kode kelurahan tidak valid: {v:?}"),
+            Msg::BadCode(v) => format!("malformed kelurahan code {v:?}"),
+            Msg::UnknownKelurahan(c) if id => format!("kelurahan {c} tidak ada di wilayah ini"),
+            Msg::UnknownKelurahan(c) => format!("kelurahan {c} is not in this region"),
+            Msg::BadNumber(c, v) if id => format!("{c} harus bilangan bulat: {v:?}"),
+            Msg::BadNumber(c, v) => format!("{c} must be a whole number: {v:?}"),
+            Msg::UnknownTps(c, n) if id => format!("TPS {n} tidak ada di kelurahan {c}"),
+            Msg::UnknownTps(c, n) => format!("kelurahan {c} has no TPS {n}"),
+            Msg::UnknownSeat(s, max) if id => format!("KPPS {s} tidak ada (1 sampai {max})"),
+            Msg::UnknownSeat(s, max) => format!("no KPPS seat {s} (1 to {max})"),
+            Msg::ZeroRank if id => "peringkat mulai dari 1".into(),
+            Msg::ZeroRank => "peringkat starts at 1".into(),
+            Msg::BadDate(v) if id => {
+                format!("tanggal_lahir tidak dikenali: {v:?} (pakai YYYY-MM-DD atau DD/MM/YYYY)")
+            }
+            Msg::BadDate(v) => {
+                format!("unrecognised tanggal_lahir {v:?} (use YYYY-MM-DD or DD/MM/YYYY)")
+            }
+            Msg::BadSex(v) if id => format!("jenis_kelamin harus L atau P: {v:?}"),
+            Msg::BadSex(v) => format!("jenis_kelamin must be L or P: {v:?}"),
+            Msg::BadScreening(v) if id => {
+                format!("skrining harus \"tidak berisiko\", \"berisiko\" atau \"belum\": {v:?}")
+            }
+            Msg::BadScreening(v) => {
+                format!("skrining must be \"tidak berisiko\", \"berisiko\" or \"belum\": {v:?}")
+            }
+            Msg::BadJkn(v) if id => format!("jkn harus \"ya\" atau \"tidak\": {v:?}"),
+            Msg::BadJkn(v) => format!("jkn must be \"ya\" or \"tidak\": {v:?}"),
+            Msg::Nik(e) => lang.nik_error(e),
+            Msg::Finding(f) => lang.finding(f),
+            Msg::DuplicateNik(first) if id => format!("NIK sama dengan baris {first}"),
+            Msg::DuplicateNik(first) => format!("same NIK as line {first}"),
+            Msg::DuplicateSeat(a, s, first) if id => {
+                format!("KPPS {s} TPS {a} sudah diisi di baris {first}")
+            }
+            Msg::DuplicateSeat(a, s, first) => {
+                format!("KPPS seat {s} of TPS {a} already given on line {first}")
+            }
+            Msg::SeatFilled(a, s) if id => {
+                format!("KPPS {s} TPS {a} sudah terisi; pakai --replace untuk mengganti seluruh kelurahan")
+            }
+            Msg::SeatFilled(a, s) => {
+                format!("KPPS seat {s} of TPS {a} is already filled; use --replace to replace the whole kelurahan")
+            }
+            Msg::DuplicateRank(c, r, first) if id => {
+                format!("peringkat {r} kelurahan {c} sudah ada di baris {first}")
+            }
+            Msg::DuplicateRank(c, r, first) => {
+                format!("rank {r} of kelurahan {c} already given on line {first}")
+            }
+            Msg::RankTaken(c, r) if id => {
+                format!("peringkat {r} sudah ada di daftar cadangan kelurahan {c}; pakai --replace untuk mengganti daftarnya")
+            }
+            Msg::RankTaken(c, r) => {
+                format!("rank {r} is already on the reserve list of kelurahan {c}; use --replace to replace the list")
+            }
+            Msg::NikAtSeat(a, s) if id => format!("NIK sudah terdaftar sebagai KPPS {s} TPS {a}"),
+            Msg::NikAtSeat(a, s) => format!("NIK already holds KPPS seat {s} of TPS {a}"),
+            Msg::NikAtReserve(c, r) if id => {
+                format!("NIK sudah ada di daftar cadangan kelurahan {c} (peringkat {r})")
+            }
+            Msg::NikAtReserve(c, r) => {
+                format!("NIK is already on the reserve list of kelurahan {c} (rank {r})")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn dates_in_three_shapes() {
+        assert_eq!(parse_date("1990-08-17"), Some(d(1990, 8, 17)));
+        assert_eq!(parse_date("17/08/1990"), Some(d(1990, 8, 17)));
+        assert_eq!(parse_date("17-08-1990"), Some(d(1990, 8, 17)));
+        assert_eq!(parse_date("7/8/1990"), Some(d(1990, 8, 7)));
+        assert_eq!(parse_date(" 1990-08-17 00:00:00 "), Some(d(1990, 8, 17)));
+        for bad in [
+            "",
+            "1990/08/17",
+            "08/17/1990",
+            "17.08.1990",
+            "90-08-17",
+            "17/08/90",
+            "1990-02-30",
+            "x",
+            "1990-8",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn screening_words() {
+        assert_eq!(
+            parse_screening("Tidak Berisiko"),
+            Some(Screening::NotAtRisk)
+        );
+        assert_eq!(parse_screening("berisiko"), Some(Screening::AtRisk));
+        assert_eq!(parse_screening("belum"), Some(Screening::NotScreened));
+        assert_eq!(
+            parse_screening("BELUM  skrining"),
+            Some(Screening::NotScreened)
+        );
+        assert_eq!(
+            parse_screening("belum_skrining"),
+            Some(Screening::NotScreened)
+        );
+        assert_eq!(parse_screening(""), None);
+        assert_eq!(parse_screening("sehat"), None);
+    }
+
+    #[test]
+    fn batches_only_for_large_files() {
+        assert_eq!(batch_sizes(0), Vec::<usize>::new());
+        assert_eq!(batch_sizes(1), vec![1]);
+        assert_eq!(batch_sizes(50_000), vec![50_000]);
+        assert_eq!(batch_sizes(50_001), vec![20_000, 20_000, 10_001]);
+        assert_eq!(batch_sizes(60_000), vec![20_000, 20_000, 20_000]);
+        let parts = split_batches((0..50_001).collect::<Vec<u32>>());
+        assert_eq!(
+            parts.iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![20_000, 20_000, 10_001]
+        );
+        assert_eq!(parts[1][0], 20_000);
+        assert_eq!(parts[2][10_000], 50_000);
+    }
+
+    #[test]
+    fn every_message_has_both_languages() {
+        let msgs = [
+            Msg::MissingColumn("nik"),
+            Msg::Empty("nama"),
+            Msg::SeatFilled("16.71.08.1002/3".into(), 1),
+            Msg::NikAtReserve("16.71.08.1002".into(), 2),
+            Msg::Nik(NikError::TooShort(15)),
+        ];
+        for m in msgs {
+            assert_ne!(m.text(Lang::Id), m.text(Lang::En), "{m:?}");
+        }
+        assert_eq!(
+            Msg::DuplicateNik(4).text(Lang::Id),
+            "NIK sama dengan baris 4"
+        );
+        assert_eq!(Msg::DuplicateNik(4).text(Lang::En), "same NIK as line 4");
+    }
+}

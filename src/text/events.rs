@@ -1,0 +1,289 @@
+//! How refusals, log entries and seat history read, in both languages.
+
+use chrono::{DateTime, FixedOffset, Utc};
+
+use super::Lang;
+use crate::domain::history::{Stint, StintEnd, StintStart};
+use crate::domain::{Event, NikLocation, Refusal, Region, Severity, Source};
+
+/// Western Indonesia Time, UTC+7: what coordinators in Sumatra and Java read on the wall.
+pub fn wib(at: DateTime<Utc>) -> String {
+    let offset = FixedOffset::east_opt(7 * 3600).expect("valid offset");
+    format!("{} WIB", at.with_timezone(&offset).format("%d-%m-%Y %H:%M"))
+}
+
+impl Lang {
+    pub fn nik_location(self, at: &NikLocation, region: &Region) -> String {
+        match at {
+            NikLocation::Seat { tps, seat } => format!("KPPS {seat} TPS {}", region.address(*tps)),
+            NikLocation::Reserve { kelurahan, rank } => format!(
+                "{} #{rank} {}",
+                self.t("cadangan", "reserve"),
+                region.kelurahan(*kelurahan).name
+            ),
+        }
+    }
+
+    pub fn refusal(self, r: &Refusal, region: &Region) -> String {
+        match r {
+            Refusal::NoSuchSeat { seat, seats } => match self {
+                Lang::Id => format!("kursi {seat} tidak ada (1–{seats})"),
+                Lang::En => format!("there is no seat {seat} (1–{seats})"),
+            },
+            Refusal::SeatOccupied { seat } => match self {
+                Lang::Id => format!("kursi {seat} sudah terisi; kosongkan dulu"),
+                Lang::En => format!("seat {seat} is already filled; vacate it first"),
+            },
+            Refusal::SeatEmpty { seat } => match self {
+                Lang::Id => format!("kursi {seat} kosong"),
+                Lang::En => format!("seat {seat} is empty"),
+            },
+            Refusal::AlreadyAbsent { seat } => match self {
+                Lang::Id => format!("petugas kursi {seat} sudah ditandai berhalangan"),
+                Lang::En => format!("the officer in seat {seat} is already marked absent"),
+            },
+            Refusal::NotAbsent { seat } => match self {
+                Lang::Id => format!("petugas kursi {seat} tidak sedang berhalangan"),
+                Lang::En => format!("the officer in seat {seat} is not marked absent"),
+            },
+            Refusal::NikInUse { nik, at } => match self {
+                Lang::Id => format!(
+                    "NIK {} sudah terdaftar: {}",
+                    nik.masked(),
+                    self.nik_location(at, region)
+                ),
+                Lang::En => format!(
+                    "NIK {} is already registered: {}",
+                    nik.masked(),
+                    self.nik_location(at, region)
+                ),
+            },
+            Refusal::Ineligible(findings) => {
+                let reasons: Vec<String> = findings.iter().map(|f| self.finding(f)).collect();
+                format!(
+                    "{}: {}",
+                    self.t("tidak memenuhi syarat", "not eligible"),
+                    reasons.join("; ")
+                )
+            }
+            Refusal::NoSuchReserve { kelurahan, rank } => match self {
+                Lang::Id => format!(
+                    "tidak ada cadangan #{rank} di {} (sudah diangkat?)",
+                    region.kelurahan(*kelurahan).name
+                ),
+                Lang::En => format!(
+                    "no reserve #{rank} in {} (already appointed?)",
+                    region.kelurahan(*kelurahan).name
+                ),
+            },
+            Refusal::ReserveOutsideKecamatan => self
+                .t(
+                    "cadangan dari kecamatan lain",
+                    "the reserve is from another kecamatan",
+                )
+                .into(),
+            Refusal::KetuaSeatOccupied => self
+                .t(
+                    "kursi Ketua sudah terisi; kosongkan dulu",
+                    "the Ketua seat is filled; vacate it first",
+                )
+                .into(),
+            Refusal::AlreadyKetua => self
+                .t("petugas ini sudah Ketua", "this officer is already Ketua")
+                .into(),
+            Refusal::CannotUndo => self
+                .t(
+                    "perubahan ini tidak bisa dibatalkan lagi",
+                    "this change can no longer be undone",
+                )
+                .into(),
+        }
+    }
+
+    pub fn source(self, s: &Source, region: &Region) -> String {
+        match s {
+            Source::Import => self.t("impor", "import").into(),
+            Source::Reserve {
+                kelurahan, rank, ..
+            } => {
+                format!(
+                    "{} #{rank} {}",
+                    self.t("cadangan", "reserve"),
+                    region.kelurahan(*kelurahan).name
+                )
+            }
+            Source::Direct { berita_acara } => match berita_acara {
+                Some(ba) => format!(
+                    "{} (BA {ba})",
+                    self.t("penunjukan langsung", "direct appointment")
+                ),
+                None => self.t("penunjukan langsung", "direct appointment").into(),
+            },
+        }
+    }
+
+    /// One line describing a logged change.
+    pub fn describe_event(self, e: &Event, region: &Region) -> String {
+        let at = |tps: &crate::domain::TpsId| format!("TPS {}", region.address(*tps));
+        match e {
+            Event::SeatFilled {
+                tps,
+                seat,
+                person,
+                source,
+            } => format!(
+                "{} KPPS {seat}: {} {} ({})",
+                at(tps),
+                self.t("diisi", "filled by"),
+                person.name,
+                self.source(source, region)
+            ),
+            Event::SeatVacated {
+                tps,
+                seat,
+                reason,
+                person,
+            } => format!(
+                "{} KPPS {seat}: {} {} ({})",
+                at(tps),
+                person.name,
+                self.t("keluar", "left"),
+                self.vacate_reason(*reason)
+            ),
+            Event::AbsenceMarked {
+                tps,
+                seat,
+                absent: true,
+            } => {
+                format!(
+                    "{} KPPS {seat}: {}",
+                    at(tps),
+                    self.t("berhalangan sementara", "absent today")
+                )
+            }
+            Event::AbsenceMarked {
+                tps,
+                seat,
+                absent: false,
+            } => {
+                format!(
+                    "{} KPPS {seat}: {}",
+                    at(tps),
+                    self.t("hadir kembali", "back on duty")
+                )
+            }
+            Event::KetuaDesignated {
+                tps,
+                from_seat,
+                person,
+            } => format!(
+                "{}: {} {} ({} KPPS {from_seat})",
+                at(tps),
+                person.name,
+                self.t("ditetapkan Ketua", "designated Ketua"),
+                self.t("dari", "from"),
+            ),
+            Event::RosterImported {
+                file,
+                seats,
+                cleared,
+            } => format!(
+                "{} {file}: {} {}{}",
+                self.t("Impor roster", "Roster import"),
+                self.num(seats.len() as u64),
+                self.t("kursi", "seats"),
+                if cleared.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", {} kelurahan {}",
+                        cleared.len(),
+                        self.t("diganti", "replaced")
+                    )
+                }
+            ),
+            Event::ReservesImported { file, reserves, .. } => format!(
+                "{} {file}: {} {}",
+                self.t("Impor cadangan", "Reserve import"),
+                self.num(reserves.len() as u64),
+                self.t("cadangan", "reserves")
+            ),
+            Event::Undone { seq, event } => format!(
+                "{} #{seq}: {}",
+                self.t("Dibatalkan", "Undone"),
+                self.describe_event(event, region)
+            ),
+        }
+    }
+
+    /// One stint of a seat's history, as two lines: who, and what happened when.
+    pub fn stint(self, s: &Stint, region: &Region) -> (String, String) {
+        let start = match (&s.start, &s.started) {
+            (StintStart::Roster, _) => self
+                .t("dari roster awal", "from the initial roster")
+                .to_string(),
+            (StintStart::Filled(src), Some(st)) => format!(
+                "{} · {} · {}",
+                wib(st.at),
+                self.source(src, region),
+                st.actor
+            ),
+            (StintStart::DesignatedKetua { from_seat }, Some(st)) => format!(
+                "{} · {} KPPS {from_seat} · {}",
+                wib(st.at),
+                self.t("Ketua, dari", "Ketua, from"),
+                st.actor
+            ),
+            (StintStart::Restored, Some(st)) => {
+                format!(
+                    "{} · {} · {}",
+                    wib(st.at),
+                    self.t("dipulihkan (batal)", "restored (undo)"),
+                    st.actor
+                )
+            }
+            (_, None) => String::new(),
+        };
+        let end = match &s.end {
+            None => self.t("sampai sekarang", "until now").to_string(),
+            Some((why, st)) => {
+                let why = match why {
+                    StintEnd::Vacated(r) => self.vacate_reason(*r).to_string(),
+                    StintEnd::BecameKetua => self.t("menjadi Ketua", "became Ketua").to_string(),
+                    StintEnd::Undone => self.t("dibatalkan", "undone").to_string(),
+                };
+                let next = s
+                    .replaced_by
+                    .as_ref()
+                    .map(|n| format!(" → {n}"))
+                    .unwrap_or_default();
+                format!(
+                    "{} {} · {why} · {}{next}",
+                    self.t("s/d", "until"),
+                    wib(st.at),
+                    st.actor
+                )
+            }
+        };
+        let absences = if s.absences.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " · {} {}×",
+                self.t("berhalangan", "absent"),
+                s.absences.iter().filter(|(a, _)| *a).count()
+            )
+        };
+        (
+            format!("{} ({}){absences}", s.name, s.nik.masked()),
+            format!("{start} → {end}"),
+        )
+    }
+
+    pub fn severity(self, s: Severity) -> &'static str {
+        match s {
+            Severity::Error => self.t("galat", "error"),
+            Severity::Warning => self.t("peringatan", "warning"),
+        }
+    }
+}
