@@ -212,7 +212,7 @@ impl Store {
         let db = loop {
             match config.open() {
                 Err(sled::Error::Io(e))
-                    if e.kind() == std::io::ErrorKind::WouldBlock && attempts < 100 =>
+                    if e.to_string().contains("could not acquire lock") && attempts < 250 =>
                 {
                     attempts += 1;
                     std::thread::sleep(std::time::Duration::from_millis(20));

@@ -5,10 +5,16 @@ use std::cell::Cell;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::form::{Form, FormKey};
 use super::keymap::{action_for, Action};
+use super::port::Port;
 use crate::domain::gaps::{gaps, GapEntry, Scope};
+use crate::domain::history::{seat_history, Stamp, Stint};
 use crate::domain::region::TpsAddress;
-use crate::domain::{KecamatanId, KelurahanId, Roster, TpsId};
+use crate::domain::{
+    Command, Event, Finding, KecamatanId, KelurahanId, Roster, Severity, TpsId, VacateReason,
+};
+use crate::store::{ExecError, LogEntry, Record};
 use crate::text::{Lang, Strings};
 
 /// A row of the region tree.
@@ -47,13 +53,72 @@ pub struct SearchView {
     pub cursor: usize,
 }
 
+/// A reserve offered for an empty seat, with what the rules say about them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    pub kelurahan: KelurahanId,
+    pub rank: u32,
+    pub tied: Option<TpsId>,
+    pub findings: Vec<Finding>,
+}
+
+impl Candidate {
+    pub fn eligible(&self) -> bool {
+        self.findings
+            .iter()
+            .all(|f| f.severity() != Severity::Error)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReserveView {
+    pub tps: TpsId,
+    pub seat: u8,
+    /// Widened to the other kelurahan of the kecamatan.
+    pub wide: bool,
+    pub candidates: Vec<Candidate>,
+    pub cursor: usize,
+}
+
+/// Why a seat is being emptied: the four grounds, or absent today / back again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VacateChoice {
+    Ground(VacateReason),
+    Absent(bool),
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Overlay {
     None,
     Help,
     Gaps(GapsView),
     Search(SearchView),
+    Vacate {
+        tps: TpsId,
+        seat: u8,
+        choices: Vec<VacateChoice>,
+        cursor: usize,
+    },
+    Reserves(ReserveView),
+    Form(Box<Form>),
+    /// A change waiting for `y`.
+    Confirm {
+        command: Command,
+        question: String,
+    },
+    History {
+        tps: TpsId,
+        stints: Vec<Stint>,
+        scroll: usize,
+    },
+    Log {
+        entries: Vec<LogEntry>,
+        cursor: usize,
+    },
 }
+
+/// Log entries shown in the city-wide log view.
+pub const LOG_VIEW_LIMIT: usize = 500;
 
 /// Most search hits shown; the list says when there were more.
 pub const MAX_HITS: usize = 200;
@@ -78,6 +143,9 @@ pub struct App {
     pub overlay: Overlay,
     pub status: Option<String>,
     pub should_quit: bool,
+    port: Option<Box<dyn Port>>,
+    /// Changes recorded in this run, newest last: what `u` can undo.
+    undoable: Vec<LogEntry>,
 }
 
 impl App {
@@ -96,6 +164,8 @@ impl App {
             overlay: Overlay::None,
             status: None,
             should_quit: false,
+            port: None,
+            undoable: Vec::new(),
             roster,
             lang,
         };
@@ -103,6 +173,13 @@ impl App {
         if app.roster.officer_count() == 0 {
             app.status = Some(app.s().empty_store_hint.to_string());
         }
+        app
+    }
+
+    /// An app that records changes through `port` (a store, later a server).
+    pub fn with_port(roster: Roster, lang: Lang, port: Box<dyn Port>) -> App {
+        let mut app = App::new(roster, lang);
+        app.port = Some(port);
         app
     }
 
@@ -249,6 +326,20 @@ impl App {
                 return changed;
             }
         }
+        if let Overlay::Form(_) = self.overlay {
+            return self.form_key(key);
+        }
+        if let Overlay::Confirm { .. } = self.overlay {
+            return match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => self.confirm(),
+                KeyCode::Char('n') | KeyCode::Esc => {
+                    self.overlay = Overlay::None;
+                    self.status = Some(self.s().cancelled.to_string());
+                    true
+                }
+                _ => false,
+            };
+        }
         match action_for(key) {
             Some(action) => self.update(action),
             None => false,
@@ -288,6 +379,12 @@ impl App {
             Overlay::None => self.update_main(action),
             Overlay::Help => self.update_help(action),
             Overlay::Gaps(_) | Overlay::Search(_) => self.update_list(action),
+            Overlay::Vacate { .. } | Overlay::Reserves(_) | Overlay::Log { .. } => {
+                self.update_picker(action)
+            }
+            Overlay::History { .. } => self.update_history(action),
+            // Keys reach these through `handle_key`.
+            Overlay::Form(_) | Overlay::Confirm { .. } => false,
         };
         changed || had_status
     }
@@ -420,6 +517,13 @@ impl App {
             }
             Action::NextGap => self.jump_gap(true),
             Action::PrevGap => self.jump_gap(false),
+            Action::Vacate => self.open_vacate(),
+            Action::Reserves => self.open_reserves(false),
+            Action::NewOfficer => self.open_form(),
+            Action::MakeKetua => self.ask_ketua(),
+            Action::History => self.open_history(),
+            Action::Log => self.open_log(),
+            Action::Undo => self.ask_undo(),
             Action::SwitchPane => {
                 self.focus = match self.focus {
                     Pane::Tree => Pane::Detail,
@@ -594,6 +698,445 @@ impl App {
         ));
         true
     }
+}
+
+/// Recording changes: vacate, fill from reserves or by direct appointment, Ketua, undo,
+/// and the history and log views.
+impl App {
+    /// The selected TPS and seat (1-based), when a TPS is selected.
+    pub fn selected_seat(&self) -> Option<(TpsId, u8)> {
+        match self.selected() {
+            Some(Node::Tps(t)) => Some((t, self.detail_cursor as u8 + 1)),
+            _ => None,
+        }
+    }
+
+    fn say(&mut self, msg: &str) -> bool {
+        self.status = Some(msg.to_string());
+        true
+    }
+
+    fn open_vacate(&mut self) -> bool {
+        let Some((tps, seat)) = self.selected_seat() else {
+            return self.say(self.s().choose_seat);
+        };
+        let Some(holder) = self.roster.seat(tps, seat) else {
+            return self.say(self.s().seat_already_empty);
+        };
+        let mut choices: Vec<VacateChoice> = VacateReason::ALL
+            .into_iter()
+            .map(VacateChoice::Ground)
+            .collect();
+        choices.push(VacateChoice::Absent(!holder.absent));
+        self.overlay = Overlay::Vacate {
+            tps,
+            seat,
+            choices,
+            cursor: 0,
+        };
+        true
+    }
+
+    fn open_reserves(&mut self, wide: bool) -> bool {
+        let Some((tps, seat)) = self.selected_seat() else {
+            return self.say(self.s().choose_seat);
+        };
+        if self.roster.seat(tps, seat).is_some() {
+            return self.say(self.s().vacate_first);
+        }
+        let candidates = reserve_candidates(&self.roster, tps, wide);
+        let cursor = candidates.iter().position(Candidate::eligible).unwrap_or(0);
+        self.overlay = Overlay::Reserves(ReserveView {
+            tps,
+            seat,
+            wide,
+            candidates,
+            cursor,
+        });
+        self.list_offset.set(0);
+        true
+    }
+
+    fn open_form(&mut self) -> bool {
+        let Some((tps, seat)) = self.selected_seat() else {
+            return self.say(self.s().choose_seat);
+        };
+        if self.roster.seat(tps, seat).is_some() {
+            return self.say(self.s().vacate_first);
+        }
+        self.overlay = Overlay::Form(Box::new(Form::new(tps, seat)));
+        true
+    }
+
+    fn ask_ketua(&mut self) -> bool {
+        let Some((tps, seat)) = self.selected_seat() else {
+            return self.say(self.s().choose_seat);
+        };
+        let command = Command::DesignateKetua {
+            tps,
+            from_seat: seat,
+        };
+        // Let the domain say whether it may; only ask when it may.
+        if let Err(r) = self.roster.decide(&command) {
+            let msg = self.lang.refusal(&r, &self.roster.region);
+            return self.say(&msg);
+        }
+        let name = self
+            .roster
+            .seat(tps, seat)
+            .map(|h| h.person.name.clone())
+            .unwrap_or_default();
+        let question = format!(
+            "{name}: {} (KPPS {seat} → 1) · TPS {}?",
+            self.s().make_ketua_q,
+            self.roster.region.address(tps)
+        );
+        self.overlay = Overlay::Confirm { command, question };
+        true
+    }
+
+    fn ask_undo(&mut self) -> bool {
+        let Some(entry) = self.undoable.last() else {
+            return self.say(self.s().nothing_to_undo);
+        };
+        let Record::Change(event) = &entry.record else {
+            return false;
+        };
+        let command = Command::Undo {
+            seq: entry.seq,
+            event: event.clone(),
+        };
+        let question = format!(
+            "{} #{}: {}?",
+            self.s().undo_q,
+            entry.seq,
+            self.lang.describe_event(event, &self.roster.region)
+        );
+        self.overlay = Overlay::Confirm { command, question };
+        true
+    }
+
+    fn open_history(&mut self) -> bool {
+        let Some(Node::Tps(tps)) = self.selected() else {
+            return self.say(self.s().choose_seat);
+        };
+        let Some(port) = &self.port else {
+            return self.say(self.s().read_only);
+        };
+        match port.tps_history(tps) {
+            Ok(entries) => {
+                let events = entries.iter().filter_map(|e| match &e.record {
+                    Record::Change(ev) => Some((
+                        Stamp {
+                            seq: e.seq,
+                            at: e.at,
+                            actor: e.actor.clone(),
+                        },
+                        ev,
+                    )),
+                    Record::Created { .. } => None,
+                });
+                let stints = seat_history(events, self.roster.seats_of(tps));
+                self.overlay = Overlay::History {
+                    tps,
+                    stints,
+                    scroll: 0,
+                };
+                true
+            }
+            Err(e) => self.say(&e.to_string()),
+        }
+    }
+
+    fn open_log(&mut self) -> bool {
+        let Some(port) = &self.port else {
+            return self.say(self.s().read_only);
+        };
+        match port.recent_log(LOG_VIEW_LIMIT) {
+            Ok(entries) => {
+                self.overlay = Overlay::Log { entries, cursor: 0 };
+                self.list_offset.set(0);
+                true
+            }
+            Err(e) => self.say(&e.to_string()),
+        }
+    }
+
+    /// Keys in the vacate, reserve and log pickers.
+    fn update_picker(&mut self, action: Action) -> bool {
+        let page = self.page.get().max(1);
+        let (len, cursor) = match &mut self.overlay {
+            Overlay::Vacate {
+                choices, cursor, ..
+            } => (choices.len(), cursor),
+            Overlay::Reserves(v) => (v.candidates.len(), &mut v.cursor),
+            Overlay::Log { entries, cursor } => (entries.len(), cursor),
+            _ => return false,
+        };
+        let before = *cursor;
+        let last = len.saturating_sub(1);
+        match action {
+            Action::Up => *cursor = cursor.saturating_sub(1),
+            Action::Down => *cursor = (*cursor + 1).min(last),
+            Action::PageUp => *cursor = cursor.saturating_sub(page),
+            Action::PageDown => *cursor = (*cursor + page).min(last),
+            Action::Top => *cursor = 0,
+            Action::Bottom => *cursor = last,
+            Action::Back | Action::Left => {
+                self.overlay = Overlay::None;
+                return true;
+            }
+            Action::Quit => {
+                self.should_quit = true;
+                return true;
+            }
+            Action::Widen => {
+                if let Overlay::Reserves(v) = &self.overlay {
+                    let wide = !v.wide;
+                    return self.open_reserves(wide);
+                }
+                return false;
+            }
+            Action::Open | Action::Right => return self.pick(),
+            _ => return false,
+        }
+        before != *cursor
+    }
+
+    /// Enter in a picker: turn the choice into a command waiting for `y`.
+    fn pick(&mut self) -> bool {
+        let region = &self.roster.region;
+        let s = self.lang.strings();
+        let (command, question) = match &self.overlay {
+            Overlay::Vacate {
+                tps,
+                seat,
+                choices,
+                cursor,
+            } => {
+                let name = self
+                    .roster
+                    .seat(*tps, *seat)
+                    .map(|h| h.person.name.clone())
+                    .unwrap_or_default();
+                let (command, why) = match choices[*cursor] {
+                    VacateChoice::Ground(reason) => (
+                        Command::Vacate {
+                            tps: *tps,
+                            seat: *seat,
+                            reason,
+                        },
+                        self.lang.vacate_reason(reason).to_string(),
+                    ),
+                    VacateChoice::Absent(absent) => (
+                        Command::MarkAbsent {
+                            tps: *tps,
+                            seat: *seat,
+                            absent,
+                        },
+                        if absent {
+                            s.absent_today
+                        } else {
+                            s.back_on_duty
+                        }
+                        .to_string(),
+                    ),
+                };
+                (
+                    command,
+                    format!("KPPS {seat} {name}: {why} · TPS {}?", region.address(*tps)),
+                )
+            }
+            Overlay::Reserves(v) => {
+                let Some(c) = v.candidates.get(v.cursor) else {
+                    return false;
+                };
+                let Some(r) = self
+                    .roster
+                    .reserves(c.kelurahan)
+                    .iter()
+                    .find(|r| r.rank == c.rank)
+                else {
+                    return false;
+                };
+                let command = Command::FillFromReserve {
+                    tps: v.tps,
+                    seat: v.seat,
+                    kelurahan: c.kelurahan,
+                    rank: c.rank,
+                };
+                let question = format!(
+                    "{} {} (#{} {}) → KPPS {} TPS {}?",
+                    s.appoint_q,
+                    r.person.name,
+                    c.rank,
+                    region.kelurahan(c.kelurahan).name,
+                    v.seat,
+                    region.address(v.tps)
+                );
+                (command, question)
+            }
+            Overlay::Log { entries, cursor } => {
+                // Enter on a log line jumps to its TPS.
+                let tps = entries.get(*cursor).and_then(|e| match &e.record {
+                    Record::Change(ev) => ev.tps(),
+                    Record::Created { .. } => None,
+                });
+                let Some(tps) = tps else { return false };
+                self.overlay = Overlay::None;
+                self.select(Node::Tps(tps));
+                return true;
+            }
+            _ => return false,
+        };
+        self.overlay = Overlay::Confirm { command, question };
+        true
+    }
+
+    fn update_history(&mut self, action: Action) -> bool {
+        let Overlay::History { scroll, .. } = &mut self.overlay else {
+            return false;
+        };
+        let before = *scroll;
+        match action {
+            Action::Up => *scroll = scroll.saturating_sub(1),
+            Action::Down => *scroll += 1,
+            Action::PageUp => *scroll = scroll.saturating_sub(self.page.get()),
+            Action::PageDown => *scroll += self.page.get(),
+            Action::Top => *scroll = 0,
+            Action::Back | Action::Left | Action::History | Action::Open => {
+                self.overlay = Overlay::None;
+                return true;
+            }
+            Action::Quit => {
+                self.should_quit = true;
+                return true;
+            }
+            _ => return false,
+        }
+        before != *scroll
+    }
+
+    fn form_key(&mut self, key: KeyEvent) -> bool {
+        let Overlay::Form(form) = &mut self.overlay else {
+            return false;
+        };
+        match form.key(key, &self.roster) {
+            FormKey::Ignored => false,
+            FormKey::Changed => true,
+            FormKey::Cancel => {
+                self.overlay = Overlay::None;
+                self.status = Some(self.lang.strings().cancelled.to_string());
+                true
+            }
+            FormKey::Submit => {
+                let (person, notes) = form.check(&self.roster, self.lang);
+                let Some(person) = person else {
+                    let first = notes.iter().find(|n| n.severity == Severity::Error);
+                    let msg = first.map(|n| format!("{}: {}", n.field.label(self.lang), n.text));
+                    self.status = msg;
+                    return true;
+                };
+                let ba = form.berita_acara.trim();
+                let question = format!(
+                    "{} {} → KPPS {} TPS {}?",
+                    self.lang.strings().appoint_q,
+                    person.name,
+                    form.seat,
+                    self.roster.region.address(form.tps)
+                );
+                let command = Command::FillDirect {
+                    tps: form.tps,
+                    seat: form.seat,
+                    person,
+                    berita_acara: (!ba.is_empty()).then(|| ba.to_string()),
+                };
+                self.overlay = Overlay::Confirm { command, question };
+                true
+            }
+        }
+    }
+
+    /// `y` on a pending change: record it durably, or say why not. Nothing is reported
+    /// saved until the store has flushed it.
+    fn confirm(&mut self) -> bool {
+        let Overlay::Confirm { command, .. } = std::mem::replace(&mut self.overlay, Overlay::None)
+        else {
+            return false;
+        };
+        let Some(port) = self.port.as_mut() else {
+            return self.say(self.s().read_only);
+        };
+        match port.execute(&mut self.roster, &command) {
+            Ok(entry) => {
+                let Record::Change(event) = &entry.record else {
+                    return true;
+                };
+                let msg = format!(
+                    "✓ {} #{}: {}",
+                    self.lang.strings().saved,
+                    entry.seq,
+                    self.lang.describe_event(event, &self.roster.region)
+                );
+                match event {
+                    Event::Undone { .. } => {
+                        self.undoable.pop();
+                    }
+                    _ => self.undoable.push(entry),
+                }
+                self.rebuild_rows();
+                self.status = Some(msg);
+            }
+            Err(ExecError::Refused(r)) => {
+                let msg = format!("✗ {}", self.lang.refusal(&r, &self.roster.region));
+                self.status = Some(msg);
+            }
+            Err(ExecError::Store(e)) => self.status = Some(format!("✗ {e}")),
+        }
+        true
+    }
+}
+
+/// Reserves for an empty seat: those tied to this TPS first, then the kelurahan's ranked
+/// list, then its reserves tied to other TPS; widened, the other kelurahan of the kecamatan.
+pub fn reserve_candidates(roster: &Roster, tps: TpsId, wide: bool) -> Vec<Candidate> {
+    let region = &roster.region;
+    let here = region.kelurahan_of(tps);
+    let candidate = |kel: KelurahanId, r: &crate::domain::Reserve| Candidate {
+        kelurahan: kel,
+        rank: r.rank,
+        tied: r.tps,
+        findings: roster.findings(&r.person),
+    };
+    let list = roster.reserves(here);
+    let mut out: Vec<Candidate> = list
+        .iter()
+        .filter(|r| r.tps == Some(tps))
+        .map(|r| candidate(here, r))
+        .collect();
+    out.extend(
+        list.iter()
+            .filter(|r| r.tps.is_none())
+            .map(|r| candidate(here, r)),
+    );
+    out.extend(
+        list.iter()
+            .filter(|r| r.tps.is_some_and(|t| t != tps))
+            .map(|r| candidate(here, r)),
+    );
+    if wide {
+        let kec = region.kelurahan(here).kecamatan;
+        for k in region
+            .kecamatan(kec)
+            .kelurahan
+            .clone()
+            .map(KelurahanId)
+            .filter(|&k| k != here)
+        {
+            out.extend(roster.reserves(k).iter().map(|r| candidate(k, r)));
+        }
+    }
+    out
 }
 
 fn toggle(lang: Lang) -> Lang {

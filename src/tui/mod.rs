@@ -201,14 +201,14 @@ pub fn run_app(dir: &Path, actor: &str, lang: Lang, demo: bool) -> CliResult {
         let seed = demo.then_some(crate::demo::DEFAULT_SEED);
         create_store(dir, actor, &ElectionArgs::default(), seed)?
     };
-    let app = App::new(roster, lang);
+    let app = App::with_port(roster, lang, Box::new(store));
     install_guards();
-    let result = event_loop(app, &store);
+    let result = event_loop(app);
     restore_terminal();
     result.map_err(|e| Failure::Other(format!("terminal: {e}")))
 }
 
-fn event_loop(mut app: App, _store: &Store) -> io::Result<()> {
+fn event_loop(mut app: App) -> io::Result<()> {
     terminal::enable_raw_mode()?;
     execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
     let mut terminal = Terminal::new(FramedBackend::new(io::stdout(), None))?;

@@ -9,11 +9,17 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
-use super::app::{App, Node, Overlay, Pane, MAX_HITS};
+use super::app::{App, Node, Overlay, Pane, VacateChoice, MAX_HITS};
+use super::form::Field;
 use super::keymap::KEYMAP;
 use crate::domain::gaps::{GapEntry, Scope};
+use crate::domain::history::Stint;
+use crate::domain::Severity;
 use crate::domain::{Rollup, TpsId};
+use crate::store::{LogEntry, Record};
+use crate::text::wib;
 use crate::text::Strings;
+use ratatui::widgets::Clear;
 
 /// Styles: colour only as a hint; with NO_COLOR only bold/reverse remain.
 #[derive(Clone, Copy, Debug)]
@@ -121,6 +127,20 @@ impl Widget for Screen<'_> {
             Overlay::None => self.main(body, buf),
             Overlay::Help => self.help(body, buf),
             Overlay::Gaps(_) | Overlay::Search(_) => self.list(body, buf),
+            Overlay::History {
+                tps,
+                stints,
+                scroll,
+            } => self.history(*tps, stints, *scroll, body, buf),
+            Overlay::Log { entries, cursor } => self.log(entries, *cursor, body, buf),
+            Overlay::Vacate { .. }
+            | Overlay::Reserves(_)
+            | Overlay::Form(_)
+            | Overlay::Confirm { .. } => {
+                // A dialog over the screen it acts on.
+                self.main(body, buf);
+                self.dialog(body, buf);
+            }
         }
         let s = self.app.s();
         if let Some(msg) = &self.app.status {
@@ -130,8 +150,7 @@ impl Widget for Screen<'_> {
         }
         let hints: Vec<String> = KEYMAP
             .iter()
-            .filter(|b| b.footer)
-            .map(|b| format!("{} {}", b.label, (b.describe)(s)))
+            .filter_map(|b| b.footer.map(|short| format!("{} {}", b.label, short(s))))
             .collect();
         Paragraph::new(fit(&hints.join("  "), footer.width as usize))
             .style(self.theme.dim())
@@ -682,6 +701,301 @@ impl Screen<'_> {
             }
         }
     }
+}
+
+impl Screen<'_> {
+    /// The dialog box for vacate, reserves, the form and confirmations.
+    fn dialog(&self, body: Rect, buf: &mut Buffer) {
+        let app = self.app;
+        let s = self.s();
+        let lang = app.lang;
+        let region = &app.roster.region;
+        let width = body.width.min(76);
+        let inner_w = width.saturating_sub(2) as usize;
+        let mut lines: Vec<Line> = Vec::new();
+        let (title, hints) = match &app.overlay {
+            Overlay::Vacate {
+                tps,
+                seat,
+                choices,
+                cursor,
+            } => {
+                for (i, c) in choices.iter().enumerate() {
+                    let label = match c {
+                        VacateChoice::Ground(r) => lang.vacate_reason(*r),
+                        VacateChoice::Absent(true) => s.absent_today_choice,
+                        VacateChoice::Absent(false) => s.back_on_duty,
+                    };
+                    let marker = if i == *cursor { "› " } else { "  " };
+                    let mut line = Line::raw(format!("{marker}{label}"));
+                    if i == *cursor {
+                        line = line.style(Theme::selected(true));
+                    }
+                    lines.push(line);
+                }
+                (
+                    format!(
+                        "{} KPPS {seat} · TPS {}",
+                        s.vacate_title,
+                        region.address(*tps)
+                    ),
+                    s.picker_hints,
+                )
+            }
+            Overlay::Reserves(v) => {
+                if v.candidates.is_empty() {
+                    lines.push(Line::styled(s.no_reserves, self.theme.dim()));
+                }
+                let rows = (body.height as usize).saturating_sub(4).max(1);
+                let offset = scroll(&app.list_offset, v.cursor, rows);
+                for (i, c) in v.candidates.iter().enumerate().skip(offset).take(rows) {
+                    let Some(r) = app
+                        .roster
+                        .reserves(c.kelurahan)
+                        .iter()
+                        .find(|r| r.rank == c.rank)
+                    else {
+                        continue;
+                    };
+                    let age = r.person.age_on(app.roster.params.voting_day);
+                    let mut text = format!(
+                        "#{:<3} {} · {age} {} · {}",
+                        c.rank,
+                        r.person.name,
+                        s.years,
+                        lang.sex(r.person.sex)
+                    );
+                    if let Some(t) = c.tied {
+                        text.push_str(&format!(" · {} {}", s.tied_to, region.tps(t).number));
+                    }
+                    if c.kelurahan != region.kelurahan_of(v.tps) {
+                        text.push_str(&format!(" · {}", region.kelurahan(c.kelurahan).name));
+                    }
+                    let notes: Vec<String> = c.findings.iter().map(|f| lang.finding(f)).collect();
+                    let flags: Vec<&str> = r
+                        .person
+                        .health_flags()
+                        .map(|f| lang.health_flag(f))
+                        .collect();
+                    let mut spans = vec![Span::raw(format!(
+                        "{} {}",
+                        if i == v.cursor { "›" } else { " " },
+                        text
+                    ))];
+                    if !c.eligible() {
+                        spans.push(Span::styled(
+                            format!(" ✗ {}: {}", s.ineligible, notes.join("; ")),
+                            self.theme.severe(),
+                        ));
+                    } else if !notes.is_empty() || !flags.is_empty() {
+                        let all: Vec<String> = notes
+                            .into_iter()
+                            .chain(flags.into_iter().map(String::from))
+                            .collect();
+                        spans.push(Span::styled(
+                            format!(" ⚠ {}", all.join("; ")),
+                            self.theme.gap(),
+                        ));
+                    }
+                    let mut line = Line::from(spans);
+                    if i == v.cursor {
+                        line = line.style(Theme::selected(true));
+                    }
+                    lines.push(line);
+                }
+                let scope = if v.wide {
+                    format!("Kec. {}", region.kecamatan(region.kecamatan_of(v.tps)).name)
+                } else {
+                    region.kelurahan(region.kelurahan_of(v.tps)).name.clone()
+                };
+                (
+                    format!(
+                        "{} {scope} → KPPS {} · TPS {}",
+                        s.reserves_title,
+                        v.seat,
+                        region.address(v.tps)
+                    ),
+                    s.reserve_hints,
+                )
+            }
+            Overlay::Form(form) => {
+                let (_, notes) = form.check(&app.roster, lang);
+                for (i, field) in Field::ALL.iter().enumerate() {
+                    let focused = i == form.field;
+                    let value = form.value(*field, lang);
+                    let cursor = if focused && !field.is_choice() {
+                        "▏"
+                    } else {
+                        ""
+                    };
+                    let choice = if field.is_choice() { " ◂▸" } else { "" };
+                    let mut spans = vec![Span::raw(format!(
+                        "{} {:<10} {value}{cursor}{choice}",
+                        if focused { "›" } else { " " },
+                        field.label(lang)
+                    ))];
+                    for n in notes.iter().filter(|n| n.field == *field) {
+                        let (mark, style) = match n.severity {
+                            Severity::Error => ("✗", self.theme.severe()),
+                            Severity::Warning => ("⚠", self.theme.gap()),
+                        };
+                        // An empty field's error shows only once the cursor has been there.
+                        if n.severity == Severity::Error && i > form.field {
+                            continue;
+                        }
+                        spans.push(Span::styled(format!("  {mark} {}", n.text), style));
+                    }
+                    let mut line = Line::from(spans);
+                    if focused {
+                        line = line.style(Style::new().add_modifier(Modifier::BOLD));
+                    }
+                    lines.push(line);
+                }
+                (
+                    format!(
+                        "{} → KPPS {} · TPS {}",
+                        s.form_title,
+                        form.seat,
+                        region.address(form.tps)
+                    ),
+                    s.form_hints,
+                )
+            }
+            Overlay::Confirm { question, .. } => {
+                for chunk in wrap(question, inner_w) {
+                    lines.push(Line::raw(chunk));
+                }
+                (String::new(), s.confirm_hints)
+            }
+            _ => return,
+        };
+        lines.push(Line::styled(hints, self.theme.dim()));
+        let height = (lines.len() as u16 + 2).min(body.height);
+        let area = Rect {
+            x: body.x + (body.width - width) / 2,
+            y: body.y + (body.height.saturating_sub(height)) / 2,
+            width,
+            height,
+        };
+        Clear.render(area, buf);
+        let block = Block::bordered().title(fit(&title, inner_w));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        for (i, line) in lines.iter().enumerate().take(inner.height as usize) {
+            buf.set_line(inner.x, inner.y + i as u16, line, inner.width);
+        }
+    }
+
+    fn history(
+        &self,
+        tps: TpsId,
+        stints: &[Stint],
+        scroll_to: usize,
+        area: Rect,
+        buf: &mut Buffer,
+    ) {
+        let app = self.app;
+        let s = self.s();
+        let region = &app.roster.region;
+        let width = area.width as usize;
+        let kel = region.kelurahan(region.kelurahan_of(tps));
+        let mut lines = vec![Line::styled(
+            fit(
+                &format!(
+                    "{} TPS {} · {}",
+                    s.history_title,
+                    region.address(tps),
+                    kel.name
+                ),
+                width,
+            ),
+            Style::new().add_modifier(Modifier::BOLD),
+        )];
+        let mut body: Vec<Line> = Vec::new();
+        let mut last_seat = 0;
+        for st in stints {
+            if st.seat != last_seat {
+                let role = if st.seat == 1 {
+                    format!(" ({})", s.ketua)
+                } else {
+                    String::new()
+                };
+                body.push(Line::styled(
+                    format!("KPPS {}{role}", st.seat),
+                    Style::new().add_modifier(Modifier::BOLD),
+                ));
+                last_seat = st.seat;
+            }
+            let (who, when) = app.lang.stint(st, region);
+            body.push(Line::raw(fit(&format!("  {who}"), width)));
+            for chunk in wrap(&when, width.saturating_sub(4)) {
+                body.push(Line::styled(format!("    {chunk}"), self.theme.dim()));
+            }
+        }
+        let room = (area.height as usize).saturating_sub(1);
+        let start = scroll_to.min(body.len().saturating_sub(room));
+        lines.extend(body.into_iter().skip(start).take(room));
+        Paragraph::new(lines).render(area, buf);
+    }
+
+    fn log(&self, entries: &[LogEntry], cursor: usize, area: Rect, buf: &mut Buffer) {
+        let app = self.app;
+        let s = self.s();
+        let width = area.width as usize;
+        let title = format!("{} ({})", s.log_title, app.lang.num(entries.len() as u64));
+        buf.set_line(
+            area.x,
+            area.y,
+            &Line::styled(
+                fit(&title, width),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+            area.width,
+        );
+        let list = Rect {
+            y: area.y + 1,
+            height: area.height.saturating_sub(1),
+            ..area
+        };
+        let offset = scroll(&app.list_offset, cursor, list.height as usize);
+        for (i, e) in entries
+            .iter()
+            .enumerate()
+            .skip(offset)
+            .take(list.height as usize)
+        {
+            let what = match &e.record {
+                Record::Change(ev) => app.lang.describe_event(ev, &app.roster.region),
+                Record::Created { .. } => s.store_created.to_string(),
+            };
+            let text = format!("#{} {} {} · {what}", e.seq, wib(e.at), e.actor);
+            let mut line = Line::raw(fit(&text, width));
+            if i == cursor {
+                line = line.style(Theme::selected(true));
+            }
+            buf.set_line(list.x, list.y + (i - offset) as u16, &line, list.width);
+        }
+    }
+}
+
+/// Splits text into lines of at most `width` columns at spaces.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(8);
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    out
 }
 
 fn tps_marks(app: &App, t: TpsId, theme: Theme) -> Vec<Span<'static>> {
