@@ -65,7 +65,10 @@ fn fill_from_reserves_in_four_keys_and_it_survives_reopen() {
     let tps = selected_tps(&s);
     let seat = s.app.detail_cursor as u8 + 1;
     let kel = s.app.roster.region.kelurahan_of(tps);
-    let best = kpps::tui::app::reserve_candidates(&s.app.roster, tps, false)
+    let best = s
+        .app
+        .roster
+        .reserve_candidates(tps, false)
         .into_iter()
         .find(|c| c.eligible())
         .unwrap();

@@ -1,6 +1,8 @@
 //! The command line: clap subcommands over the same domain and store functions the TUI
 //! uses. Anything the TUI can do to data, a script can do too.
 
+mod change;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -55,6 +57,16 @@ pub enum Cmd {
     Export(ExportCmd),
     /// Report TPS with vacancies or flagged officers, most severe first.
     Gaps(GapsArgs),
+    /// Empty a seat: the officer left (the seat becomes a gap; history keeps them).
+    Vacate(change::VacateArgs),
+    /// Mark an officer absent today (berhalangan sementara), or back with --back.
+    Absent(change::AbsentArgs),
+    /// Fill an empty seat from the reserve lists or by direct appointment.
+    Fill(change::FillArgs),
+    /// Designate the member in --seat as Ketua (seat 1 must be empty; their seat empties).
+    Ketua(change::SeatArgs),
+    /// The change log, newest first.
+    Log(change::LogArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -222,6 +234,11 @@ fn dispatch(cli: Cli) -> CliResult {
             };
             export(&roster, roster_kind, args.out.as_deref(), lang)
         }
+        Some(Cmd::Vacate(args)) => change::vacate(&dir, &actor, &args, lang),
+        Some(Cmd::Absent(args)) => change::absent(&dir, &actor, &args, lang),
+        Some(Cmd::Fill(args)) => change::fill(&dir, &actor, &args, lang),
+        Some(Cmd::Ketua(args)) => change::ketua(&dir, &actor, &args, lang),
+        Some(Cmd::Log(args)) => change::log(&dir, &actor, &args, lang),
         Some(Cmd::Gaps(args)) => {
             let store = Store::open(&dir, &actor)?;
             let roster = store.load()?;
@@ -234,6 +251,62 @@ fn dispatch(cli: Cli) -> CliResult {
             write_stdout(&report::render(&roster, scope, args.format, lang))
         }
     }
+}
+
+/// A person from command-line fields, validated as an import row would be.
+fn parse_person_args(a: &change::PersonArgs, lang: Lang) -> Result<crate::domain::Person, Failure> {
+    use crate::io::roster_csv::{parse_date, parse_screening};
+    let missing =
+        |what: &str| Failure::Other(format!("--{what} {}", lang.t("wajib diisi", "is required")));
+    let name = a
+        .nama
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| missing("nama"))?;
+    let nik_raw = a.nik.as_deref().ok_or_else(|| missing("nik"))?;
+    let nik = crate::domain::Nik::parse(nik_raw)
+        .map_err(|e| Failure::Other(format!("--nik: {}", lang.nik_error(&e))))?;
+    let birth_raw = a
+        .tanggal_lahir
+        .as_deref()
+        .ok_or_else(|| missing("tanggal-lahir"))?;
+    let birth_date = parse_date(birth_raw).ok_or_else(|| {
+        Failure::Other(format!(
+            "--tanggal-lahir {birth_raw:?}: {}",
+            lang.t("tanggal tidak valid", "not a date")
+        ))
+    })?;
+    let sex = match a
+        .jenis_kelamin
+        .as_deref()
+        .map(|s| s.trim().to_ascii_uppercase())
+    {
+        Some(s) if s == "L" => crate::domain::Sex::L,
+        Some(s) if s == "P" => crate::domain::Sex::P,
+        Some(other) => return Err(Failure::Other(format!("--jenis-kelamin {other:?}: L/P"))),
+        None => return Err(missing("jenis-kelamin")),
+    };
+    let screening = parse_screening(&a.skrining).ok_or_else(|| {
+        Failure::Other(format!(
+            "--skrining {:?}: tidak berisiko | berisiko | belum",
+            a.skrining
+        ))
+    })?;
+    let jkn = match a.jkn.trim().to_ascii_lowercase().as_str() {
+        "ya" => true,
+        "tidak" => false,
+        other => return Err(Failure::Other(format!("--jkn {other:?}: ya | tidak"))),
+    };
+    let phone = a.telepon.clone().filter(|p| !p.trim().is_empty());
+    Ok(crate::domain::Person {
+        name,
+        nik,
+        birth_date,
+        sex,
+        phone,
+        screening,
+        jkn,
+    })
 }
 
 /// Writes a report to stdout; a closed pipe (`kpps gaps | head`) is not an error.

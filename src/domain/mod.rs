@@ -7,6 +7,7 @@ pub mod nik;
 pub mod params;
 pub mod person;
 pub mod region;
+pub mod reserves;
 pub mod roster;
 
 pub use event::{
@@ -16,4 +17,5 @@ pub use nik::{Nik, NikError};
 pub use params::ElectionParams;
 pub use person::{Finding, HealthFlag, Person, Screening, Severity, Sex};
 pub use region::{KecamatanId, KelurahanId, KelurahanSpec, Region, TpsAddress, TpsId};
+pub use reserves::Candidate;
 pub use roster::{Holder, Rollup, Roster, TpsStats};

@@ -114,7 +114,7 @@ impl Lang {
             }
             Source::Direct { berita_acara } => match berita_acara {
                 Some(ba) => format!(
-                    "{} (BA {ba})",
+                    "{}, BA {ba}",
                     self.t("penunjukan langsung", "direct appointment")
                 ),
                 None => self.t("penunjukan langsung", "direct appointment").into(),

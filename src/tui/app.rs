@@ -12,7 +12,7 @@ use crate::domain::gaps::{gaps, GapEntry, Scope};
 use crate::domain::history::{seat_history, Stamp, Stint};
 use crate::domain::region::TpsAddress;
 use crate::domain::{
-    Command, Event, Finding, KecamatanId, KelurahanId, Roster, Severity, TpsId, VacateReason,
+    Candidate, Command, Event, KecamatanId, KelurahanId, Roster, Severity, TpsId, VacateReason,
 };
 use crate::store::{ExecError, LogEntry, Record};
 use crate::text::{Lang, Strings};
@@ -51,23 +51,6 @@ pub struct SearchView {
     pub query: String,
     pub hits: Vec<Hit>,
     pub cursor: usize,
-}
-
-/// A reserve offered for an empty seat, with what the rules say about them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Candidate {
-    pub kelurahan: KelurahanId,
-    pub rank: u32,
-    pub tied: Option<TpsId>,
-    pub findings: Vec<Finding>,
-}
-
-impl Candidate {
-    pub fn eligible(&self) -> bool {
-        self.findings
-            .iter()
-            .all(|f| f.severity() != Severity::Error)
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -744,7 +727,7 @@ impl App {
         if self.roster.seat(tps, seat).is_some() {
             return self.say(self.s().vacate_first);
         }
-        let candidates = reserve_candidates(&self.roster, tps, wide);
+        let candidates = self.roster.reserve_candidates(tps, wide);
         let cursor = candidates.iter().position(Candidate::eligible).unwrap_or(0);
         self.overlay = Overlay::Reserves(ReserveView {
             tps,
@@ -1095,48 +1078,6 @@ impl App {
         }
         true
     }
-}
-
-/// Reserves for an empty seat: those tied to this TPS first, then the kelurahan's ranked
-/// list, then its reserves tied to other TPS; widened, the other kelurahan of the kecamatan.
-pub fn reserve_candidates(roster: &Roster, tps: TpsId, wide: bool) -> Vec<Candidate> {
-    let region = &roster.region;
-    let here = region.kelurahan_of(tps);
-    let candidate = |kel: KelurahanId, r: &crate::domain::Reserve| Candidate {
-        kelurahan: kel,
-        rank: r.rank,
-        tied: r.tps,
-        findings: roster.findings(&r.person),
-    };
-    let list = roster.reserves(here);
-    let mut out: Vec<Candidate> = list
-        .iter()
-        .filter(|r| r.tps == Some(tps))
-        .map(|r| candidate(here, r))
-        .collect();
-    out.extend(
-        list.iter()
-            .filter(|r| r.tps.is_none())
-            .map(|r| candidate(here, r)),
-    );
-    out.extend(
-        list.iter()
-            .filter(|r| r.tps.is_some_and(|t| t != tps))
-            .map(|r| candidate(here, r)),
-    );
-    if wide {
-        let kec = region.kelurahan(here).kecamatan;
-        for k in region
-            .kecamatan(kec)
-            .kelurahan
-            .clone()
-            .map(KelurahanId)
-            .filter(|&k| k != here)
-        {
-            out.extend(roster.reserves(k).iter().map(|r| candidate(k, r)));
-        }
-    }
-    out
 }
 
 fn toggle(lang: Lang) -> Lang {

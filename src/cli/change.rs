@@ -1,0 +1,368 @@
+//! Changes from the command line: the same commands the TUI sends, for scripts.
+
+use std::path::Path;
+
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+use super::{parse_person_args, write_stdout, CliResult, Failure};
+use crate::domain::region::TpsAddress;
+use crate::domain::{Command, Event, Roster, TpsId, VacateReason};
+use crate::store::{ExecError, LogEntry, Record, Store};
+use crate::text::{wib, Lang};
+
+#[derive(Args, Debug)]
+pub struct SeatArgs {
+    /// TPS as KELURAHAN_CODE/NUMBER, e.g. 16.71.08.1002/12.
+    #[arg(long)]
+    pub tps: String,
+    /// Seat number, 1 (Ketua) to 7.
+    #[arg(long)]
+    pub seat: u8,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ReasonArg {
+    /// Meninggal dunia.
+    Meninggal,
+    /// Berhalangan tetap.
+    BerhalanganTetap,
+    /// Mengundurkan diri.
+    MengundurkanDiri,
+    /// Diberhentikan.
+    Diberhentikan,
+}
+
+impl From<ReasonArg> for VacateReason {
+    fn from(r: ReasonArg) -> Self {
+        match r {
+            ReasonArg::Meninggal => VacateReason::Died,
+            ReasonArg::BerhalanganTetap => VacateReason::PermanentlyUnable,
+            ReasonArg::MengundurkanDiri => VacateReason::Resigned,
+            ReasonArg::Diberhentikan => VacateReason::Dismissed,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct VacateArgs {
+    #[command(flatten)]
+    pub seat: SeatArgs,
+    #[arg(long, value_enum)]
+    pub reason: ReasonArg,
+}
+
+#[derive(Args, Debug)]
+pub struct AbsentArgs {
+    #[command(flatten)]
+    pub seat: SeatArgs,
+    /// The officer is back on duty (clears berhalangan sementara).
+    #[arg(long)]
+    pub back: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PersonArgs {
+    #[arg(long)]
+    pub nama: Option<String>,
+    #[arg(long)]
+    pub nik: Option<String>,
+    /// YYYY-MM-DD, DD/MM/YYYY or DD-MM-YYYY.
+    #[arg(long)]
+    pub tanggal_lahir: Option<String>,
+    /// L or P.
+    #[arg(long)]
+    pub jenis_kelamin: Option<String>,
+    #[arg(long)]
+    pub telepon: Option<String>,
+    /// tidak berisiko | berisiko | belum.
+    #[arg(long, default_value = "tidak berisiko")]
+    pub skrining: String,
+    /// ya | tidak.
+    #[arg(long, default_value = "ya")]
+    pub jkn: String,
+    /// Berita acara number of a direct appointment.
+    #[arg(long)]
+    pub berita_acara: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct FillArgs {
+    #[command(flatten)]
+    pub seat: SeatArgs,
+    /// From the reserve lists: `next` (best eligible, kelurahan first, then kecamatan), a
+    /// rank in this kelurahan, or a reserve's NIK (any kelurahan of the kecamatan).
+    #[arg(long, conflicts_with_all = ["nama", "nik"])]
+    pub reserve: Option<String>,
+    #[command(flatten)]
+    pub person: PersonArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Table,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct LogArgs {
+    /// Only changes in this kelurahan (code or name).
+    #[arg(long)]
+    pub kelurahan: Option<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: LogFormat,
+    /// At most this many entries, newest first.
+    #[arg(long)]
+    pub limit: Option<usize>,
+}
+
+fn find_tps(roster: &Roster, raw: &str, lang: Lang) -> Result<TpsId, Failure> {
+    let addr = TpsAddress::parse(raw).ok_or_else(|| {
+        Failure::Other(format!(
+            "{} {raw:?}: {}",
+            lang.t("alamat TPS tidak valid", "invalid TPS address"),
+            lang.t(
+                "tulis KODE_KELURAHAN/NOMOR, mis. 16.71.08.1002/12",
+                "write KELURAHAN_CODE/NUMBER, e.g. 16.71.08.1002/12"
+            )
+        ))
+    })?;
+    roster.region.find_tps(&addr).ok_or_else(|| {
+        Failure::Other(format!(
+            "{} {addr}",
+            lang.t("TPS tidak ada:", "no such TPS:")
+        ))
+    })
+}
+
+/// Runs one command against the store and prints what it did.
+fn run(store: &Store, roster: &mut Roster, command: Command, lang: Lang) -> CliResult {
+    match store.execute(roster, &command) {
+        Ok(entry) => {
+            if let Record::Change(event) = &entry.record {
+                println!(
+                    "{} #{}: {}",
+                    lang.strings().saved,
+                    entry.seq,
+                    lang.describe_event(event, &roster.region)
+                );
+            }
+            Ok(())
+        }
+        Err(ExecError::Refused(r)) => Err(Failure::Other(format!(
+            "{}: {}",
+            lang.t("ditolak", "refused"),
+            lang.refusal(&r, &roster.region)
+        ))),
+        Err(ExecError::Store(e)) => Err(Failure::Store(e)),
+    }
+}
+
+fn open(dir: &Path, actor: &str) -> Result<(Store, Roster), Failure> {
+    let store = Store::open(dir, actor)?;
+    let roster = store.load()?;
+    Ok((store, roster))
+}
+
+pub fn vacate(dir: &Path, actor: &str, args: &VacateArgs, lang: Lang) -> CliResult {
+    let (store, mut roster) = open(dir, actor)?;
+    let tps = find_tps(&roster, &args.seat.tps, lang)?;
+    let command = Command::Vacate {
+        tps,
+        seat: args.seat.seat,
+        reason: args.reason.into(),
+    };
+    run(&store, &mut roster, command, lang)
+}
+
+pub fn absent(dir: &Path, actor: &str, args: &AbsentArgs, lang: Lang) -> CliResult {
+    let (store, mut roster) = open(dir, actor)?;
+    let tps = find_tps(&roster, &args.seat.tps, lang)?;
+    run(
+        &store,
+        &mut roster,
+        Command::MarkAbsent {
+            tps,
+            seat: args.seat.seat,
+            absent: !args.back,
+        },
+        lang,
+    )
+}
+
+pub fn ketua(dir: &Path, actor: &str, args: &SeatArgs, lang: Lang) -> CliResult {
+    let (store, mut roster) = open(dir, actor)?;
+    let tps = find_tps(&roster, &args.tps, lang)?;
+    run(
+        &store,
+        &mut roster,
+        Command::DesignateKetua {
+            tps,
+            from_seat: args.seat,
+        },
+        lang,
+    )
+}
+
+pub fn fill(dir: &Path, actor: &str, args: &FillArgs, lang: Lang) -> CliResult {
+    let (store, mut roster) = open(dir, actor)?;
+    let tps = find_tps(&roster, &args.seat.tps, lang)?;
+    let seat = args.seat.seat;
+    let command = match &args.reserve {
+        Some(which) => {
+            let (kelurahan, rank) = pick_reserve(&roster, tps, which, lang)?;
+            Command::FillFromReserve {
+                tps,
+                seat,
+                kelurahan,
+                rank,
+            }
+        }
+        None => {
+            let person = parse_person_args(&args.person, lang)?;
+            let ba = args
+                .person
+                .berita_acara
+                .clone()
+                .filter(|b| !b.trim().is_empty());
+            Command::FillDirect {
+                tps,
+                seat,
+                person,
+                berita_acara: ba,
+            }
+        }
+    };
+    run(&store, &mut roster, command, lang)
+}
+
+fn pick_reserve(
+    roster: &Roster,
+    tps: TpsId,
+    which: &str,
+    lang: Lang,
+) -> Result<(crate::domain::KelurahanId, u32), Failure> {
+    let here = roster.region.kelurahan_of(tps);
+    if which == "next" {
+        return roster
+            .next_reserve(tps)
+            .map(|c| (c.kelurahan, c.rank))
+            .ok_or_else(|| {
+                Failure::Other(
+                    lang.t(
+                        "tidak ada cadangan yang memenuhi syarat di kecamatan ini",
+                        "no eligible reserve in this kecamatan",
+                    )
+                    .into(),
+                )
+            });
+    }
+    if which.len() == 16 {
+        let nik =
+            crate::domain::Nik::parse(which).map_err(|e| Failure::Other(lang.nik_error(&e)))?;
+        return match roster.locate_nik(nik) {
+            Some(crate::domain::NikLocation::Reserve { kelurahan, rank }) => Ok((kelurahan, rank)),
+            _ => Err(Failure::Other(format!(
+                "{} {}",
+                lang.t("bukan cadangan:", "not a reserve:"),
+                nik.masked()
+            ))),
+        };
+    }
+    let rank: u32 = which.parse().map_err(|_| {
+        Failure::Other(format!(
+            "--reserve {which:?}: {}",
+            lang.t(
+                "pakai next, peringkat, atau NIK",
+                "use next, a rank, or a NIK"
+            )
+        ))
+    })?;
+    Ok((here, rank))
+}
+
+#[derive(Serialize)]
+struct JsonEntry {
+    seq: u64,
+    at: String,
+    at_wib: String,
+    actor: String,
+    tps: Option<String>,
+    description: String,
+}
+
+pub fn log(dir: &Path, actor: &str, args: &LogArgs, lang: Lang) -> CliResult {
+    let (store, roster) = open(dir, actor)?;
+    let kelurahan = match &args.kelurahan {
+        Some(q) => match super::resolve_scope(&roster.region, None, Some(q), lang)? {
+            crate::domain::gaps::Scope::Kelurahan(k) => Some(k),
+            _ => None,
+        },
+        None => None,
+    };
+    let in_scope = |e: &LogEntry| match (&e.record, kelurahan) {
+        (_, None) => true,
+        (Record::Change(ev), Some(k)) => match ev {
+            Event::RosterImported { cleared, seats, .. } => {
+                cleared.contains(&k) || seats.iter().any(|s| roster.region.kelurahan_of(s.tps) == k)
+            }
+            Event::ReservesImported {
+                cleared, reserves, ..
+            } => cleared.contains(&k) || reserves.iter().any(|(kel, _)| *kel == k),
+            other => other
+                .tps()
+                .is_some_and(|t| roster.region.kelurahan_of(t) == k),
+        },
+        (Record::Created { .. }, Some(_)) => false,
+    };
+    let mut entries: Vec<LogEntry> = Vec::new();
+    for e in store.log_entries() {
+        let e = e?;
+        if in_scope(&e) {
+            entries.push(e);
+        }
+    }
+    entries.reverse();
+    if let Some(n) = args.limit {
+        entries.truncate(n);
+    }
+    let describe = |e: &LogEntry| match &e.record {
+        Record::Change(ev) => lang.describe_event(ev, &roster.region),
+        Record::Created { .. } => lang.strings().store_created.to_string(),
+    };
+    let text = match args.format {
+        LogFormat::Json => {
+            let rows: Vec<JsonEntry> = entries
+                .iter()
+                .map(|e| JsonEntry {
+                    seq: e.seq,
+                    at: e.at.to_rfc3339(),
+                    at_wib: wib(e.at),
+                    actor: e.actor.clone(),
+                    tps: match &e.record {
+                        Record::Change(ev) => {
+                            ev.tps().map(|t| roster.region.address(t).to_string())
+                        }
+                        Record::Created { .. } => None,
+                    },
+                    description: describe(e),
+                })
+                .collect();
+            serde_json::to_string_pretty(&rows).expect("log serializes") + "\n"
+        }
+        LogFormat::Table => {
+            let mut out = String::new();
+            for e in &entries {
+                out.push_str(&format!(
+                    "#{:<5} {}  {:<12} {}\n",
+                    e.seq,
+                    wib(e.at),
+                    e.actor,
+                    describe(e)
+                ));
+            }
+            out
+        }
+    };
+    write_stdout(&text)
+}
