@@ -20,8 +20,8 @@ use crossterm::event::{self, Event, KeyEventKind};
 use crossterm::terminal::{self, BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use crossterm::{cursor, execute, queue};
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
-use ratatui::buffer::Cell;
-use ratatui::layout::{Position, Size};
+use ratatui::buffer::{Buffer, Cell};
+use ratatui::layout::{Position, Rect, Size};
 use ratatui::Terminal;
 
 use crate::cli::{create_store, CliResult, ElectionArgs, Failure};
@@ -78,9 +78,14 @@ impl<W: Write> Write for FrameWriter<W> {
 
 /// ratatui's `CrosstermBackend` over a `FrameWriter`. The size comes from the terminal, or
 /// is fixed for scripted sessions without a tty, so tests and the app share one path.
+///
+/// It keeps a copy of what the terminal shows so that a short run of unchanged cells
+/// between two changed ones is rewritten as text when that is cheaper than a cursor move
+/// (`ESC[y;xH`, 6–8 bytes): on a slow link every byte counts.
 pub struct FramedBackend<W: Write> {
     inner: CrosstermBackend<FrameWriter<W>>,
     pub fixed_size: Option<Size>,
+    shown: Buffer,
 }
 
 impl<W: Write> FramedBackend<W> {
@@ -88,7 +93,34 @@ impl<W: Write> FramedBackend<W> {
         FramedBackend {
             inner: CrosstermBackend::new(FrameWriter::new(out)),
             fixed_size,
+            shown: Buffer::empty(Rect::ZERO),
         }
+    }
+
+    /// The changed cells plus any cheaper-than-a-move runs of unchanged cells between them.
+    fn with_gaps_filled(&self, changed: Vec<(u16, u16, Cell)>) -> Vec<(u16, u16, Cell)> {
+        let mut out: Vec<(u16, u16, Cell)> = Vec::with_capacity(changed.len());
+        for (x, y, cell) in changed {
+            if let Some((px, py, pen)) = out.last() {
+                let (px, py) = (*px, *py);
+                if py == y && x > px + 1 {
+                    let move_cost = format!("\x1b[{};{}H", y + 1, x + 1).len();
+                    let same_pen =
+                        |c: &Cell| c.fg == pen.fg && c.bg == pen.bg && c.modifier == pen.modifier;
+                    let fill: Option<Vec<Cell>> = (px + 1..x)
+                        .map(|gx| self.shown.cell((gx, y)).filter(|c| same_pen(c)).cloned())
+                        .collect();
+                    if let Some(fill) = fill {
+                        let cost: usize = fill.iter().map(|c| c.symbol().len()).sum();
+                        if cost <= move_cost && fill.iter().all(|c| !c.symbol().is_empty()) {
+                            out.extend(fill.into_iter().zip(px + 1..x).map(|(c, gx)| (gx, y, c)));
+                        }
+                    }
+                }
+            }
+            out.push((x, y, cell));
+        }
+        out
     }
 
     pub fn writer(&self) -> &FrameWriter<W> {
@@ -105,7 +137,18 @@ impl<W: Write> Backend for FramedBackend<W> {
     where
         I: Iterator<Item = (u16, u16, &'a Cell)>,
     {
-        self.inner.draw(content)
+        let size = self.size()?;
+        if (self.shown.area.width, self.shown.area.height) != (size.width, size.height) {
+            self.shown.resize(Rect::new(0, 0, size.width, size.height));
+        }
+        let changed: Vec<(u16, u16, Cell)> = content.map(|(x, y, c)| (x, y, c.clone())).collect();
+        for (x, y, c) in &changed {
+            if let Some(shown) = self.shown.cell_mut((*x, *y)) {
+                *shown = c.clone();
+            }
+        }
+        let cells = self.with_gaps_filled(changed);
+        self.inner.draw(cells.iter().map(|(x, y, c)| (*x, *y, c)))
     }
     fn hide_cursor(&mut self) -> io::Result<()> {
         self.inner.hide_cursor()
@@ -120,9 +163,18 @@ impl<W: Write> Backend for FramedBackend<W> {
         self.inner.set_cursor_position(position)
     }
     fn clear(&mut self) -> io::Result<()> {
+        let size = self.size()?;
+        self.shown = Buffer::empty(Rect::new(0, 0, size.width, size.height));
         self.inner.clear()
     }
     fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
+        if clear_type == ClearType::All {
+            let size = self.size()?;
+            self.shown = Buffer::empty(Rect::new(0, 0, size.width, size.height));
+        } else {
+            // Partial clears are not used by this app; forget what we knew to stay correct.
+            self.shown = Buffer::empty(Rect::ZERO);
+        }
         self.inner.clear_region(clear_type)
     }
     fn size(&self) -> io::Result<Size> {

@@ -92,7 +92,8 @@ fn fit(s: &str, width: usize) -> String {
 
 fn rollup_marks(r: &Rollup, theme: Theme) -> Vec<Span<'static>> {
     if r.vacant == 0 {
-        return vec![Span::styled("✓", theme.ok())];
+        // Complete is the common case: plain text, no colour bytes on every row.
+        return vec![Span::raw("✓")];
     }
     let mut spans = vec![Span::styled(format!("✗{}", r.vacant), theme.gap())];
     if r.tps_without_ketua > 0 {
@@ -380,7 +381,7 @@ impl Screen<'_> {
                     second.push(Span::styled(
                         info,
                         if flags.is_empty() {
-                            self.theme.dim()
+                            Style::new()
                         } else {
                             self.theme.gap()
                         },
@@ -1002,7 +1003,7 @@ fn tps_marks(app: &App, t: TpsId, theme: Theme) -> Vec<Span<'static>> {
     let st = app.roster.tps_stats(t);
     let mut spans = Vec::new();
     if st.vacant == 0 {
-        spans.push(Span::styled("✓", theme.ok()));
+        spans.push(Span::raw("✓"));
     } else {
         spans.push(Span::styled(format!("✗{}", st.vacant), theme.gap()));
     }
