@@ -1,26 +1,8 @@
 //! The real binary: init, demo, gaps in every format, scope filters, errors and exit codes.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn kpps(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kpps"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("KPPS_DB")
-        .output()
-        .expect("run kpps")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
+use common::{kpps, stdout as ok};
 
 fn demo_store() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -1,27 +1,11 @@
 //! Recording changes from scripts: vacate, absent, fill (reserve or direct), ketua, log.
 //! Every refusal exits 1 with a reason and leaves the store byte-for-byte as it was.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn kpps(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kpps"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("KPPS_DB")
-        .output()
-        .expect("run kpps")
-}
-
-fn stdout(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
+use common::{kpps, stdout};
 
 fn gaps(db: &Path) -> serde_json::Value {
     serde_json::from_str(&stdout(&kpps(db, &["gaps", "--format", "json"]))).unwrap()

@@ -264,6 +264,20 @@ impl Roster {
         Ok(())
     }
 
+    /// Refuses a person the hard rules exclude (under age on voting day).
+    fn check_eligible(&self, person: &Person) -> Result<(), Refusal> {
+        let errors: Vec<Finding> = self
+            .findings(person)
+            .into_iter()
+            .filter(|f| f.severity() == Severity::Error)
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Refusal::Ineligible(errors))
+        }
+    }
+
     fn check_new_person(&self, person: &Person) -> Result<(), Refusal> {
         if let Some(at) = self.locate_nik(person.nik) {
             return Err(Refusal::NikInUse {
@@ -271,13 +285,14 @@ impl Roster {
                 at,
             });
         }
-        let errors: Vec<Finding> = self
-            .findings(person)
-            .into_iter()
-            .filter(|f| f.severity() == Severity::Error)
-            .collect();
-        if !errors.is_empty() {
-            return Err(Refusal::Ineligible(errors));
+        self.check_eligible(person)
+    }
+
+    /// A seat that exists and is empty (an absent officer still holds it).
+    fn check_empty_seat(&self, tps: TpsId, seat: u8) -> Result<(), Refusal> {
+        self.check_seat(seat)?;
+        if self.seat(tps, seat).is_some() {
+            return Err(Refusal::SeatOccupied { seat });
         }
         Ok(())
     }
@@ -318,10 +333,7 @@ impl Roster {
                 kelurahan,
                 rank,
             } => {
-                self.check_seat(*seat)?;
-                if self.seat(*tps, *seat).is_some() {
-                    return Err(Refusal::SeatOccupied { seat: *seat });
-                }
+                self.check_empty_seat(*tps, *seat)?;
                 let here = self.region.kelurahan_of(*tps);
                 if self.region.kelurahan(here).kecamatan
                     != self.region.kelurahan(*kelurahan).kecamatan
@@ -336,14 +348,7 @@ impl Roster {
                         kelurahan: *kelurahan,
                         rank: *rank,
                     })?;
-                let errors: Vec<Finding> = self
-                    .findings(&reserve.person)
-                    .into_iter()
-                    .filter(|f| f.severity() == Severity::Error)
-                    .collect();
-                if !errors.is_empty() {
-                    return Err(Refusal::Ineligible(errors));
-                }
+                self.check_eligible(&reserve.person)?;
                 Ok(Event::SeatFilled {
                     tps: *tps,
                     seat: *seat,
@@ -361,10 +366,7 @@ impl Roster {
                 person,
                 berita_acara,
             } => {
-                self.check_seat(*seat)?;
-                if self.seat(*tps, *seat).is_some() {
-                    return Err(Refusal::SeatOccupied { seat: *seat });
-                }
+                self.check_empty_seat(*tps, *seat)?;
                 self.check_new_person(person)?;
                 Ok(Event::SeatFilled {
                     tps: *tps,

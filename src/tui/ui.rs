@@ -610,20 +610,7 @@ impl Screen<'_> {
             }
             _ => return,
         };
-        buf.set_line(
-            area.x,
-            area.y,
-            &Line::styled(
-                fit(&title, width),
-                Style::new().add_modifier(Modifier::BOLD),
-            ),
-            area.width,
-        );
-        let list = Rect {
-            y: area.y + 1,
-            height: area.height.saturating_sub(1),
-            ..area
-        };
+        let list = titled(&title, area, buf);
         if len == 0 {
             let empty = match &app.overlay {
                 Overlay::Gaps(_) => s.all_complete,
@@ -944,20 +931,7 @@ impl Screen<'_> {
         let s = self.s();
         let width = area.width as usize;
         let title = format!("{} ({})", s.log_title, app.lang.num(entries.len() as u64));
-        buf.set_line(
-            area.x,
-            area.y,
-            &Line::styled(
-                fit(&title, width),
-                Style::new().add_modifier(Modifier::BOLD),
-            ),
-            area.width,
-        );
-        let list = Rect {
-            y: area.y + 1,
-            height: area.height.saturating_sub(1),
-            ..area
-        };
+        let list = titled(&title, area, buf);
         let offset = scroll(&app.list_offset, cursor, list.height as usize);
         for (i, e) in entries
             .iter()
@@ -976,6 +950,20 @@ impl Screen<'_> {
             }
             buf.set_line(list.x, list.y + (i - offset) as u16, &line, list.width);
         }
+    }
+}
+
+/// Writes a bold title on the first row of `area`; returns the rows below it.
+fn titled(title: &str, area: Rect, buf: &mut Buffer) -> Rect {
+    let line = Line::styled(
+        fit(title, area.width as usize),
+        Style::new().add_modifier(Modifier::BOLD),
+    );
+    buf.set_line(area.x, area.y, &line, area.width);
+    Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(1),
+        ..area
     }
 }
 
