@@ -92,3 +92,51 @@ fn demo_opens_jumps_to_a_gap_and_quits_cleanly() {
     );
     assert!(!report.contains("-icanon"), "{report}");
 }
+
+#[test]
+fn first_run_without_demo_creates_an_empty_palembang_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("tmux.sock");
+    let db = dir.path().join("store");
+    let cmd = format!(
+        "'{}' --db '{}' --lang en; sleep 30",
+        env!("CARGO_BIN_EXE_kpps"),
+        db.display()
+    );
+    tmux(
+        &socket,
+        &[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "smoke",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            "bash",
+            "-c",
+            &cmd,
+        ],
+    );
+    let screen = wait_for(&socket, "the empty store", |s| {
+        s.contains("kpps import roster")
+    });
+    assert!(
+        screen.contains("Filled 0/33,439") && !screen.contains("[DEMO]"),
+        "{screen}"
+    );
+    tmux(&socket, &["send-keys", "-t", "smoke", "q"]);
+    let start = Instant::now();
+    while tmux(&socket, &["capture-pane", "-p", "-t", "smoke"]).contains("Filled 0/33,439") {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "kpps did not quit"
+        );
+        sleep(Duration::from_millis(50));
+    }
+    tmux(&socket, &["kill-server"]);
+    assert!(db.join("sled").exists(), "the store was created on disk");
+}

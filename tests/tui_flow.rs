@@ -350,3 +350,15 @@ fn snapshots_main_screens() {
     snapshot("search_id_80x24", Lang::Id, 80, 24, "/sako 1");
     snapshot("help_en_80x24", Lang::En, 80, 24, "?");
 }
+
+#[test]
+fn an_empty_store_says_how_to_import_a_roster() {
+    let roster = Roster::new(palembang(), ElectionParams::default());
+    let mut s = Session::new(App::new(roster, Lang::Id), 80, 24);
+    let screen = s.screen().join("\n");
+    assert!(screen.contains("kpps import roster"), "{screen}");
+    assert!(screen.contains("Terisi 0/33.439"), "{screen}");
+    // Every TPS is a gap; n still works.
+    s.keys("n");
+    assert_eq!(s.app.selected(), Some(Node::Tps(kpps::domain::TpsId(0))));
+}
