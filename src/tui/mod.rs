@@ -22,6 +22,7 @@ use crossterm::{cursor, execute, queue};
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::{Position, Rect, Size};
+use ratatui::style::Color;
 use ratatui::Terminal;
 
 use crate::cli::{create_store, CliResult, ElectionArgs, Failure};
@@ -97,6 +98,39 @@ impl<W: Write> FramedBackend<W> {
         }
     }
 
+    /// Runs of changed cells (`from..to` in `cells`, starting at column `x` of row `y`) that
+    /// blank a row to its end, long enough that one `ESC[K` (plus the cursor move and colour
+    /// reset around it) is cheaper than writing the spaces.
+    fn blank_tails(&self, cells: &[(u16, u16, Cell)]) -> Vec<(usize, usize, u16, u16)> {
+        const WORTH_IT: usize = 32;
+        let width = self.shown.area.width;
+        let blank = |c: &Cell| {
+            c.symbol() == " "
+                && c.fg == Color::Reset
+                && c.bg == Color::Reset
+                && c.modifier.is_empty()
+        };
+        let mut tails = Vec::new();
+        let mut i = 0;
+        while i < cells.len() {
+            let y = cells[i].1;
+            let row_end = i + cells[i..].iter().take_while(|c| c.1 == y).count();
+            // The longest suffix of this row's updates that is blank and contiguous to the edge.
+            let mut from = row_end;
+            while from > i
+                && blank(&cells[from - 1].2)
+                && cells[from - 1].0 + (row_end - from) as u16 == width - 1
+            {
+                from -= 1;
+            }
+            if row_end - from >= WORTH_IT {
+                tails.push((from, row_end, cells[from].0, y));
+            }
+            i = row_end;
+        }
+        tails
+    }
+
     /// The changed cells plus any cheaper-than-a-move runs of unchanged cells between them.
     fn with_gaps_filled(&self, changed: Vec<(u16, u16, Cell)>) -> Vec<(u16, u16, Cell)> {
         let mut out: Vec<(u16, u16, Cell)> = Vec::with_capacity(changed.len());
@@ -148,7 +182,17 @@ impl<W: Write> Backend for FramedBackend<W> {
             }
         }
         let cells = self.with_gaps_filled(changed);
-        self.inner.draw(cells.iter().map(|(x, y, c)| (*x, *y, c)))
+        // Long blank tails become one "erase to end of line" instead of a run of spaces.
+        let mut start = 0;
+        for (from, to, x, y) in self.blank_tails(&cells) {
+            self.inner
+                .draw(cells[start..from].iter().map(|(x, y, c)| (*x, *y, c)))?;
+            self.inner.set_cursor_position(Position { x, y })?;
+            self.inner.clear_region(ClearType::UntilNewLine)?;
+            start = to;
+        }
+        self.inner
+            .draw(cells[start..].iter().map(|(x, y, c)| (*x, *y, c)))
     }
     fn hide_cursor(&mut self) -> io::Result<()> {
         self.inner.hide_cursor()
