@@ -96,7 +96,6 @@ fn n_and_shift_n_walk_the_gaps_in_tree_order() {
         s.app.selected(),
         Some(Node::Tps(kpps::domain::TpsId(*order.last().unwrap())))
     );
-    assert!(s.app.status.as_deref().unwrap().contains(": Kosong "));
 }
 
 #[test]
@@ -237,7 +236,7 @@ fn tab_moves_between_panes_and_detail_keys_move_the_seat() {
     assert_eq!(s.app.focus, Pane::Tree);
     // In a kelurahan's detail list, Enter opens the TPS most in need.
     let mut s = session(Lang::Id, 80, 24);
-    s.keys("ll<tab><enter>");
+    s.keys("ll<enter><tab><enter>");
     let Some(Node::Tps(t)) = s.app.selected() else {
         panic!()
     };
@@ -343,7 +342,7 @@ fn snapshots_main_screens() {
             let size = format!("{w}x{h}");
             snapshot(&format!("start_{tag}_{size}"), lang, w, h, "");
             snapshot(&format!("tps_gap_{tag}_{size}"), lang, w, h, "n");
-            snapshot(&format!("kelurahan_{tag}_{size}"), lang, w, h, "ll");
+            snapshot(&format!("kelurahan_{tag}_{size}"), lang, w, h, "ll<enter>");
             snapshot(&format!("gaps_view_{tag}_{size}"), lang, w, h, "v");
         }
     }

@@ -120,7 +120,10 @@ pub struct App {
     /// Tree rows that fit on screen, learnt at the last draw (for page up/down).
     pub page: Cell<usize>,
     pub focus: Pane,
-    /// Seat (0-based) of a TPS, or row of a kelurahan/kecamatan's TPS list.
+    /// The place shown in the detail pane. Moving the tree cursor does not change it (that
+    /// would repaint the whole pane on every keystroke); Enter, `n`/`N` and jumps do.
+    opened: Option<Node>,
+    /// Seat (0-based) of the opened TPS, or row of a kelurahan/kecamatan's TPS list.
     pub detail_cursor: usize,
     pub hide_complete: bool,
     pub overlay: Overlay,
@@ -142,6 +145,7 @@ impl App {
             list_offset: Cell::new(0),
             page: Cell::new(10),
             focus: Pane::Tree,
+            opened: None,
             detail_cursor: 0,
             hide_complete: false,
             overlay: Overlay::None,
@@ -271,12 +275,35 @@ impl App {
         if let Some(i) = self.position_of(node) {
             self.cursor = i;
         }
-        self.detail_cursor = 0;
+        self.open(node);
     }
 
-    /// The scope of the selected node's kelurahan or kecamatan (for `V`).
-    pub fn scope_here(&self) -> Scope {
-        match self.selected() {
+    /// The place shown in the detail pane.
+    pub fn opened(&self) -> Option<Node> {
+        self.opened
+    }
+
+    /// Shows `node` in the detail pane; a TPS opens on its first empty seat.
+    fn open(&mut self, node: Node) -> bool {
+        if self.opened == Some(node) {
+            return false;
+        }
+        self.opened = Some(node);
+        self.detail_cursor = match node {
+            Node::Tps(t) => self
+                .roster
+                .seats_of(t)
+                .iter()
+                .position(|s| s.as_ref().is_none_or(|h| h.absent))
+                .unwrap_or(0),
+            _ => 0,
+        };
+        self.list_offset.set(0);
+        true
+    }
+
+    fn scope_of(&self, node: Option<Node>) -> Scope {
+        match node {
             Some(Node::Kecamatan(k)) => Scope::Kecamatan(k),
             Some(Node::Kelurahan(k)) => Scope::Kelurahan(k),
             Some(Node::Tps(t)) => Scope::Kelurahan(self.roster.region.kelurahan_of(t)),
@@ -284,18 +311,28 @@ impl App {
         }
     }
 
-    /// TPS of a kelurahan/kecamatan detail list: gaps first (most severe), as `kpps gaps`.
+    /// The kelurahan or kecamatan under the tree cursor (for `V`).
+    pub fn scope_here(&self) -> Scope {
+        self.scope_of(self.selected())
+    }
+
+    /// The scope of the opened place (the detail pane).
+    pub fn opened_scope(&self) -> Scope {
+        self.scope_of(self.opened)
+    }
+
+    /// TPS of the opened kelurahan/kecamatan: gaps first (most severe), as `kpps gaps`.
     pub fn detail_entries(&self) -> Vec<GapEntry> {
-        match self.selected() {
+        match self.opened {
             Some(Node::Kecamatan(_)) | Some(Node::Kelurahan(_)) => {
-                gaps(&self.roster, self.scope_here())
+                gaps(&self.roster, self.opened_scope())
             }
             _ => Vec::new(),
         }
     }
 
     fn detail_len(&self) -> usize {
-        match self.selected() {
+        match self.opened {
             Some(Node::Tps(_)) => self.roster.seats_per_tps() as usize,
             Some(_) => self.detail_entries().len(),
             None => 0,
@@ -527,7 +564,6 @@ impl App {
             return false;
         }
         self.cursor = to;
-        self.detail_cursor = 0;
         true
     }
 
@@ -568,6 +604,7 @@ impl App {
             Action::Bottom => self.move_cursor(usize::MAX),
             Action::Right => {
                 if let Node::Tps(_) = node {
+                    self.open(node);
                     self.focus = Pane::Detail;
                     true
                 } else if self.is_expanded(node) {
@@ -578,10 +615,11 @@ impl App {
             }
             Action::Open => match node {
                 Node::Tps(_) => {
+                    self.open(node);
                     self.focus = Pane::Detail;
                     true
                 }
-                _ => self.set_expanded(node, !self.is_expanded(node)),
+                _ => self.open(node),
             },
             Action::Left | Action::Back => {
                 if self.is_expanded(node) {
@@ -611,7 +649,7 @@ impl App {
                 return true;
             }
             Action::Open | Action::Right => {
-                if let Some(Node::Kecamatan(_) | Node::Kelurahan(_)) = self.selected() {
+                if let Some(Node::Kecamatan(_) | Node::Kelurahan(_)) = self.opened {
                     if let Some(e) = self.detail_entries().get(self.detail_cursor) {
                         let seat = e.vacant_seats.first().copied();
                         self.select(Node::Tps(e.tps));
@@ -659,26 +697,9 @@ impl App {
                     .then_some(TpsId(t))
             });
         let Some(tps) = found else { return false };
+        // Opening a TPS puts the seat cursor on its first empty seat. No status line: the
+        // detail pane already says what is missing.
         self.select(Node::Tps(tps));
-        let first_empty = self
-            .roster
-            .seats_of(tps)
-            .iter()
-            .position(|s| s.as_ref().is_none_or(|h| h.absent));
-        self.detail_cursor = first_empty.unwrap_or(0);
-        let st = self.roster.tps_stats(tps);
-        let s = self.s();
-        self.status = Some(format!(
-            "TPS {}: {} {}{}",
-            self.roster.region.address(tps),
-            s.vacant_title,
-            st.vacant,
-            if st.ketua_missing {
-                s.no_ketua_suffix
-            } else {
-                ""
-            }
-        ));
         true
     }
 }
@@ -686,9 +707,19 @@ impl App {
 /// Recording changes: vacate, fill from reserves or by direct appointment, Ketua, undo,
 /// and the history and log views.
 impl App {
-    /// The selected TPS and seat (1-based), when a TPS is selected.
+    /// The TPS and seat (1-based) a change key acts on: the opened TPS's seat under the
+    /// detail cursor. With the tree cursor on another TPS, that TPS is opened first, so a
+    /// key never acts on a TPS other than the one on screen.
+    fn target_seat(&mut self) -> Option<(TpsId, u8)> {
+        if let (Pane::Tree, Some(Node::Tps(t))) = (self.focus, self.selected()) {
+            self.open(Node::Tps(t));
+        }
+        self.selected_seat()
+    }
+
+    /// The opened TPS and the seat (1-based) under the detail cursor.
     pub fn selected_seat(&self) -> Option<(TpsId, u8)> {
-        match self.selected() {
+        match self.opened {
             Some(Node::Tps(t)) => Some((t, self.detail_cursor as u8 + 1)),
             _ => None,
         }
@@ -700,7 +731,7 @@ impl App {
     }
 
     fn open_vacate(&mut self) -> bool {
-        let Some((tps, seat)) = self.selected_seat() else {
+        let Some((tps, seat)) = self.target_seat() else {
             return self.say(self.s().choose_seat);
         };
         let Some(holder) = self.roster.seat(tps, seat) else {
@@ -721,7 +752,7 @@ impl App {
     }
 
     fn open_reserves(&mut self, wide: bool) -> bool {
-        let Some((tps, seat)) = self.selected_seat() else {
+        let Some((tps, seat)) = self.target_seat() else {
             return self.say(self.s().choose_seat);
         };
         if self.roster.seat(tps, seat).is_some() {
@@ -741,7 +772,7 @@ impl App {
     }
 
     fn open_form(&mut self) -> bool {
-        let Some((tps, seat)) = self.selected_seat() else {
+        let Some((tps, seat)) = self.target_seat() else {
             return self.say(self.s().choose_seat);
         };
         if self.roster.seat(tps, seat).is_some() {
@@ -752,7 +783,7 @@ impl App {
     }
 
     fn ask_ketua(&mut self) -> bool {
-        let Some((tps, seat)) = self.selected_seat() else {
+        let Some((tps, seat)) = self.target_seat() else {
             return self.say(self.s().choose_seat);
         };
         let command = Command::DesignateKetua {
@@ -800,7 +831,7 @@ impl App {
     }
 
     fn open_history(&mut self) -> bool {
-        let Some(Node::Tps(tps)) = self.selected() else {
+        let Some((tps, _)) = self.target_seat() else {
             return self.say(self.s().choose_seat);
         };
         let Some(port) = &self.port else {

@@ -127,7 +127,9 @@ impl Widget for Screen<'_> {
         match &self.app.overlay {
             Overlay::None => self.main(body, buf),
             Overlay::Help => self.help(body, buf),
-            Overlay::Gaps(_) | Overlay::Search(_) => self.list(body, buf),
+            Overlay::Gaps(_) => self.list(body, buf),
+            // Search results take the detail pane: the tree stays, so a jump repaints less.
+            Overlay::Search(_) => self.main(body, buf),
             Overlay::History {
                 tps,
                 stints,
@@ -221,7 +223,8 @@ impl Screen<'_> {
     }
 
     fn main(&self, area: Rect, buf: &mut Buffer) {
-        let tree_width = (area.width * 2 / 5).clamp(20.min(area.width), 48);
+        // 28 columns at 80 fit every Palembang name with its marks; more is bytes, not data.
+        let tree_width = (area.width * 7 / 20).clamp(20.min(area.width), 44);
         let [tree, detail] =
             Layout::horizontal([Constraint::Length(tree_width), Constraint::Min(1)]).areas(area);
         self.tree(tree, buf);
@@ -230,10 +233,10 @@ impl Screen<'_> {
             .border_style(self.theme.dim());
         let inner = block.inner(detail);
         block.render(detail, buf);
-        match self.app.selected() {
-            Some(Node::Tps(t)) => self.tps_detail(t, inner, buf),
-            Some(_) => self.area_detail(inner, buf),
-            None => {}
+        match (&self.app.overlay, self.app.opened()) {
+            (Overlay::Search(_), _) => self.list(inner, buf),
+            (_, Some(Node::Tps(t))) => self.tps_detail(t, inner, buf),
+            _ => self.area_detail(inner, buf),
         }
     }
 
@@ -327,15 +330,44 @@ impl Screen<'_> {
             summary.push(Span::raw(format!(" · ⚑ {}", stats.flagged)));
         }
         lines.push(Line::from(summary));
-        let one_line = width >= 70;
+        let wide = width >= 70;
         let focused = app.focus == Pane::Detail;
+        let max_age = app.roster.params.preferred_max_age as u32;
+        // The details of one person: masked NIK, age, sex, and anything to look at.
+        let info = |h: &crate::domain::Holder| {
+            let age = h.person.age_on(app.roster.params.voting_day);
+            let mut info = format!(
+                "{} · {} {} · {}",
+                h.person.nik.masked(),
+                age,
+                s.years,
+                lang.sex(h.person.sex)
+            );
+            let flags: Vec<&str> = h
+                .person
+                .health_flags()
+                .map(|f| lang.health_flag(f))
+                .collect();
+            if !flags.is_empty() {
+                info.push_str(&format!(" · ⚑ {}", flags.join(", ")));
+            }
+            if age > max_age {
+                info.push_str(&format!(" · {}>{max_age}", s.age_short));
+            }
+            (info, !flags.is_empty())
+        };
+        // One line per seat; on narrow screens the selected seat's details follow the list
+        // (two lines a seat would not fit 80×24, and would cost twice the bytes).
+        let name_w = if wide {
+            width.saturating_sub(10 + 45)
+        } else {
+            width.saturating_sub(10 + 6)
+        };
         for (i, seat) in app.roster.seats_of(tps).iter().enumerate() {
             let role = if i == 0 { s.ketua } else { s.member };
-            let head = format!("{:>2} {:<7}", i + 1, role);
-            let mut first = vec![Span::raw(head)];
-            let mut second: Vec<Span> = vec![Span::raw("           ")];
+            let mut spans = vec![Span::raw(format!("{:>2} {:<7}", i + 1, role))];
             match seat {
-                None => first.push(Span::styled(
+                None => spans.push(Span::styled(
                     format!("✗ {}", s.vacant_seat),
                     if i == 0 {
                         self.theme.severe()
@@ -344,70 +376,64 @@ impl Screen<'_> {
                     },
                 )),
                 Some(h) => {
-                    let mut name = h.person.name.clone();
-                    if h.absent {
-                        name = format!("✗ {name} ({})", s.absent_today);
-                    }
-                    first.push(Span::styled(
-                        name,
-                        if h.absent {
-                            self.theme.gap()
-                        } else {
-                            Style::new()
-                        },
+                    let name = if h.absent {
+                        format!("✗ {} ({})", h.person.name, s.absent_today)
+                    } else {
+                        h.person.name.clone()
+                    };
+                    let style = if h.absent {
+                        self.theme.gap()
+                    } else {
+                        Style::new()
+                    };
+                    spans.push(Span::styled(
+                        format!("{:<name_w$}", fit(&name, name_w)),
+                        style,
                     ));
-                    let age = h.person.age_on(app.roster.params.voting_day);
-                    let mut info = format!(
-                        "{} · {} {} · {}",
-                        h.person.nik.masked(),
-                        age,
-                        s.years,
-                        lang.sex(h.person.sex)
-                    );
-                    let flags: Vec<&str> = h
-                        .person
-                        .health_flags()
-                        .map(|f| lang.health_flag(f))
-                        .collect();
-                    if !flags.is_empty() {
-                        info.push_str(&format!(" · ⚑ {}", flags.join(", ")));
-                    }
-                    if age > app.roster.params.preferred_max_age as u32 {
-                        info.push_str(&format!(
-                            " · {}>{}",
-                            s.age_short, app.roster.params.preferred_max_age
+                    let (text, flagged) = info(h);
+                    if wide {
+                        spans.push(Span::styled(
+                            format!(" {text}"),
+                            if flagged {
+                                self.theme.gap()
+                            } else {
+                                Style::new()
+                            },
                         ));
-                    }
-                    second.push(Span::styled(
-                        info,
-                        if flags.is_empty() {
-                            Style::new()
+                    } else {
+                        let age = h.person.age_on(app.roster.params.voting_day);
+                        let mark = if flagged {
+                            "⚑"
+                        } else if age > max_age {
+                            "+"
                         } else {
-                            self.theme.gap()
-                        },
-                    ));
+                            " "
+                        };
+                        spans.push(Span::raw(format!(
+                            " {age:>2}{}{mark}",
+                            lang.sex(h.person.sex)
+                        )));
+                    }
                 }
             }
-            let selected = i == app.detail_cursor;
-            let style = if selected {
+            let style = if i == app.detail_cursor {
                 Theme::selected(focused)
             } else {
                 Style::new()
             };
-            if one_line && seat.is_some() {
-                let name_w = width.saturating_sub(11 + 42);
-                if let Some(Span { content, style: st }) = first.pop() {
-                    first.push(Span::styled(
-                        format!("{:<name_w$} ", fit(&content, name_w)),
-                        st,
-                    ));
-                }
-                first.extend(second.into_iter().skip(1));
-                lines.push(Line::from(first).style(style));
-            } else {
-                lines.push(Line::from(first).style(style));
-                if seat.is_some() {
-                    lines.push(Line::from(second));
+            lines.push(Line::from(spans).style(style));
+        }
+        if !wide {
+            if let Some(Some(h)) = app.roster.seats_of(tps).get(app.detail_cursor) {
+                let (text, flagged) = info(h);
+                lines.push(Line::raw(""));
+                let style = if flagged {
+                    self.theme.gap()
+                } else {
+                    Style::new()
+                };
+                for chunk in wrap(&format!("KPPS {}: {text}", app.detail_cursor + 1), width) {
+                    lines.push(Line::styled(chunk, style));
                 }
             }
         }
@@ -424,7 +450,7 @@ impl Screen<'_> {
         let s = self.s();
         let lang = app.lang;
         let region = &app.roster.region;
-        let scope = app.scope_here();
+        let scope = app.opened_scope();
         let width = area.width as usize;
         let (title, code, reserves, kelurahan) = match scope {
             Scope::Kecamatan(k) => {
@@ -450,7 +476,17 @@ impl Screen<'_> {
                     None,
                 )
             }
-            Scope::All => return,
+            Scope::All => {
+                let reserves: usize = (0..region.kelurahan.len() as u32)
+                    .map(|k| app.roster.reserves(crate::domain::KelurahanId(k)).len())
+                    .sum();
+                (
+                    s.whole_region.to_string(),
+                    app.roster.params.name.clone(),
+                    reserves,
+                    None,
+                )
+            }
         };
         let r = scope.rollup(&app.roster);
         let mut lines = vec![
@@ -504,6 +540,17 @@ impl Screen<'_> {
             ),
             width,
         )));
+        if scope == Scope::All {
+            // Nothing opened yet: how to get going, instead of a city-wide list per frame.
+            lines.push(Line::raw(""));
+            lines.extend(
+                wrap(s.open_hint, width)
+                    .into_iter()
+                    .map(|l| Line::styled(l, self.theme.dim())),
+            );
+            Paragraph::new(lines).render(area, buf);
+            return;
+        }
         let entries = app.detail_entries();
         if entries.is_empty() {
             lines.push(Line::styled(
