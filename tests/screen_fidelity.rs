@@ -15,24 +15,90 @@ const KEYS: &[&str] = &[
     "<esc>", "<tab>", "<pgdn>", "<pgup>", "?", "L", "x", "r", "w", "p", "H", "J",
 ];
 
-fn emulated(session: &Session, w: u16, h: u16) -> Vec<String> {
+/// Each row as (text, per-cell style signature) from a VT100 emulator fed all output.
+fn emulated(session: &Session, w: u16, h: u16) -> Vec<(String, String)> {
     let mut parser = vt100::Parser::new(h, w, 0);
     parser.process(session.output());
     let screen = parser.screen();
     (0..h)
         .map(|row| {
-            (0..w)
-                .map(|col| {
-                    screen.cell(row, col).map_or(" ".to_string(), |c| {
-                        let s = c.contents();
-                        if s.is_empty() {
-                            " ".to_string()
-                        } else {
-                            s.to_string()
-                        }
-                    })
-                })
-                .collect::<String>()
+            let mut text = String::new();
+            let mut style = String::new();
+            for col in 0..w {
+                let Some(c) = screen.cell(row, col) else {
+                    continue;
+                };
+                if c.is_wide_continuation() {
+                    continue;
+                }
+                let s = c.contents();
+                text.push_str(if s.is_empty() { " " } else { &s });
+                let fg = match c.fgcolor() {
+                    vt100::Color::Default => "-".to_string(),
+                    vt100::Color::Idx(i) => i.to_string(),
+                    vt100::Color::Rgb(r, g, b) => format!("{r}.{g}.{b}"),
+                };
+                let bold = if c.bold() { "B" } else { "" };
+                let rev = if c.inverse() { "R" } else { "" };
+                style.push_str(&format!("{fg}{bold}{rev} "));
+            }
+            (text, style)
+        })
+        .collect()
+}
+
+/// The same signature from the rendered buffer.
+fn rendered(session: &mut Session) -> Vec<(String, String)> {
+    use ratatui::style::{Color, Modifier};
+    let buf = session.buffer();
+    let area = buf.area;
+    (0..area.height)
+        .map(|y| {
+            let mut text = String::new();
+            let mut style = String::new();
+            let mut skip = 0;
+            for x in 0..area.width {
+                if skip > 0 {
+                    skip -= 1;
+                    continue;
+                }
+                let c = &buf[(x, y)];
+                text.push_str(c.symbol());
+                skip = unicode_width::UnicodeWidthStr::width(c.symbol()).saturating_sub(1);
+                let fg = match c.fg {
+                    Color::Reset => "-".to_string(),
+                    Color::Black => "0".into(),
+                    Color::Red => "1".into(),
+                    Color::Green => "2".into(),
+                    Color::Yellow => "3".into(),
+                    Color::Blue => "4".into(),
+                    Color::Magenta => "5".into(),
+                    Color::Cyan => "6".into(),
+                    Color::Gray => "7".into(),
+                    Color::DarkGray => "8".into(),
+                    Color::LightRed => "9".into(),
+                    Color::LightGreen => "10".into(),
+                    Color::LightYellow => "11".into(),
+                    Color::LightBlue => "12".into(),
+                    Color::LightMagenta => "13".into(),
+                    Color::LightCyan => "14".into(),
+                    Color::White => "15".into(),
+                    Color::Indexed(i) => i.to_string(),
+                    Color::Rgb(r, g, b) => format!("{r}.{g}.{b}"),
+                };
+                let bold = if c.modifier.contains(Modifier::BOLD) {
+                    "B"
+                } else {
+                    ""
+                };
+                let rev = if c.modifier.contains(Modifier::REVERSED) {
+                    "R"
+                } else {
+                    ""
+                };
+                style.push_str(&format!("{fg}{bold}{rev} "));
+            }
+            (text, style)
         })
         .collect()
 }
@@ -51,7 +117,7 @@ fn check(keys: &[usize], w: u16, h: u16, resize_at: Option<usize>) {
         if s.app.should_quit {
             break;
         }
-        let want = s.screen();
+        let want = rendered(&mut s);
         let got = emulated(&s, w, h);
         assert_eq!(got, want, "after key #{i} {:?}", KEYS[k]);
     }

@@ -11,6 +11,7 @@ pub mod keymap;
 pub mod port;
 pub mod session;
 pub mod ui;
+mod wire;
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -102,7 +103,7 @@ impl<W: Write> FramedBackend<W> {
     /// blank a row to its end, long enough that one `ESC[K` (plus the cursor move and colour
     /// reset around it) is cheaper than writing the spaces.
     fn blank_tails(&self, cells: &[(u16, u16, Cell)]) -> Vec<(usize, usize, u16, u16)> {
-        const WORTH_IT: usize = 32;
+        const WORTH_IT: usize = 6;
         let width = self.shown.area.width;
         let blank = |c: &Cell| {
             c.symbol() == " "
@@ -183,16 +184,23 @@ impl<W: Write> Backend for FramedBackend<W> {
         }
         let cells = self.with_gaps_filled(changed);
         // Long blank tails become one "erase to end of line" instead of a run of spaces.
-        let mut start = 0;
+        let mut ops = Vec::with_capacity(cells.len());
+        let mut next = 0;
         for (from, to, x, y) in self.blank_tails(&cells) {
-            self.inner
-                .draw(cells[start..from].iter().map(|(x, y, c)| (*x, *y, c)))?;
-            self.inner.set_cursor_position(Position { x, y })?;
-            self.inner.clear_region(ClearType::UntilNewLine)?;
-            start = to;
+            ops.extend(
+                cells[next..from]
+                    .iter()
+                    .map(|(x, y, c)| wire::Op::Cell(*x, *y, c)),
+            );
+            ops.push(wire::Op::EraseToEnd(x, y));
+            next = to;
         }
-        self.inner
-            .draw(cells[start..].iter().map(|(x, y, c)| (*x, *y, c)))
+        ops.extend(
+            cells[next..]
+                .iter()
+                .map(|(x, y, c)| wire::Op::Cell(*x, *y, c)),
+        );
+        wire::write_ops(self.inner.writer_mut(), &ops)
     }
     fn hide_cursor(&mut self) -> io::Result<()> {
         self.inner.hide_cursor()

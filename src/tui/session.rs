@@ -65,9 +65,8 @@ impl Session {
         self.terminal.backend().writer().inner()
     }
 
-    /// The screen as text lines (for assertions): the current state rendered once more
-    /// into a plain buffer of the same size.
-    pub fn screen(&mut self) -> Vec<String> {
+    /// The current state rendered into a plain buffer of the terminal's size (text and styles).
+    pub fn buffer(&mut self) -> ratatui::buffer::Buffer {
         let area = self.terminal.get_frame().area();
         let mut buf = ratatui::buffer::Buffer::empty(area);
         ratatui::widgets::Widget::render(
@@ -78,6 +77,14 @@ impl Session {
             area,
             &mut buf,
         );
+        buf
+    }
+
+    /// The screen as text lines (for assertions): the current state rendered once more
+    /// into a plain buffer of the same size.
+    pub fn screen(&mut self) -> Vec<String> {
+        let buf = self.buffer();
+        let area = buf.area;
         (0..area.height)
             .map(|y| {
                 (0..area.width)
