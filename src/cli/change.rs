@@ -159,7 +159,7 @@ fn run(store: &Store, roster: &mut Roster, command: Command, lang: Lang) -> CliR
 }
 
 fn open(dir: &Path, actor: &str) -> Result<(Store, Roster), Failure> {
-    let store = Store::open(dir, actor)?;
+    let store = super::open_store(dir, actor)?;
     let roster = store.load()?;
     Ok((store, roster))
 }

@@ -67,6 +67,14 @@ pub enum Cmd {
     Ketua(change::SeatArgs),
     /// The change log, newest first.
     Log(change::LogArgs),
+    /// Verify the journal's chain and that the store equals the journal replayed.
+    Check,
+    /// Recreate a store (at --db) from another store's journal alone.
+    Rebuild {
+        /// The directory holding the journal (journal.kpps).
+        #[arg(long, value_name = "DIR")]
+        from_journal: PathBuf,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -226,7 +234,7 @@ fn dispatch(cli: Cli) -> CliResult {
             import(&dir, &actor, kind, &args, lang)
         }
         Some(Cmd::Export(cmd)) => {
-            let store = Store::open(&dir, &actor)?;
+            let store = open_store(&dir, &actor)?;
             let roster = store.load()?;
             let (args, roster_kind) = match cmd {
                 ExportCmd::Roster(a) => (a, true),
@@ -239,8 +247,10 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Fill(args)) => change::fill(&dir, &actor, &args, lang),
         Some(Cmd::Ketua(args)) => change::ketua(&dir, &actor, &args, lang),
         Some(Cmd::Log(args)) => change::log(&dir, &actor, &args, lang),
+        Some(Cmd::Check) => check(&dir, &actor, lang),
+        Some(Cmd::Rebuild { from_journal }) => rebuild(&from_journal, &dir, &actor, lang),
         Some(Cmd::Gaps(args)) => {
-            let store = Store::open(&dir, &actor)?;
+            let store = open_store(&dir, &actor)?;
             let roster = store.load()?;
             let scope = resolve_scope(
                 &roster.region,
@@ -307,6 +317,68 @@ fn parse_person_args(a: &change::PersonArgs, lang: Lang) -> Result<crate::domain
         screening,
         jkn,
     })
+}
+
+/// Opens the store and says what opening repaired (a torn journal tail, replayed entries).
+pub fn open_store(dir: &Path, actor: &str) -> Result<Store, Failure> {
+    let store = Store::open(dir, actor)?;
+    for notice in &store.notices {
+        eprintln!("kpps: {notice}");
+    }
+    Ok(store)
+}
+
+fn check(dir: &Path, actor: &str, lang: Lang) -> CliResult {
+    let store = open_store(dir, actor)?;
+    let report = store.check()?;
+    println!(
+        "{}: {} {}, {} {}; {} TPS, {} {}, {} {}",
+        Store::journal_path(dir).display(),
+        lang.num(report.journal_entries as u64),
+        lang.t("entri", "entries"),
+        lang.num(report.changes as u64),
+        lang.t("perubahan", "changes"),
+        lang.num(report.tps as u64),
+        lang.num(report.officers as u64),
+        lang.t("petugas", "officers"),
+        lang.num(report.reserves as u64),
+        lang.t("cadangan", "reserves"),
+    );
+    if report.problems.is_empty() {
+        println!(
+            "{}",
+            lang.t(
+                "OK: rantai jurnal utuh dan store sama dengan jurnal",
+                "OK: the journal chain is intact and the store equals the journal"
+            )
+        );
+        return Ok(());
+    }
+    for p in &report.problems {
+        eprintln!("{} {p}", lang.t("MASALAH:", "PROBLEM:"));
+    }
+    Err(Failure::Other(format!(
+        "{} {}",
+        lang.num(report.problems.len() as u64),
+        lang.t("masalah ditemukan", "problems found")
+    )))
+}
+
+fn rebuild(from: &Path, dest: &Path, actor: &str, lang: Lang) -> CliResult {
+    let (store, changes) = crate::store::rebuild(from, dest, actor)?;
+    let report = store.check()?;
+    println!(
+        "{} {} ← {}: {} {}",
+        lang.t("Store dibangun ulang", "Store rebuilt"),
+        dest.display(),
+        Store::journal_path(from).display(),
+        lang.num(changes as u64),
+        lang.t("perubahan diputar ulang", "changes replayed"),
+    );
+    if !report.problems.is_empty() {
+        return Err(Failure::Other(report.problems.join("; ")));
+    }
+    Ok(())
 }
 
 /// Writes a report to stdout; a closed pipe (`kpps gaps | head`) is not an error.
@@ -407,7 +479,7 @@ pub fn print_row_errors(errors: &[RowError]) {
 }
 
 fn import(dir: &Path, actor: &str, kind: ImportKind, args: &ImportArgs, lang: Lang) -> CliResult {
-    let store = Store::open(dir, actor)?;
+    let store = open_store(dir, actor)?;
     let mut roster = store.load()?;
     let opts = ImportOptions {
         replace: args.replace,

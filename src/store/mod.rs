@@ -13,7 +13,11 @@
 //! flush (fsync), and only then is the event applied in memory and reported done.
 
 pub mod codec;
+pub mod journal;
 mod lock;
+mod verify;
+
+pub use verify::{rebuild, replay_journal, CheckReport};
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -45,7 +49,13 @@ pub struct StoreInfo {
 /// What a log entry records.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Record {
-    Created { info: StoreInfo, tps: u32 },
+    /// The store was created: everything needed to rebuild its starting roster (the region
+    /// tree, the parameters, and the demo seed if any).
+    Created {
+        info: StoreInfo,
+        tps: u32,
+        regions: Vec<KelurahanSpec>,
+    },
     Change(Event),
 }
 
@@ -80,6 +90,17 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "journal {path}: {damage}; run `kpps check`, then if needed `kpps rebuild --from-journal`"
+    )]
+    JournalDamaged {
+        path: PathBuf,
+        damage: journal::Damage,
+    },
+    #[error("store {path}: {detail}; run `kpps check`")]
+    Diverged { path: PathBuf, detail: String },
+    #[error("store {0}: an earlier write failed half-way; quit and reopen kpps (the journal restores it)")]
+    Poisoned(PathBuf),
 }
 
 /// A command that did not go through.
@@ -102,6 +123,11 @@ pub struct Store {
     log: sled::Tree,
     tps_log: sled::Tree,
     actor: String,
+    journal: std::sync::Mutex<Option<journal::Journal>>,
+    /// Set when a change reached the journal but not sled: stop writing until reopened.
+    poisoned: std::sync::atomic::AtomicBool,
+    /// What opening had to repair (a torn journal tail, journal entries replayed into sled).
+    pub notices: Vec<String>,
     _lock: StoreLock,
 }
 
@@ -109,6 +135,8 @@ const K_INFO: &[u8] = b"info";
 const K_REGION: &[u8] = b"region";
 const K_NEXT_SEQ: &[u8] = b"next_seq";
 const K_COMPLETE: &[u8] = b"complete";
+/// The journal file beside the sled directory.
+pub const JOURNAL_FILE: &str = "journal.kpps";
 
 fn tps_key(tps: TpsId) -> [u8; 4] {
     tps.0.to_be_bytes()
@@ -231,6 +259,9 @@ impl Store {
             db,
             dir: dir.to_path_buf(),
             actor: actor.to_string(),
+            journal: std::sync::Mutex::new(None),
+            poisoned: std::sync::atomic::AtomicBool::new(false),
+            notices: Vec::new(),
             _lock: lock,
         })
     }
@@ -238,10 +269,9 @@ impl Store {
     /// Opens an existing, completely created store.
     pub fn open(dir: &Path, actor: &str) -> Result<Store> {
         if !Self::exists(dir) {
-            // Check the lock first so a store being created elsewhere reads as "in use".
             return Err(StoreError::NotFound(dir.to_path_buf()));
         }
-        let store = Self::open_raw(dir, actor)?;
+        let mut store = Self::open_raw(dir, actor)?;
         if store
             .meta
             .get(K_COMPLETE)
@@ -250,17 +280,125 @@ impl Store {
         {
             return Err(StoreError::Incomplete(dir.to_path_buf()));
         }
+        store.recover()?;
         Ok(store)
+    }
+
+    pub fn journal_path(dir: &Path) -> PathBuf {
+        dir.join(JOURNAL_FILE)
+    }
+
+    /// Brings sled level with the journal: a torn last entry (never acknowledged) is cut
+    /// off; entries the journal has and sled lacks (a crash between the two writes) are
+    /// replayed. A journal behind sled, or damaged mid-file, stops the open.
+    fn recover(&mut self) -> Result<()> {
+        let path = Self::journal_path(&self.dir);
+        let io = |source| StoreError::Io {
+            path: path.clone(),
+            source,
+        };
+        let scan = journal::scan(&path).map_err(io)?;
+        match &scan.damage {
+            None => {}
+            Some(journal::Damage::TruncatedTail { .. }) => {
+                self.notices.push(format!(
+                    "journal {}: {}; removed (it was never acknowledged)",
+                    path.display(),
+                    scan.damage.as_ref().expect("damage")
+                ));
+            }
+            Some(damage) => {
+                return Err(StoreError::JournalDamaged {
+                    path,
+                    damage: damage.clone(),
+                })
+            }
+        }
+        let next_seq: u64 = self.get(&self.meta, K_NEXT_SEQ)?.unwrap_or(1);
+        // Journal entries sled has not seen, newest last (decode from the end).
+        let mut missing = Vec::new();
+        for i in (0..scan.payloads.len()).rev() {
+            let entry = scan.decode(i).map_err(|source| StoreError::Codec {
+                path: path.clone(),
+                key: format!("journal entry {}", i + 1),
+                source,
+            })?;
+            if entry.seq < next_seq {
+                if entry.seq != next_seq - 1 {
+                    return Err(StoreError::Diverged {
+                        path: self.dir.clone(),
+                        detail: format!(
+                            "journal ends at #{} but the store is at #{}",
+                            entry.seq,
+                            next_seq - 1
+                        ),
+                    });
+                }
+                break;
+            }
+            missing.push(entry);
+        }
+        if scan.payloads.is_empty() {
+            return Err(StoreError::JournalDamaged {
+                path,
+                damage: journal::Damage::BadHeader,
+            });
+        }
+        let journal = journal::Journal::open(&path, &scan).map_err(io)?;
+        *self.journal.lock().expect("journal lock") = Some(journal);
+        if !missing.is_empty() {
+            missing.reverse();
+            let mut roster = self.load()?;
+            for entry in &missing {
+                if let Record::Change(event) = &entry.record {
+                    let (tps_ids, kel_ids) = affected(&roster, event);
+                    roster.apply(event);
+                    self.write_sled(&roster, entry, &tps_ids, &kel_ids)?;
+                }
+            }
+            self.notices.push(format!(
+                "{} journal entries replayed into the store",
+                missing.len()
+            ));
+        }
+        Ok(())
     }
 
     /// Creates a store holding `roster` (its region, parameters, seats and reserves).
     /// The `complete` marker is written last: an interrupted create is detected on open.
     pub fn create(dir: &Path, actor: &str, roster: &Roster, info: StoreInfo) -> Result<Store> {
+        let entry = LogEntry {
+            seq: 1,
+            at: Utc::now(),
+            actor: actor.to_string(),
+            record: Record::Created {
+                info,
+                tps: roster.region.tps.len() as u32,
+                regions: roster.region.to_specs(),
+            },
+        };
+        Self::create_with_entry(dir, actor, roster, entry)
+    }
+
+    /// Creates a store from its starting roster and creation record (kept verbatim when a
+    /// store is rebuilt from its journal).
+    fn create_with_entry(
+        dir: &Path,
+        actor: &str,
+        roster: &Roster,
+        entry: LogEntry,
+    ) -> Result<Store> {
+        let Record::Created { info, .. } = &entry.record else {
+            return Err(StoreError::Diverged {
+                path: dir.to_path_buf(),
+                detail: "first entry is not a creation record".into(),
+            });
+        };
         if Self::exists(dir) {
             return Err(StoreError::AlreadyExists(dir.to_path_buf()));
         }
         let store = Self::open_raw(dir, actor)?;
-        store.put(&store.meta, K_INFO, &info)?;
+        store.put(&store.meta, K_INFO, info)?;
         store.put(&store.meta, K_REGION, &roster.region.to_specs())?;
         let mut seats = sled::Batch::default();
         for t in roster.region.tps_ids() {
@@ -284,17 +422,17 @@ impl Store {
             .reserves
             .apply_batch(reserves)
             .map_err(|e| store.sled_err(e))?;
-        let entry = LogEntry {
-            seq: 1,
-            at: Utc::now(),
-            actor: actor.to_string(),
-            record: Record::Created {
-                info,
-                tps: roster.region.tps.len() as u32,
-            },
-        };
-        store.put(&store.log, &1u64.to_be_bytes(), &entry)?;
-        store.put(&store.meta, K_NEXT_SEQ, &2u64)?;
+        Self::finish_create(store, dir, entry)
+    }
+
+    /// Writes the creation record (journal first, then sled) and the `complete` marker.
+    fn finish_create(store: Store, dir: &Path, entry: LogEntry) -> Result<Store> {
+        let path = Self::journal_path(dir);
+        let journal = journal::Journal::create(&path, &entry)
+            .map_err(|source| StoreError::Io { path, source })?;
+        *store.journal.lock().expect("journal lock") = Some(journal);
+        store.put(&store.log, &entry.seq.to_be_bytes(), &entry)?;
+        store.put(&store.meta, K_NEXT_SEQ, &(entry.seq + 1))?;
         store.flush()?;
         store.put(&store.meta, K_COMPLETE, &true)?;
         store.flush()?;
@@ -404,11 +542,47 @@ impl Store {
     /// Makes an event durable (one transaction, then fsync), then applies it to `roster`.
     /// On failure the roster is reloaded from disk, so memory never runs ahead of the store.
     pub fn commit(&self, roster: &mut Roster, event: Event) -> Result<LogEntry> {
-        let (tps_ids, kel_ids) = affected(roster, &event);
-        roster.apply(&event);
-        match self.write_event(roster, event, &tps_ids, &kel_ids) {
-            Ok(entry) => Ok(entry),
+        let seq: u64 = self.get(&self.meta, K_NEXT_SEQ)?.unwrap_or(1);
+        let entry = LogEntry {
+            seq,
+            at: Utc::now(),
+            actor: self.actor.clone(),
+            record: Record::Change(event),
+        };
+        self.commit_entry(roster, entry)
+    }
+
+    /// The one road for a change: journal (fsync), then one sled transaction (flush), then
+    /// the roster in memory. On failure memory is reloaded from disk, never left ahead.
+    fn commit_entry(&self, roster: &mut Roster, entry: LogEntry) -> Result<LogEntry> {
+        use std::sync::atomic::Ordering;
+        if self.poisoned.load(Ordering::SeqCst) {
+            return Err(StoreError::Poisoned(self.dir.clone()));
+        }
+        let Record::Change(event) = &entry.record else {
+            return Ok(entry);
+        };
+        let (tps_ids, kel_ids) = affected(roster, event);
+        {
+            let mut journal = self.journal.lock().expect("journal lock");
+            let journal = journal
+                .as_mut()
+                .ok_or_else(|| StoreError::Poisoned(self.dir.clone()))?;
+            if let Err(source) = journal.append(&entry) {
+                // Part of an entry may be on disk: no more writes until a reopen cuts it.
+                self.poisoned.store(true, Ordering::SeqCst);
+                return Err(StoreError::Io {
+                    path: journal.path().to_path_buf(),
+                    source,
+                });
+            }
+        }
+        roster.apply(event);
+        match self.write_sled(roster, &entry, &tps_ids, &kel_ids) {
+            Ok(()) => Ok(entry),
             Err(e) => {
+                // The journal has it, sled does not: the next open replays it.
+                self.poisoned.store(true, Ordering::SeqCst);
                 if let Ok(fresh) = self.load() {
                     *roster = fresh;
                 }
@@ -417,13 +591,14 @@ impl Store {
         }
     }
 
-    fn write_event(
+    /// Writes a change's effects and its log entry in one sled transaction, then flushes.
+    fn write_sled(
         &self,
         roster: &Roster,
-        event: Event,
+        entry: &LogEntry,
         tps_ids: &BTreeSet<TpsId>,
         kel_ids: &BTreeSet<KelurahanId>,
-    ) -> Result<LogEntry> {
+    ) -> Result<()> {
         let seat_values: Vec<([u8; 4], Option<Vec<u8>>)> = tps_ids
             .iter()
             .map(|&t| {
@@ -441,13 +616,12 @@ impl Store {
                 (kel_key(k), (!list.is_empty()).then(|| codec::encode(&list)))
             })
             .collect();
-        let history = event.tps();
-        let mut entry = LogEntry {
-            seq: 0,
-            at: Utc::now(),
-            actor: self.actor.clone(),
-            record: Record::Change(event),
+        let history = match &entry.record {
+            Record::Change(event) => event.tps(),
+            Record::Created { .. } => None,
         };
+        let seq = entry.seq;
+        let encoded = codec::encode(entry);
         let trees = (
             &self.meta,
             &self.seats,
@@ -456,11 +630,6 @@ impl Store {
             &self.tps_log,
         );
         let result = trees.transaction(|(meta, seats, reserves, log, tps_log)| {
-            let seq = match meta.get(K_NEXT_SEQ)? {
-                Some(b) => codec::decode::<u64>(&b)
-                    .map_err(|e| ConflictableTransactionError::Abort(e.to_string()))?,
-                None => 1,
-            };
             for (k, v) in &seat_values {
                 match v {
                     Some(v) => seats.insert(&k[..], v.as_slice())?,
@@ -473,26 +642,21 @@ impl Store {
                     None => reserves.remove(&k[..])?,
                 };
             }
-            let mut e = entry.clone();
-            e.seq = seq;
-            log.insert(&seq.to_be_bytes(), codec::encode(&e))?;
+            log.insert(&seq.to_be_bytes(), encoded.as_slice())?;
             if let Some(t) = history {
                 tps_log.insert(&history_key(t, seq), &[][..])?;
             }
             meta.insert(K_NEXT_SEQ, codec::encode(&(seq + 1)))?;
-            Ok(seq)
+            Ok::<(), ConflictableTransactionError<String>>(())
         });
-        let seq = result.map_err(|e| match e {
-            TransactionError::Abort(msg) => StoreError::Codec {
+        result.map_err(|e| match e {
+            TransactionError::Abort(msg) => StoreError::Diverged {
                 path: self.dir.clone(),
-                key: "next_seq".into(),
-                source: CodecError::Corrupt(msg),
+                detail: msg,
             },
             TransactionError::Storage(s) => self.sled_err(s),
         })?;
-        self.flush()?;
-        entry.seq = seq;
-        Ok(entry)
+        self.flush()
     }
 
     /// Decides a command against the roster and commits the resulting event.

@@ -297,7 +297,7 @@ fn install_guards() {
 /// `kpps` with no subcommand: open (or create) the store and run the interface.
 pub fn run_app(dir: &Path, actor: &str, lang: Lang, demo: bool) -> CliResult {
     let (store, roster) = if Store::exists(dir) {
-        let store = Store::open(dir, actor)?;
+        let store = crate::cli::open_store(dir, actor)?;
         let roster = store.load()?;
         (store, roster)
     } else {

@@ -1,0 +1,211 @@
+//! The audit journal: an append-only file beside the sled store. Every log entry is written
+//! here first, fsynced, and only then committed to sled, so the journal is the record of
+//! truth: it can verify the store (`kpps check`) and rebuild it (`kpps rebuild`).
+//!
+//! Layout: an 8-byte magic and a version byte, then entries of
+//! `len: u32 LE | payload (codec-encoded LogEntry) | sha256(previous hash ‖ payload)`.
+//! The hash is both the entry's checksum and its link in the chain; the first entry
+//! chains to the hash of the header.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::{codec, LogEntry};
+
+const MAGIC: &[u8; 8] = b"KPPSJRNL";
+const VERSION: u8 = 1;
+const HEADER_LEN: u64 = 9;
+/// Refuse absurd entry lengths (a corrupt length must not allocate gigabytes).
+const MAX_ENTRY: u32 = 1 << 30;
+
+pub type Hash = [u8; 32];
+
+fn header() -> Vec<u8> {
+    let mut h = MAGIC.to_vec();
+    h.push(VERSION);
+    h
+}
+
+fn chain(prev: &Hash, payload: &[u8]) -> Hash {
+    let mut hasher = Sha256::new();
+    hasher.update(prev);
+    hasher.update(payload);
+    hasher.finalize().into()
+}
+
+/// What a scan found wrong, with the byte offset where it starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Damage {
+    /// The file does not start with a kpps journal header.
+    BadHeader,
+    /// The last entry is incomplete: a write cut short (power cut). Nothing after it.
+    TruncatedTail { offset: u64, index: usize },
+    /// An entry's hash does not match its content or its predecessor.
+    BrokenChain { offset: u64, index: usize },
+}
+
+impl std::fmt::Display for Damage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Damage::BadHeader => write!(f, "not a kpps journal (bad header)"),
+            Damage::TruncatedTail { offset, index } => {
+                write!(
+                    f,
+                    "entry {} at byte {offset} is incomplete (a write cut short)",
+                    index + 1
+                )
+            }
+            Damage::BrokenChain { offset, index } => {
+                write!(
+                    f,
+                    "entry {} at byte {offset} fails its checksum or chain",
+                    index + 1
+                )
+            }
+        }
+    }
+}
+
+/// The verified entries of a journal (raw payloads), where the good part ends, and any damage.
+pub struct Scan {
+    pub payloads: Vec<(u64, Vec<u8>)>,
+    pub good_len: u64,
+    pub last_hash: Hash,
+    pub damage: Option<Damage>,
+}
+
+impl Scan {
+    pub fn decode(&self, index: usize) -> Result<LogEntry, codec::CodecError> {
+        codec::decode(&self.payloads[index].1)
+    }
+}
+
+pub fn scan(path: &Path) -> io::Result<Scan> {
+    let mut bytes = Vec::new();
+    File::open(path)?.read_to_end(&mut bytes)?;
+    let mut scan = Scan {
+        payloads: Vec::new(),
+        good_len: 0,
+        last_hash: [0; 32],
+        damage: None,
+    };
+    if bytes.len() < HEADER_LEN as usize || bytes[..HEADER_LEN as usize] != header()[..] {
+        scan.damage = Some(Damage::BadHeader);
+        return Ok(scan);
+    }
+    let mut prev: Hash = Sha256::digest(header()).into();
+    let mut at = HEADER_LEN as usize;
+    while at < bytes.len() {
+        let index = scan.payloads.len();
+        let offset = at as u64;
+        let rest = &bytes[at..];
+        if rest.len() < 4 {
+            scan.damage = Some(Damage::TruncatedTail { offset, index });
+            break;
+        }
+        let len = u32::from_le_bytes(rest[..4].try_into().expect("4 bytes"));
+        if len > MAX_ENTRY {
+            scan.damage = Some(Damage::BrokenChain { offset, index });
+            break;
+        }
+        let end = 4 + len as usize + 32;
+        if rest.len() < end {
+            scan.damage = Some(Damage::TruncatedTail { offset, index });
+            break;
+        }
+        let payload = &rest[4..4 + len as usize];
+        let hash = chain(&prev, payload);
+        if hash[..] != rest[4 + len as usize..end] {
+            scan.damage = Some(Damage::BrokenChain { offset, index });
+            break;
+        }
+        scan.payloads.push((offset, payload.to_vec()));
+        prev = hash;
+        at += end;
+    }
+    scan.good_len = if matches!(scan.damage, Some(Damage::BadHeader)) {
+        0
+    } else {
+        at as u64
+    };
+    if let Some(Damage::TruncatedTail { offset, .. } | Damage::BrokenChain { offset, .. }) =
+        scan.damage
+    {
+        scan.good_len = offset;
+    }
+    scan.last_hash = prev;
+    Ok(scan)
+}
+
+/// An open journal, positioned to append.
+pub struct Journal {
+    file: File,
+    path: PathBuf,
+    last_hash: Hash,
+}
+
+impl Journal {
+    fn open_file(path: &Path, create: bool) -> io::Result<File> {
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(create)
+            .mode(0o600)
+            .open(path)
+    }
+
+    /// Starts a journal whose first entry is `first`.
+    pub fn create(path: &Path, first: &LogEntry) -> io::Result<Journal> {
+        let mut file = Self::open_file(path, true)?;
+        file.write_all(&header())?;
+        let mut journal = Journal {
+            file,
+            path: path.to_path_buf(),
+            last_hash: Sha256::digest(header()).into(),
+        };
+        journal.append(first)?;
+        // The directory entry must be durable too.
+        if let Some(dir) = path.parent() {
+            File::open(dir)?.sync_all()?;
+        }
+        Ok(journal)
+    }
+
+    /// Opens for appending after a scan. A truncated tail (never acknowledged: entries are
+    /// synced before a change is reported done) is cut off so appends continue the chain.
+    pub fn open(path: &Path, scan: &Scan) -> io::Result<Journal> {
+        let mut file = Self::open_file(path, false)?;
+        if file.metadata()?.len() != scan.good_len {
+            file.set_len(scan.good_len)?;
+            file.sync_all()?;
+        }
+        file.seek(SeekFrom::Start(scan.good_len))?;
+        Ok(Journal {
+            file,
+            path: path.to_path_buf(),
+            last_hash: scan.last_hash,
+        })
+    }
+
+    /// Appends one entry and waits until it is on disk.
+    pub fn append(&mut self, entry: &LogEntry) -> io::Result<()> {
+        let payload = codec::encode(entry);
+        let hash = chain(&self.last_hash, &payload);
+        let mut record = Vec::with_capacity(payload.len() + 36);
+        record.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        record.extend_from_slice(&payload);
+        record.extend_from_slice(&hash);
+        self.file.write_all(&record)?;
+        self.file.sync_data()?;
+        self.last_hash = hash;
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}

@@ -1,0 +1,215 @@
+//! The audit journal: hash chain, torn tails, replay of entries sled never got, `check`
+//! finding tampering, and `rebuild` from the journal alone. Real stores in temp dirs.
+
+use std::io::Write;
+
+use chrono::Utc;
+use kpps::demo;
+use kpps::domain::{Command, ElectionParams, Event, TpsId, VacateReason};
+use kpps::io::region_csv::palembang;
+use kpps::store::journal::{self, Damage, Journal};
+use kpps::store::{rebuild, LogEntry, Record, Store, StoreError, StoreInfo};
+
+fn demo_store(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("store");
+    let roster = demo::generate(palembang(), ElectionParams::default(), demo::DEFAULT_SEED);
+    let info = StoreInfo {
+        params: ElectionParams::default(),
+        demo_seed: Some(demo::DEFAULT_SEED),
+        regions_source: "t".into(),
+        created: Utc::now(),
+    };
+    let store = Store::create(&path, "setup", &roster, info).unwrap();
+    let mut roster = store.load().unwrap();
+    for seat in 2..=4 {
+        store
+            .execute(
+                &mut roster,
+                &Command::Vacate {
+                    tps: TpsId(0),
+                    seat,
+                    reason: VacateReason::Resigned,
+                },
+            )
+            .unwrap();
+    }
+    path
+}
+
+#[test]
+fn a_healthy_store_checks_clean_and_the_chain_covers_every_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo_store(dir.path());
+    let store = Store::open(&path, "t").unwrap();
+    assert!(store.notices.is_empty());
+    let report = store.check().unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!((report.journal_entries, report.changes), (4, 3));
+    let scan = journal::scan(&Store::journal_path(&path)).unwrap();
+    assert_eq!(scan.payloads.len(), 4);
+    assert!(scan.damage.is_none());
+}
+
+#[test]
+fn a_torn_last_entry_is_reported_cut_and_the_store_still_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo_store(dir.path());
+    let jpath = Store::journal_path(&path);
+    let good = std::fs::metadata(&jpath).unwrap().len();
+    // A power cut in the middle of writing the next entry: a length and half a payload.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&jpath)
+        .unwrap();
+    f.write_all(&200u32.to_le_bytes()).unwrap();
+    f.write_all(&[1, 2, 3, 4, 5]).unwrap();
+    drop(f);
+    assert!(matches!(
+        journal::scan(&jpath).unwrap().damage,
+        Some(Damage::TruncatedTail { index: 4, .. })
+    ));
+    let store = Store::open(&path, "t").unwrap();
+    assert_eq!(store.notices.len(), 1, "{:?}", store.notices);
+    assert!(store.notices[0].contains("entry 5") && store.notices[0].contains("incomplete"));
+    assert_eq!(
+        std::fs::metadata(&jpath).unwrap().len(),
+        good,
+        "the torn tail is cut off"
+    );
+    // Appends continue the chain.
+    let mut roster = store.load().unwrap();
+    store
+        .execute(
+            &mut roster,
+            &Command::Vacate {
+                tps: TpsId(1),
+                seat: 2,
+                reason: VacateReason::Died,
+            },
+        )
+        .unwrap();
+    assert!(store.check().unwrap().problems.is_empty());
+}
+
+#[test]
+fn a_broken_chain_stops_the_open_and_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo_store(dir.path());
+    let jpath = Store::journal_path(&path);
+    let scan = journal::scan(&jpath).unwrap();
+    let (offset, _) = scan.payloads[2];
+    let mut bytes = std::fs::read(&jpath).unwrap();
+    bytes[offset as usize + 10] ^= 0xff;
+    std::fs::write(&jpath, &bytes).unwrap();
+    match Store::open(&path, "t") {
+        Err(StoreError::JournalDamaged {
+            damage:
+                Damage::BrokenChain {
+                    index: 2,
+                    offset: at,
+                },
+            ..
+        }) => assert_eq!(at, offset),
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("a damaged journal must stop the open"),
+    }
+    let err = Store::open(&path, "t").err().unwrap().to_string();
+    assert!(
+        err.contains("entry 3")
+            && err.contains(&format!("byte {offset}"))
+            && err.contains("kpps check"),
+        "{err}"
+    );
+}
+
+#[test]
+fn entries_the_journal_has_and_sled_lacks_are_replayed_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo_store(dir.path());
+    let jpath = Store::journal_path(&path);
+    // A crash after the journal fsync and before the sled commit: the entry exists only in
+    // the journal.
+    let (person, seq) = {
+        let store = Store::open(&path, "t").unwrap();
+        let roster = store.load().unwrap();
+        let person = roster.seat(TpsId(5), 1).unwrap().person.clone();
+        (person, store.recent_log(1).unwrap()[0].seq + 1)
+    };
+    let scan = journal::scan(&jpath).unwrap();
+    let mut j = Journal::open(&jpath, &scan).unwrap();
+    let event = Event::SeatVacated {
+        tps: TpsId(5),
+        seat: 1,
+        reason: VacateReason::Dismissed,
+        person,
+    };
+    j.append(&LogEntry {
+        seq,
+        at: Utc::now(),
+        actor: "crashed".into(),
+        record: Record::Change(event),
+    })
+    .unwrap();
+    drop(j);
+    let store = Store::open(&path, "t").unwrap();
+    assert_eq!(
+        store.notices,
+        vec!["1 journal entries replayed into the store".to_string()]
+    );
+    let roster = store.load().unwrap();
+    assert!(roster.seat(TpsId(5), 1).is_none());
+    assert_eq!(store.recent_log(1).unwrap()[0].actor, "crashed");
+    assert!(store.check().unwrap().problems.is_empty());
+}
+
+#[test]
+fn check_finds_a_store_that_differs_from_its_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo_store(dir.path());
+    {
+        // Tamper with sled behind the store's back: drop TPS 7's seats.
+        let db = sled::open(path.join("sled")).unwrap();
+        db.open_tree("seats")
+            .unwrap()
+            .remove(7u32.to_be_bytes())
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let store = Store::open(&path, "t").unwrap();
+    let report = store.check().unwrap();
+    let tps7 = store.load().unwrap().region.address(TpsId(7)).to_string();
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains(&format!("seats of TPS {tps7}"))),
+        "{:?}",
+        report.problems
+    );
+    assert!(report
+        .problems
+        .iter()
+        .any(|p| p.starts_with("totals differ")));
+}
+
+#[test]
+fn rebuild_from_the_journal_alone_reproduces_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo_store(dir.path());
+    let dest = dir.path().join("rebuilt");
+    let (rebuilt, changes) = rebuild(&path, &dest, "restorer").unwrap();
+    assert_eq!(changes, 3);
+    assert!(rebuilt.check().unwrap().problems.is_empty());
+    let a = Store::open(&path, "t").unwrap();
+    let (ra, rb) = (a.load().unwrap(), rebuilt.load().unwrap());
+    for t in ra.region.tps_ids() {
+        assert_eq!(ra.seats_of(t), rb.seats_of(t));
+    }
+    let la: Vec<LogEntry> = a.log_entries().collect::<Result<_, _>>().unwrap();
+    let lb: Vec<LogEntry> = rebuilt.log_entries().collect::<Result<_, _>>().unwrap();
+    assert_eq!(la, lb, "same entries, same times and actors");
+    assert_eq!(
+        std::fs::read(Store::journal_path(&path)).unwrap(),
+        std::fs::read(Store::journal_path(&dest)).unwrap()
+    );
+}
