@@ -1,0 +1,166 @@
+//! Crash safety: a child process records changes as fast as it can and reports each one the
+//! store acknowledged; the parent kills it with SIGKILL at random moments, many times.
+//! After every kill the store opens, `check` passes, and every acknowledged change is there.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command as Process, Stdio};
+use std::time::Duration;
+
+use chrono::{NaiveDate, Utc};
+use kpps::domain::{
+    Command, ElectionParams, Nik, Person, Roster, Screening, Sex, TpsId, VacateReason,
+};
+use kpps::io::region_csv::palembang;
+use kpps::store::{Record, Store, StoreInfo};
+
+const CHILD_ENV: &str = "KPPS_CRASH_CHILD_STORE";
+const TRIALS: usize = 40;
+
+/// The child: alternately vacate and refill seats, printing `ACK <seq>` after each change
+/// the store reported done. Runs until killed.
+#[test]
+fn crash_child() {
+    let Ok(dir) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let store = Store::open(Path::new(&dir), "crash-child").unwrap();
+    let mut roster = store.load().unwrap();
+    let mut serial: u32 = roster.officer_count() as u32 + 1;
+    let mut i: u32 = 0;
+    loop {
+        let tps = TpsId(i % 97);
+        let seat = (i / 97 % 7) as u8 + 1;
+        let command = match roster.seat(tps, seat) {
+            Some(_) => Command::Vacate {
+                tps,
+                seat,
+                reason: VacateReason::Resigned,
+            },
+            None => {
+                serial += 1;
+                let birth = NaiveDate::from_ymd_opt(
+                    1980 + (serial % 20) as i32,
+                    1 + serial % 12,
+                    1 + serial % 28,
+                )
+                .unwrap();
+                let person = Person {
+                    name: format!("Petugas {serial}"),
+                    nik: Nik::compose(167101, birth, Sex::L, (serial % 9000) as u16 + 1),
+                    birth_date: birth,
+                    sex: Sex::L,
+                    phone: None,
+                    screening: Screening::NotAtRisk,
+                    jkn: true,
+                };
+                Command::FillDirect {
+                    tps,
+                    seat,
+                    person,
+                    berita_acara: None,
+                }
+            }
+        };
+        if let Ok(entry) = store.execute(&mut roster, &command) {
+            println!("ACK {}", entry.seq);
+        }
+        i += 1;
+    }
+}
+
+fn empty_store(path: &Path) {
+    let roster = Roster::new(palembang(), ElectionParams::default());
+    let info = StoreInfo {
+        params: ElectionParams::default(),
+        demo_seed: None,
+        regions_source: "t".into(),
+        created: Utc::now(),
+    };
+    drop(Store::create(path, "setup", &roster, info).unwrap());
+}
+
+#[test]
+fn sigkill_at_random_moments_loses_nothing_acknowledged() {
+    if std::env::var(CHILD_ENV).is_ok() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    empty_store(&path);
+    let exe = std::env::current_exe().unwrap();
+    // A fixed seed for the kill delays keeps the run reproducible.
+    let mut rng: u64 = 0x9e3779b97f4a7c15;
+    let mut total_acked = 0;
+    let mut torn = 0;
+    let mut replayed = 0;
+    for trial in 0..TRIALS {
+        let mut child = Process::new(&exe)
+            .args([
+                "--exact",
+                "crash_child",
+                "--nocapture",
+                "--test-threads",
+                "1",
+            ])
+            .env(CHILD_ENV, &path)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .filter_map(|l| l.strip_prefix("ACK ").and_then(|s| s.parse::<u64>().ok()))
+                .collect::<Vec<u64>>()
+        });
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        std::thread::sleep(Duration::from_millis(150 + rng % 350));
+        // SIGKILL: no destructors, no flush, like a power cut for this process.
+        unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+        child.wait().unwrap();
+        let acked = reader.join().unwrap();
+        total_acked += acked.len();
+
+        let store = Store::open(&path, "checker").unwrap_or_else(|e| panic!("trial {trial}: {e}"));
+        torn += store
+            .notices
+            .iter()
+            .filter(|n| n.contains("incomplete"))
+            .count();
+        replayed += store
+            .notices
+            .iter()
+            .filter(|n| n.contains("replayed"))
+            .count();
+        let report = store.check().unwrap();
+        assert!(
+            report.problems.is_empty(),
+            "trial {trial}: {:?}",
+            report.problems
+        );
+        let last = store.recent_log(1).unwrap()[0].seq;
+        if let Some(&max) = acked.iter().max() {
+            assert!(
+                last >= max,
+                "trial {trial}: acknowledged #{max} but the store ends at #{last}"
+            );
+        }
+        let logged: std::collections::HashSet<u64> = store
+            .log_entries()
+            .map(|e| e.unwrap())
+            .filter(|e| matches!(e.record, Record::Change(_)))
+            .map(|e| e.seq)
+            .collect();
+        assert!(
+            acked.iter().all(|s| logged.contains(s)),
+            "trial {trial}: an acknowledged change is missing"
+        );
+    }
+    println!("{TRIALS} kills, {total_acked} acknowledged changes, {torn} torn journal tails cut, {replayed} replays");
+    assert!(total_acked > TRIALS, "the child made progress");
+}
