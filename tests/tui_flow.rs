@@ -361,3 +361,37 @@ fn an_empty_store_says_how_to_import_a_roster() {
     s.keys("n");
     assert_eq!(s.app.selected(), Some(Node::Tps(kpps::domain::TpsId(0))));
 }
+
+#[test]
+fn nik_is_masked_until_revealed_and_hidden_again_when_the_selection_moves() {
+    let mut s = session(Lang::Id, 120, 40);
+    s.keys("n<tab>g");
+    let Some((tps, seat)) = s.app.selected_seat() else {
+        panic!()
+    };
+    let nik = s.app.roster.seat(tps, seat).unwrap().person.nik;
+    let screen = s.screen().join("\n");
+    assert!(!screen.contains(&nik.to_string()) && screen.contains(&nik.masked()));
+    s.keys("*");
+    assert!(s.screen().join("\n").contains(&nik.to_string()));
+    s.keys("j");
+    let screen = s.screen().join("\n");
+    assert!(
+        !screen.contains(&nik.to_string()),
+        "moving the selection hides it again"
+    );
+    // No full NIK anywhere on any screen by default.
+    for keys in ["", "v", "/a", "?"] {
+        let mut s = session(Lang::Id, 120, 40);
+        s.keys(&format!("n{keys}"));
+        let screen = s.screen().join("\n");
+        assert!(
+            !screen
+                .chars()
+                .collect::<Vec<_>>()
+                .windows(16)
+                .any(|w| w.iter().all(char::is_ascii_digit)),
+            "{keys}: {screen}"
+        );
+    }
+}

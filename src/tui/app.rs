@@ -130,6 +130,7 @@ pub struct App {
     pub status: Option<String>,
     pub should_quit: bool,
     port: Option<Box<dyn Port>>,
+    revealed: Option<crate::domain::Nik>,
     /// Changes recorded in this run, newest last: what `u` can undo.
     undoable: Vec<LogEntry>,
 }
@@ -152,6 +153,7 @@ impl App {
             status: None,
             should_quit: false,
             port: None,
+            revealed: None,
             undoable: Vec::new(),
             roster,
             lang,
@@ -395,6 +397,10 @@ impl App {
     /// Applies an action; returns whether anything visible changed.
     pub fn update(&mut self, action: Action) -> bool {
         let had_status = self.status.take().is_some();
+        if action == Action::RevealNik && self.overlay == Overlay::None {
+            return self.reveal() || had_status;
+        }
+        let before = (self.opened, self.detail_cursor);
         let changed = match &self.overlay {
             Overlay::None => self.update_main(action),
             Overlay::Help => self.update_help(action),
@@ -406,7 +412,33 @@ impl App {
             // Keys reach these through `handle_key`.
             Overlay::Form(_) | Overlay::Confirm { .. } => false,
         };
-        changed || had_status
+        // A revealed NIK is hidden again as soon as the selection moves.
+        let hid = self.revealed.is_some() && (self.opened, self.detail_cursor) != before;
+        if hid {
+            self.revealed = None;
+        }
+        changed || had_status || hid
+    }
+
+    /// Shows the full NIK of the officer in the selected seat, until the selection changes.
+    fn reveal(&mut self) -> bool {
+        let nik = self
+            .selected_seat()
+            .and_then(|(t, seat)| self.roster.seat(t, seat))
+            .map(|h| h.person.nik);
+        match nik {
+            Some(nik) if self.revealed != Some(nik) => {
+                self.revealed = Some(nik);
+                true
+            }
+            Some(_) => false,
+            None => self.say(self.s().choose_seat),
+        }
+    }
+
+    /// The NIK shown unmasked, if any.
+    pub fn revealed(&self) -> Option<crate::domain::Nik> {
+        self.revealed
     }
 
     fn update_help(&mut self, action: Action) -> bool {

@@ -34,6 +34,7 @@ pub enum Action {
     Log,
     Undo,
     Widen,
+    RevealNik,
 }
 
 /// One binding: the keys, their label for help, the action, what it does, and the short
@@ -169,6 +170,13 @@ pub const KEYMAP: &[Binding] = &[
         action: Action::Search,
         describe: |s| s.key_search,
         footer: Some(|s| s.foot_search),
+    },
+    Binding {
+        keys: &[c('*')],
+        label: "*",
+        action: Action::RevealNik,
+        describe: |s| s.key_reveal,
+        footer: None,
     },
     Binding {
         keys: &[c('x')],

@@ -336,13 +336,13 @@ impl Screen<'_> {
         // The details of one person: masked NIK, age, sex, and anything to look at.
         let info = |h: &crate::domain::Holder| {
             let age = h.person.age_on(app.roster.params.voting_day);
-            let mut info = format!(
-                "{} · {} {} · {}",
-                h.person.nik.masked(),
-                age,
-                s.years,
-                lang.sex(h.person.sex)
-            );
+            // NIKs are personal data: masked unless revealed for this very person.
+            let nik = if app.revealed() == Some(h.person.nik) {
+                h.person.nik.to_string()
+            } else {
+                h.person.nik.masked()
+            };
+            let mut info = format!("{} · {} {} · {}", nik, age, s.years, lang.sex(h.person.sex));
             let flags: Vec<&str> = h
                 .person
                 .health_flags()
