@@ -167,6 +167,75 @@ impl Roster {
         s
     }
 
+    /// Checks the derived state against the seats and reserves it is derived from: every
+    /// roll-up equals a fresh count, and the NIK index holds exactly the people seated or
+    /// on a reserve list, each where they are. For tests and `kpps check`.
+    pub fn verify(&self) -> Result<(), String> {
+        let spt = self.seats_per_tps() as u32;
+        let mut kel = vec![Rollup::default(); self.kelurahan_rollup.len()];
+        let mut kec = vec![Rollup::default(); self.kecamatan_rollup.len()];
+        let mut total = Rollup::default();
+        let mut people = 0usize;
+        for t in self.region.tps_ids() {
+            let fresh = self.compute_stats(t);
+            if fresh != self.tps_stats[t.0 as usize] {
+                return Err(format!(
+                    "TPS {} stats {:?} but seats say {fresh:?}",
+                    self.region.address(t),
+                    self.tps_stats[t.0 as usize]
+                ));
+            }
+            let k = self.region.kelurahan_of(t);
+            let c = self.region.kecamatan_of(t);
+            for r in [&mut kel[k.0 as usize], &mut kec[c.0 as usize], &mut total] {
+                r.tps += 1;
+                r.seats += spt;
+                r.add(fresh, 1);
+            }
+            for (i, seat) in self.seats_of(t).iter().enumerate() {
+                if let Some(h) = seat {
+                    people += 1;
+                    let want = NikLocation::Seat {
+                        tps: t,
+                        seat: i as u8 + 1,
+                    };
+                    if self.nik_index.get(&h.person.nik) != Some(&want) {
+                        return Err(format!(
+                            "NIK index for {} is {:?}, not {want:?}",
+                            h.person.nik.masked(),
+                            self.nik_index.get(&h.person.nik)
+                        ));
+                    }
+                }
+            }
+        }
+        for (k, list) in self.reserves.iter().enumerate() {
+            for r in list {
+                people += 1;
+                let want = NikLocation::Reserve {
+                    kelurahan: KelurahanId(k as u32),
+                    rank: r.rank,
+                };
+                if self.nik_index.get(&r.person.nik) != Some(&want) {
+                    return Err(format!(
+                        "NIK index for reserve {} is wrong",
+                        r.person.nik.masked()
+                    ));
+                }
+            }
+        }
+        if people != self.nik_index.len() {
+            return Err(format!(
+                "NIK index holds {} entries for {people} people",
+                self.nik_index.len()
+            ));
+        }
+        if kel != self.kelurahan_rollup || kec != self.kecamatan_rollup || total != self.total {
+            return Err("roll-ups differ from a fresh count".into());
+        }
+        Ok(())
+    }
+
     /// Rebuilds every roll-up from the seats (after bulk loads; `apply` is incremental).
     pub fn recompute_rollups(&mut self) {
         let spt = self.seats_per_tps() as u32;

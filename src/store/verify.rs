@@ -164,6 +164,12 @@ impl Store {
                 break;
             }
         }
+        const SHOWN: usize = 50;
+        if report.problems.len() > SHOWN {
+            let more = report.problems.len() - SHOWN;
+            report.problems.truncate(SHOWN);
+            report.problems.push(format!("… and {more} more"));
+        }
         Ok(report)
     }
 }
