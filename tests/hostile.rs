@@ -82,7 +82,7 @@ fn expand(token: &str, serial: &mut u16) -> String {
         Nik::compose(
             167101,
             birth,
-            if *serial % 2 == 0 { Sex::L } else { Sex::P },
+            if serial.is_multiple_of(2) { Sex::L } else { Sex::P },
             5000 + *serial
         )
     )
