@@ -1,0 +1,125 @@
+//! Terminal safety under a real pty: SIGHUP (a dropped SSH session) and SIGTERM restore the
+//! terminal and exit; a second kpps on a store the TUI holds gets a clear message and the
+//! first one carries on.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+fn tmux(socket: &Path, args: &[&str]) -> String {
+    let out = Command::new("tmux")
+        .arg("-S")
+        .arg(socket)
+        .args(args)
+        .output()
+        .expect("tmux is installed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn wait_for(what: &str, mut pred: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !pred() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "timed out waiting for {what}"
+        );
+        sleep(Duration::from_millis(50));
+    }
+}
+
+/// The pid of the process whose argv is exactly `argv`.
+fn pid_of(argv: &[&str]) -> Option<i32> {
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(raw) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let args: Vec<String> = raw
+            .split(|&b| b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        if args.iter().map(String::as_str).eq(argv.iter().copied()) {
+            return Some(pid);
+        }
+    }
+    None
+}
+
+/// Runs the TUI in tmux; returns (socket, file the wrapper writes after kpps exits).
+fn start(dir: &Path, db: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let socket = dir.join("tmux.sock");
+    let after = dir.join("after.txt");
+    let script = format!(
+        "'{exe}' --db '{db}'; echo \"exit=$?\" > '{after}.tmp'; stty -a >> '{after}.tmp'; mv '{after}.tmp' '{after}'; sleep 30",
+        exe = env!("CARGO_BIN_EXE_kpps"),
+        db = db.display(),
+        after = after.display(),
+    );
+    tmux(
+        &socket,
+        &[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "sig",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            "bash",
+            "-c",
+            &script,
+        ],
+    );
+    (socket, after)
+}
+
+fn signal_restores_the_terminal(sig: i32, code: i32) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo");
+    common::stdout(&common::kpps(&db, &["demo"]));
+    let (socket, after) = start(dir.path(), &db);
+    wait_for("the demo screen", || {
+        tmux(&socket, &["capture-pane", "-p", "-t", "sig"]).contains("[DEMO]")
+    });
+    let db_arg = db.display().to_string();
+    let pid = pid_of(&[env!("CARGO_BIN_EXE_kpps"), "--db", &db_arg]).expect("the kpps process");
+    // A second kpps on the same store: one clear line, exit 2; the first is unaffected.
+    let second = common::kpps(&db, &["gaps"]);
+    assert_eq!(second.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&second.stderr).contains("in use"));
+    tmux(&socket, &["send-keys", "-t", "sig", "n"]);
+    wait_for("the first kpps to answer", || {
+        tmux(&socket, &["capture-pane", "-p", "-t", "sig"]).contains("KOSONG")
+    });
+    unsafe { libc::kill(pid, sig) };
+    wait_for("kpps to exit", || after.exists());
+    let report = std::fs::read_to_string(&after).unwrap();
+    tmux(&socket, &["kill-server"]);
+    assert!(report.starts_with(&format!("exit={code}")), "{report}");
+    assert!(
+        report.contains(" icanon") && report.contains(" echo ") && !report.contains("-icanon"),
+        "{report}"
+    );
+    // The store is free again and intact.
+    let out = common::stdout(&common::kpps(&db, &["check"]));
+    assert!(out.contains("OK"), "{out}");
+}
+
+#[test]
+fn sighup_a_dropped_ssh_session_restores_the_terminal() {
+    signal_restores_the_terminal(libc::SIGHUP, 128 + libc::SIGHUP);
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    signal_restores_the_terminal(libc::SIGTERM, 128 + libc::SIGTERM);
+}
