@@ -262,3 +262,26 @@ fn commands_on_a_missing_store_exit_2_with_advice() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("kpps init"));
 }
+
+#[test]
+fn exports_warn_that_they_hold_personal_data_and_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = demo_store();
+    let db = d.path().join("s");
+    let out_file = d.path().join("roster.csv");
+    let out = kpps(
+        &db,
+        &["export", "roster", "--out", out_file.to_str().unwrap()],
+    );
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("data pribadi"), "{err}");
+    let mode = std::fs::metadata(&out_file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "exports are created private");
+    let journal = std::fs::metadata(db.join("journal.kpps"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(journal, 0o600);
+}
