@@ -123,3 +123,72 @@ fn sighup_a_dropped_ssh_session_restores_the_terminal() {
 fn sigterm_restores_the_terminal() {
     signal_restores_the_terminal(libc::SIGTERM, 128 + libc::SIGTERM);
 }
+
+/// The terminal vanishes and no SIGHUP reaches kpps (it is not in the foreground process
+/// group): it must notice the hang-up and exit, not spin on end-of-file.
+#[test]
+fn a_vanished_terminal_without_sighup_ends_the_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo");
+    common::stdout(&common::kpps(&db, &["demo"]));
+    let socket = dir.path().join("tmux.sock");
+    let script = format!(
+        "set -m; '{}' --db '{}' & wait; sleep 30",
+        env!("CARGO_BIN_EXE_kpps"),
+        db.display()
+    );
+    tmux(
+        &socket,
+        &[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "hup",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            "bash",
+            "-c",
+            &script,
+        ],
+    );
+    let db_arg = db.display().to_string();
+    let argv = [env!("CARGO_BIN_EXE_kpps"), "--db", db_arg.as_str()];
+    wait_for("kpps to start", || pid_of(&argv).is_some());
+    let pid = pid_of(&argv).unwrap();
+    sleep(Duration::from_millis(500));
+    tmux(&socket, &["kill-server"]);
+    wait_for("kpps to exit after the hang-up", || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map_or(true, |s| s.split_whitespace().nth(2) == Some("Z"))
+    });
+}
+
+#[test]
+fn a_resize_repaints_the_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo");
+    common::stdout(&common::kpps(&db, &["demo"]));
+    let (socket, _after) = start(dir.path(), &db);
+    wait_for("the demo screen", || {
+        tmux(&socket, &["capture-pane", "-p", "-t", "sig"]).contains("[DEMO]")
+    });
+    tmux(
+        &socket,
+        &["resize-window", "-t", "sig", "-x", "120", "-y", "40"],
+    );
+    // The footer moves to the new last row only if kpps noticed the resize and repainted.
+    wait_for("a repaint at 120x40", || {
+        let screen = tmux(&socket, &["capture-pane", "-p", "-t", "sig"]);
+        screen
+            .lines()
+            .nth(39)
+            .is_some_and(|l| l.contains("q keluar"))
+    });
+    tmux(&socket, &["send-keys", "-t", "sig", "q"]);
+    sleep(Duration::from_millis(200));
+    tmux(&socket, &["kill-server"]);
+}

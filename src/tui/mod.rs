@@ -312,6 +312,48 @@ pub fn run_app(dir: &Path, actor: &str, lang: Lang, demo: bool) -> CliResult {
     result.map_err(|e| Failure::Other(format!("terminal: {e}")))
 }
 
+#[derive(PartialEq, Eq)]
+enum TerminalWait {
+    /// Input is ready, or a signal (a resize) interrupted the wait.
+    Woken,
+    /// The terminal hung up: reads would return end-of-file forever.
+    HungUp,
+}
+
+/// Sleeps until the terminal has input or a signal arrives. crossterm's own `read` keeps
+/// polling a hung-up terminal (it reads end-of-file and tries again), which burns a core
+/// for as long as nobody kills the process; this wait notices the hang-up instead.
+fn wait_for_terminal() -> TerminalWait {
+    // crossterm reads stdin when it is a terminal, else /dev/tty; in the TUI stdin is one.
+    let mut fds = [libc::pollfd {
+        fd: libc::STDIN_FILENO,
+        events: libc::POLLIN,
+        revents: 0,
+    }];
+    // SAFETY: poll on a valid array of one pollfd; -1 waits without a timer.
+    let rc = unsafe { libc::poll(fds.as_mut_ptr(), 1, -1) };
+    if rc < 0 {
+        return TerminalWait::Woken; // EINTR: a signal such as SIGWINCH
+    }
+    let revents = fds[0].revents;
+    if revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
+        && revents & libc::POLLIN == 0
+    {
+        return TerminalWait::HungUp;
+    }
+    if revents & libc::POLLHUP != 0 {
+        // Readable and hung up: keys typed before the hang-up may still be queued; once
+        // none are, only end-of-file is left.
+        let mut queued: libc::c_int = 0;
+        // SAFETY: FIONREAD writes one c_int.
+        unsafe { libc::ioctl(libc::STDIN_FILENO, libc::FIONREAD, &mut queued) };
+        if queued == 0 {
+            return TerminalWait::HungUp;
+        }
+    }
+    TerminalWait::Woken
+}
+
 fn event_loop(mut app: App) -> io::Result<()> {
     terminal::enable_raw_mode()?;
     execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
@@ -324,7 +366,16 @@ fn event_loop(mut app: App) -> io::Result<()> {
             dirty = false;
         }
         // Block until input arrives (no timers), then drain everything already queued.
-        let mut next = Some(event::read()?);
+        if wait_for_terminal() == TerminalWait::HungUp {
+            // The link is gone (an SSH session dropped without a SIGHUP reaching us):
+            // every acknowledged change is on disk already; there is no one to draw for.
+            return Ok(());
+        }
+        let mut next = if event::poll(Duration::ZERO)? {
+            Some(event::read()?)
+        } else {
+            None
+        };
         while let Some(ev) = next {
             dirty |= match ev {
                 Event::Key(key) if key.kind != KeyEventKind::Release => app.handle_key(key),
