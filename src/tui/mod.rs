@@ -314,26 +314,62 @@ pub fn run_app(dir: &Path, actor: &str, lang: Lang, demo: bool) -> CliResult {
 
 #[derive(PartialEq, Eq)]
 enum TerminalWait {
-    /// Input is ready, or a signal (a resize) interrupted the wait.
+    /// Input is ready, or a signal interrupted the wait.
     Woken,
+    /// The window changed size: repaint whatever the event queue says.
+    Resized,
     /// The terminal hung up: reads would return end-of-file forever.
     HungUp,
 }
 
-/// Sleeps until the terminal has input or a signal arrives. crossterm's own `read` keeps
-/// polling a hung-up terminal (it reads end-of-file and tries again), which burns a core
-/// for as long as nobody kills the process; this wait notices the hang-up instead.
-fn wait_for_terminal() -> TerminalWait {
+/// Wakes the event loop on SIGWINCH. The signal may be delivered to any thread, so an
+/// interrupted `poll` cannot be relied on; a self-pipe can.
+struct ResizeWatch {
+    reader: std::os::unix::net::UnixStream,
+}
+
+impl ResizeWatch {
+    fn new() -> io::Result<ResizeWatch> {
+        let (reader, writer) = std::os::unix::net::UnixStream::pair()?;
+        reader.set_nonblocking(true)?;
+        writer.set_nonblocking(true)?;
+        signal_hook::low_level::pipe::register(signal_hook::consts::SIGWINCH, writer)?;
+        Ok(ResizeWatch { reader })
+    }
+
+    fn drain(&self) {
+        use std::io::Read;
+        let mut buf = [0u8; 64];
+        while matches!((&self.reader).read(&mut buf), Ok(n) if n > 0) {}
+    }
+}
+
+/// Sleeps until the terminal has input or the window was resized. crossterm's own `read`
+/// keeps polling a hung-up terminal (it reads end-of-file and tries again), which burns a
+/// core for as long as nobody kills the process; this wait notices the hang-up instead.
+fn wait_for_terminal(resize: &ResizeWatch) -> TerminalWait {
+    use std::os::unix::io::AsRawFd;
     // crossterm reads stdin when it is a terminal, else /dev/tty; in the TUI stdin is one.
-    let mut fds = [libc::pollfd {
-        fd: libc::STDIN_FILENO,
-        events: libc::POLLIN,
-        revents: 0,
-    }];
-    // SAFETY: poll on a valid array of one pollfd; -1 waits without a timer.
-    let rc = unsafe { libc::poll(fds.as_mut_ptr(), 1, -1) };
+    let mut fds = [
+        libc::pollfd {
+            fd: libc::STDIN_FILENO,
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            fd: resize.reader.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+    ];
+    // SAFETY: poll on a valid array of two pollfds; -1 waits without a timer.
+    let rc = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
     if rc < 0 {
-        return TerminalWait::Woken; // EINTR: a signal such as SIGWINCH
+        return TerminalWait::Woken; // EINTR
+    }
+    if fds[1].revents != 0 {
+        resize.drain();
+        return TerminalWait::Resized;
     }
     let revents = fds[0].revents;
     if revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
@@ -359,6 +395,10 @@ fn event_loop(mut app: App) -> io::Result<()> {
     execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
     let mut terminal = Terminal::new(FramedBackend::new(io::stdout(), None))?;
     let theme = Theme::from_env();
+    let resize = ResizeWatch::new()?;
+    // Start crossterm's event source now, so its own SIGWINCH handler is in place before
+    // the first resize.
+    event::poll(Duration::ZERO)?;
     let mut dirty = true;
     loop {
         if dirty {
@@ -366,10 +406,12 @@ fn event_loop(mut app: App) -> io::Result<()> {
             dirty = false;
         }
         // Block until input arrives (no timers), then drain everything already queued.
-        if wait_for_terminal() == TerminalWait::HungUp {
+        match wait_for_terminal(&resize) {
             // The link is gone (an SSH session dropped without a SIGHUP reaching us):
             // every acknowledged change is on disk already; there is no one to draw for.
-            return Ok(());
+            TerminalWait::HungUp => return Ok(()),
+            TerminalWait::Resized => dirty = true,
+            TerminalWait::Woken => {}
         }
         let mut next = if event::poll(Duration::ZERO)? {
             Some(event::read()?)
