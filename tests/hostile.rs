@@ -82,7 +82,11 @@ fn expand(token: &str, serial: &mut u16) -> String {
         Nik::compose(
             167101,
             birth,
-            if serial.is_multiple_of(2) { Sex::L } else { Sex::P },
+            if serial.is_multiple_of(2) {
+                Sex::L
+            } else {
+                Sex::P
+            },
             5000 + *serial
         )
     )
