@@ -400,28 +400,42 @@ impl Store {
         let store = Self::open_raw(dir, actor)?;
         store.put(&store.meta, K_INFO, info)?;
         store.put(&store.meta, K_REGION, &roster.region.to_specs())?;
-        let mut seats = sled::Batch::default();
-        for t in roster.region.tps_ids() {
-            let s = roster.seats_of(t);
-            if s.iter().any(Option::is_some) {
-                seats.insert(&tps_key(t), codec::encode(&s));
+        // Written in batches of a few thousand values, flushed after each: one national
+        // batch makes sled 0.34 hold several times the data in memory (7.9 GiB peak for
+        // 820,161 TPS) and leaves a larger file. The `complete` marker, written last, is
+        // what makes creation all-or-nothing.
+        const CHUNK: usize = 2_000;
+        let tps: Vec<TpsId> = roster.region.tps_ids().collect();
+        for chunk in tps.chunks(CHUNK) {
+            let mut batch = sled::Batch::default();
+            for &t in chunk {
+                let s = roster.seats_of(t);
+                if s.iter().any(Option::is_some) {
+                    batch.insert(&tps_key(t), codec::encode(&s));
+                }
             }
+            store
+                .seats
+                .apply_batch(batch)
+                .map_err(|e| store.sled_err(e))?;
+            store.flush()?;
         }
-        store
-            .seats
-            .apply_batch(seats)
-            .map_err(|e| store.sled_err(e))?;
-        let mut reserves = sled::Batch::default();
-        for k in 0..roster.region.kelurahan.len() as u32 {
-            let list = roster.reserves(KelurahanId(k));
-            if !list.is_empty() {
-                reserves.insert(&kel_key(KelurahanId(k)), codec::encode(&list));
+        let kelurahan: Vec<KelurahanId> = (0..roster.region.kelurahan.len() as u32)
+            .map(KelurahanId)
+            .collect();
+        for chunk in kelurahan.chunks(CHUNK) {
+            let mut batch = sled::Batch::default();
+            for &k in chunk {
+                let list = roster.reserves(k);
+                if !list.is_empty() {
+                    batch.insert(&kel_key(k), codec::encode(&list));
+                }
             }
+            store
+                .reserves
+                .apply_batch(batch)
+                .map_err(|e| store.sled_err(e))?;
         }
-        store
-            .reserves
-            .apply_batch(reserves)
-            .map_err(|e| store.sled_err(e))?;
         Self::finish_create(store, dir, entry)
     }
 
