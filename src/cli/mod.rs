@@ -258,7 +258,11 @@ fn dispatch(cli: Cli) -> CliResult {
                 args.kelurahan.as_deref(),
                 lang,
             )?;
-            write_stdout(&report::render(&roster, scope, args.format, lang))
+            let result = write_stdout(&report::render(&roster, scope, args.format, lang));
+            // A read-only report: the OS reclaims the roster faster than freeing 5.7 million
+            // people one by one (about 0.8 s at national scale).
+            std::mem::forget(roster);
+            result
         }
     }
 }
