@@ -556,11 +556,7 @@ impl Store {
         let middle = (roster.region.tps.len() as u32 / 2).to_be_bytes();
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Chunk>>(8);
         std::thread::scope(|scope| {
-            let halves: [Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>> + Send>;
-                2] = [
-                Box::new(self.seats.range(..middle)),
-                Box::new(self.seats.range(middle..)),
-            ];
+            let halves = [self.seats.range(..middle), self.seats.range(middle..)];
             for half in halves {
                 let tx = tx.clone();
                 scope.spawn(move || {
