@@ -38,6 +38,42 @@ impl std::hash::Hasher for NikHasher {
     }
 }
 
+type NikMap = HashMap<Nik, NikLocation, NikHash>;
+
+/// Where every NIK in the roster is. After a bulk load it is built on another thread, so
+/// the first frame does not wait for 5.7 million inserts (0.7 s at national scale); the
+/// first use waits for it instead.
+#[derive(Debug, Default)]
+struct NikIndex {
+    ready: std::sync::OnceLock<NikMap>,
+    building: std::sync::Mutex<Option<std::thread::JoinHandle<NikMap>>>,
+}
+
+impl NikIndex {
+    fn get(&self) -> &NikMap {
+        self.ready.get_or_init(|| {
+            let handle = self.building.lock().expect("index lock").take();
+            handle
+                .map(|h| h.join().expect("the index thread does not panic"))
+                .unwrap_or_default()
+        })
+    }
+
+    fn get_mut(&mut self) -> &mut NikMap {
+        self.get();
+        self.ready.get_mut().expect("index is ready")
+    }
+}
+
+impl Clone for NikIndex {
+    fn clone(&self) -> Self {
+        NikIndex {
+            ready: std::sync::OnceLock::from(self.get().clone()),
+            building: Default::default(),
+        }
+    }
+}
+
 /// The officer sitting in a seat.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Holder {
@@ -97,7 +133,7 @@ pub struct Roster {
     pub demo: bool,
     seats: Vec<Option<Holder>>,
     reserves: Vec<Vec<Reserve>>,
-    nik_index: HashMap<Nik, NikLocation, NikHash>,
+    nik_index: NikIndex,
     tps_stats: Vec<TpsStats>,
     kelurahan_rollup: Vec<Rollup>,
     kecamatan_rollup: Vec<Rollup>,
@@ -116,7 +152,7 @@ impl Roster {
         let mut roster = Roster {
             seats: vec![None; region.tps.len() * spt],
             reserves: vec![Vec::new(); region.kelurahan.len()],
-            nik_index: HashMap::default(),
+            nik_index: NikIndex::default(),
             tps_stats: vec![empty; region.tps.len()],
             kelurahan_rollup: vec![Rollup::default(); region.kelurahan.len()],
             kecamatan_rollup: vec![Rollup::default(); region.kecamatan.len()],
@@ -153,7 +189,7 @@ impl Roster {
     }
 
     pub fn locate_nik(&self, nik: Nik) -> Option<NikLocation> {
-        self.nik_index.get(&nik).copied()
+        self.nik_index.get().get(&nik).copied()
     }
 
     pub fn tps_stats(&self, tps: TpsId) -> TpsStats {
@@ -229,11 +265,11 @@ impl Roster {
                         tps: t,
                         seat: i as u8 + 1,
                     };
-                    if self.nik_index.get(&h.person.nik) != Some(&want) {
+                    if self.nik_index.get().get(&h.person.nik) != Some(&want) {
                         return Err(format!(
                             "NIK index for {} is {:?}, not {want:?}",
                             h.person.nik.masked(),
-                            self.nik_index.get(&h.person.nik)
+                            self.nik_index.get().get(&h.person.nik)
                         ));
                     }
                 }
@@ -246,7 +282,7 @@ impl Roster {
                     kelurahan: KelurahanId(k as u32),
                     rank: r.rank,
                 };
-                if self.nik_index.get(&r.person.nik) != Some(&want) {
+                if self.nik_index.get().get(&r.person.nik) != Some(&want) {
                     return Err(format!(
                         "NIK index for reserve {} is wrong",
                         r.person.nik.masked()
@@ -254,10 +290,10 @@ impl Roster {
                 }
             }
         }
-        if people != self.nik_index.len() {
+        if people != self.nik_index.get().len() {
             return Err(format!(
                 "NIK index holds {} entries for {people} people",
-                self.nik_index.len()
+                self.nik_index.get().len()
             ));
         }
         if kel != self.kelurahan_rollup || kec != self.kecamatan_rollup || total != self.total {
@@ -315,15 +351,53 @@ impl Roster {
         }
     }
 
-    /// Makes room in the NIK index for `additional` more people (bulk loads).
-    pub fn reserve_people(&mut self, additional: usize) {
-        self.nik_index.reserve(additional);
+    /// Puts a person in a seat without touching the NIK index or roll-ups (bulk loads;
+    /// call `index_in_background` and `recompute_rollups` after).
+    pub fn place_seat(&mut self, tps: TpsId, seat: u8, holder: Holder) {
+        let slot = self.slot(tps, seat);
+        self.seats[slot] = Some(holder);
+    }
+
+    /// Rebuilds the NIK index from the seats and reserves on another thread.
+    pub fn index_in_background(&mut self) {
+        let mut pairs: Vec<(Nik, NikLocation)> = Vec::with_capacity(self.seats.len());
+        let spt = self.seats_per_tps() as usize;
+        for (slot, seat) in self.seats.iter().enumerate() {
+            if let Some(h) = seat {
+                let loc = NikLocation::Seat {
+                    tps: TpsId((slot / spt) as u32),
+                    seat: (slot % spt) as u8 + 1,
+                };
+                pairs.push((h.person.nik, loc));
+            }
+        }
+        for (k, list) in self.reserves.iter().enumerate() {
+            for r in list {
+                pairs.push((
+                    r.person.nik,
+                    NikLocation::Reserve {
+                        kelurahan: KelurahanId(k as u32),
+                        rank: r.rank,
+                    },
+                ));
+            }
+        }
+        let handle = std::thread::spawn(move || {
+            let mut map = NikMap::with_capacity_and_hasher(pairs.len(), NikHash);
+            map.extend(pairs);
+            map
+        });
+        self.nik_index = NikIndex {
+            ready: std::sync::OnceLock::new(),
+            building: std::sync::Mutex::new(Some(handle)),
+        };
     }
 
     /// Puts a person in a seat without roll-up maintenance (bulk loading; call
     /// `recompute_rollups` after).
     pub fn load_seat(&mut self, tps: TpsId, seat: u8, holder: Holder) {
         self.nik_index
+            .get_mut()
             .insert(holder.person.nik, NikLocation::Seat { tps, seat });
         let slot = self.slot(tps, seat);
         self.seats[slot] = Some(holder);
@@ -331,7 +405,7 @@ impl Roster {
 
     /// Adds a reserve to a kelurahan's list, keeping rank order.
     pub fn load_reserve(&mut self, kel: KelurahanId, reserve: Reserve) {
-        self.nik_index.insert(
+        self.nik_index.get_mut().insert(
             reserve.person.nik,
             NikLocation::Reserve {
                 kelurahan: kel,
@@ -347,7 +421,7 @@ impl Roster {
         let slot = self.slot(tps, seat);
         let holder = self.seats[slot].take();
         if let Some(h) = &holder {
-            self.nik_index.remove(&h.person.nik);
+            self.nik_index.get_mut().remove(&h.person.nik);
         }
         holder
     }
@@ -356,7 +430,7 @@ impl Roster {
         let list = &mut self.reserves[kel.0 as usize];
         let at = list.iter().position(|r| r.rank == rank)?;
         let r = list.remove(at);
-        self.nik_index.remove(&r.person.nik);
+        self.nik_index.get_mut().remove(&r.person.nik);
         Some(r)
     }
 
@@ -675,7 +749,7 @@ impl Roster {
             } => {
                 for &kel in cleared {
                     for r in std::mem::take(&mut self.reserves[kel.0 as usize]) {
-                        self.nik_index.remove(&r.person.nik);
+                        self.nik_index.get_mut().remove(&r.person.nik);
                     }
                 }
                 for (kel, r) in reserves {

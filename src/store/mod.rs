@@ -531,9 +531,6 @@ impl Store {
         })?;
         let mut roster = Roster::new(region, info.params);
         roster.demo = info.demo_seed.is_some();
-        if self.seats.first().map_err(|e| self.sled_err(e))?.is_some() {
-            roster.reserve_people(roster.region.tps.len() * roster.seats_per_tps() as usize);
-        }
         self.load_seats(&mut roster)?;
         for item in self.reserves.iter() {
             let (k, v) = item.map_err(|e| self.sled_err(e))?;
@@ -544,6 +541,7 @@ impl Store {
             }
         }
         roster.recompute_rollups();
+        roster.index_in_background();
         Ok(roster)
     }
 
@@ -585,7 +583,7 @@ impl Store {
                 for (tps, seats) in chunk? {
                     for (i, holder) in seats.into_iter().enumerate() {
                         if let Some(h) = holder {
-                            roster.load_seat(tps, i as u8 + 1, h);
+                            roster.place_seat(tps, i as u8 + 1, h);
                         }
                     }
                 }
