@@ -49,26 +49,18 @@ struct NikIndex {
     building: std::sync::Mutex<Option<std::thread::JoinHandle<NikMap>>>,
 }
 
-impl NikIndex {
-    fn get(&self) -> &NikMap {
-        self.ready.get_or_init(|| {
-            let handle = self.building.lock().expect("index lock").take();
-            handle
-                .map(|h| h.join().expect("the index thread does not panic"))
-                .unwrap_or_default()
-        })
-    }
-
-    fn get_mut(&mut self) -> &mut NikMap {
-        self.get();
-        self.ready.get_mut().expect("index is ready")
-    }
-}
-
 impl Clone for NikIndex {
     fn clone(&self) -> Self {
+        if self.ready.get().is_none() {
+            if let Some(handle) = self.building.lock().expect("index lock").take() {
+                let _ = self
+                    .ready
+                    .set(handle.join().expect("the index thread does not panic"));
+            }
+        }
+        // Unbuilt stays unbuilt: the clone builds from its own seats when first asked.
         NikIndex {
-            ready: std::sync::OnceLock::from(self.get().clone()),
+            ready: self.ready.clone(),
             building: Default::default(),
         }
     }
@@ -189,7 +181,7 @@ impl Roster {
     }
 
     pub fn locate_nik(&self, nik: Nik) -> Option<NikLocation> {
-        self.nik_index.get().get(&nik).copied()
+        self.nik_map().get(&nik).copied()
     }
 
     pub fn tps_stats(&self, tps: TpsId) -> TpsStats {
@@ -265,11 +257,11 @@ impl Roster {
                         tps: t,
                         seat: i as u8 + 1,
                     };
-                    if self.nik_index.get().get(&h.person.nik) != Some(&want) {
+                    if self.nik_map().get(&h.person.nik) != Some(&want) {
                         return Err(format!(
                             "NIK index for {} is {:?}, not {want:?}",
                             h.person.nik.masked(),
-                            self.nik_index.get().get(&h.person.nik)
+                            self.nik_map().get(&h.person.nik)
                         ));
                     }
                 }
@@ -282,7 +274,7 @@ impl Roster {
                     kelurahan: KelurahanId(k as u32),
                     rank: r.rank,
                 };
-                if self.nik_index.get().get(&r.person.nik) != Some(&want) {
+                if self.nik_map().get(&r.person.nik) != Some(&want) {
                     return Err(format!(
                         "NIK index for reserve {} is wrong",
                         r.person.nik.masked()
@@ -290,10 +282,10 @@ impl Roster {
                 }
             }
         }
-        if people != self.nik_index.get().len() {
+        if people != self.nik_map().len() {
             return Err(format!(
                 "NIK index holds {} entries for {people} people",
-                self.nik_index.get().len()
+                self.nik_map().len()
             ));
         }
         if kel != self.kelurahan_rollup || kec != self.kecamatan_rollup || total != self.total {
@@ -351,17 +343,18 @@ impl Roster {
         }
     }
 
-    /// Puts a person in a seat without touching the NIK index or roll-ups (bulk loads;
-    /// call `index_in_background` and `recompute_rollups` after).
+    /// Puts a person in a seat without touching the NIK index or roll-ups (bulk loads into a
+    /// fresh roster: the index is built from the seats when first needed; call
+    /// `recompute_rollups` after).
     pub fn place_seat(&mut self, tps: TpsId, seat: u8, holder: Holder) {
         let slot = self.slot(tps, seat);
         self.seats[slot] = Some(holder);
     }
 
-    /// Rebuilds the NIK index from the seats and reserves on another thread.
-    pub fn index_in_background(&mut self) {
-        let mut pairs: Vec<(Nik, NikLocation)> = Vec::with_capacity(self.seats.len());
+    /// Every person's NIK and where they are.
+    fn index_pairs(&self) -> Vec<(Nik, NikLocation)> {
         let spt = self.seats_per_tps() as usize;
+        let mut pairs: Vec<(Nik, NikLocation)> = Vec::with_capacity(self.seats.len());
         for (slot, seat) in self.seats.iter().enumerate() {
             if let Some(h) = seat {
                 let loc = NikLocation::Seat {
@@ -382,22 +375,55 @@ impl Roster {
                 ));
             }
         }
-        let handle = std::thread::spawn(move || {
-            let mut map = NikMap::with_capacity_and_hasher(pairs.len(), NikHash);
-            map.extend(pairs);
-            map
-        });
+        pairs
+    }
+
+    fn build_map(pairs: Vec<(Nik, NikLocation)>) -> NikMap {
+        let mut map = NikMap::with_capacity_and_hasher(pairs.len(), NikHash);
+        map.extend(pairs);
+        map
+    }
+
+    /// The NIK index: finished by its background thread, or built now on first use.
+    fn nik_map(&self) -> &NikMap {
+        self.nik_index.ready.get_or_init(|| {
+            match self.nik_index.building.lock().expect("index lock").take() {
+                Some(handle) => handle.join().expect("the index thread does not panic"),
+                None => Self::build_map(self.index_pairs()),
+            }
+        })
+    }
+
+    fn nik_map_mut(&mut self) -> &mut NikMap {
+        self.nik_map();
+        self.nik_index.ready.get_mut().expect("index is ready")
+    }
+
+    /// Starts building the NIK index on another thread (after a bulk load, so the first
+    /// screen need not wait for it; a report that never needs it never builds it).
+    pub fn index_in_background(&mut self) {
+        if self.nik_index.ready.get().is_some() {
+            return;
+        }
+        let pairs = self.index_pairs();
+        let handle = std::thread::spawn(move || Self::build_map(pairs));
         self.nik_index = NikIndex {
             ready: std::sync::OnceLock::new(),
             building: std::sync::Mutex::new(Some(handle)),
         };
     }
 
+    /// Adds a reserve without touching the NIK index (bulk loads).
+    pub fn place_reserve(&mut self, kel: KelurahanId, reserve: Reserve) {
+        let list = &mut self.reserves[kel.0 as usize];
+        let at = list.partition_point(|r| r.rank < reserve.rank);
+        list.insert(at, reserve);
+    }
+
     /// Puts a person in a seat without roll-up maintenance (bulk loading; call
     /// `recompute_rollups` after).
     pub fn load_seat(&mut self, tps: TpsId, seat: u8, holder: Holder) {
-        self.nik_index
-            .get_mut()
+        self.nik_map_mut()
             .insert(holder.person.nik, NikLocation::Seat { tps, seat });
         let slot = self.slot(tps, seat);
         self.seats[slot] = Some(holder);
@@ -405,23 +431,21 @@ impl Roster {
 
     /// Adds a reserve to a kelurahan's list, keeping rank order.
     pub fn load_reserve(&mut self, kel: KelurahanId, reserve: Reserve) {
-        self.nik_index.get_mut().insert(
+        self.nik_map_mut().insert(
             reserve.person.nik,
             NikLocation::Reserve {
                 kelurahan: kel,
                 rank: reserve.rank,
             },
         );
-        let list = &mut self.reserves[kel.0 as usize];
-        let at = list.partition_point(|r| r.rank < reserve.rank);
-        list.insert(at, reserve);
+        self.place_reserve(kel, reserve);
     }
 
     fn take_seat(&mut self, tps: TpsId, seat: u8) -> Option<Holder> {
         let slot = self.slot(tps, seat);
         let holder = self.seats[slot].take();
         if let Some(h) = &holder {
-            self.nik_index.get_mut().remove(&h.person.nik);
+            self.nik_map_mut().remove(&h.person.nik);
         }
         holder
     }
@@ -430,7 +454,7 @@ impl Roster {
         let list = &mut self.reserves[kel.0 as usize];
         let at = list.iter().position(|r| r.rank == rank)?;
         let r = list.remove(at);
-        self.nik_index.get_mut().remove(&r.person.nik);
+        self.nik_map_mut().remove(&r.person.nik);
         Some(r)
     }
 
@@ -749,7 +773,7 @@ impl Roster {
             } => {
                 for &kel in cleared {
                     for r in std::mem::take(&mut self.reserves[kel.0 as usize]) {
-                        self.nik_index.get_mut().remove(&r.person.nik);
+                        self.nik_map_mut().remove(&r.person.nik);
                     }
                 }
                 for (kel, r) in reserves {
@@ -820,6 +844,66 @@ mod tests {
                 r.kecamatan_rollup(KecamatanId(k)),
                 fresh.kecamatan_rollup(KecamatanId(k))
             );
+        }
+    }
+
+    #[test]
+    fn nik_index_is_built_on_demand_or_in_the_background() {
+        let full = full_roster();
+        let place = |background: bool| {
+            let mut r = Roster::new(small(), ElectionParams::default());
+            for t in full.region.tps_ids() {
+                for seat in 1..=7 {
+                    r.place_seat(t, seat, full.seat(t, seat).unwrap().clone());
+                }
+            }
+            r.place_reserve(
+                KelurahanId(0),
+                Reserve {
+                    rank: 1,
+                    person: person(999, Sex::P),
+                    tps: None,
+                },
+            );
+            r.recompute_rollups();
+            if background {
+                r.index_in_background();
+            }
+            r
+        };
+        for background in [false, true] {
+            let r = place(background);
+            // A clone taken while the index is pending gets a finished (or buildable) one.
+            let copy = r.clone();
+            for x in [&r, &copy] {
+                assert_eq!(
+                    x.locate_nik(person(999, Sex::P).nik),
+                    Some(NikLocation::Reserve {
+                        kelurahan: KelurahanId(0),
+                        rank: 1
+                    })
+                );
+                assert_eq!(
+                    x.locate_nik(person(8, Sex::L).nik),
+                    Some(NikLocation::Seat {
+                        tps: TpsId(1),
+                        seat: 1
+                    })
+                );
+                x.verify().unwrap();
+            }
+            // Changes keep it right after a lazy build.
+            let mut r = r;
+            let ev = r
+                .decide(&Command::Vacate {
+                    tps: TpsId(1),
+                    seat: 1,
+                    reason: VacateReason::Died,
+                })
+                .unwrap();
+            r.apply(&ev);
+            assert_eq!(r.locate_nik(person(8, Sex::L).nik), None);
+            r.verify().unwrap();
         }
     }
 

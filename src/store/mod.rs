@@ -537,11 +537,10 @@ impl Store {
             let kel = KelurahanId(key_u32(&k));
             let list: Vec<Reserve> = self.decode_at("reserves", &k, &v)?;
             for r in list {
-                roster.load_reserve(kel, r);
+                roster.place_reserve(kel, r);
             }
         }
         roster.recompute_rollups();
-        roster.index_in_background();
         Ok(roster)
     }
 

@@ -298,7 +298,9 @@ fn install_guards() {
 pub fn run_app(dir: &Path, actor: &str, lang: Lang, demo: bool) -> CliResult {
     let (store, roster) = if Store::exists(dir) {
         let store = crate::cli::open_store(dir, actor)?;
-        let roster = store.load()?;
+        let mut roster = store.load()?;
+        // Duplicate-NIK checks need the index; the first screen does not: build it meanwhile.
+        roster.index_in_background();
         (store, roster)
     } else {
         // First run: the embedded Palembang tree, empty (or with the demo roster).
