@@ -5,8 +5,9 @@
 
 mod common;
 
+use common::Tmux;
+
 use std::path::Path;
-use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
@@ -14,16 +15,6 @@ use kpps::store::Store;
 use kpps::text::Lang;
 use kpps::tui::session::Session;
 use kpps::tui::App;
-
-fn tmux(socket: &Path, args: &[&str]) -> String {
-    let out = Command::new("tmux")
-        .arg("-S")
-        .arg(socket)
-        .args(args)
-        .output()
-        .expect("tmux is installed");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn size(path: &Path) -> u64 {
     std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
@@ -92,7 +83,6 @@ fn terminal_bytes_match_the_harness_and_idle_sends_nothing() {
         s.first_paint + keys
     };
 
-    let socket = dir.path().join("tmux.sock");
     let piped = dir.path().join("piped.bin");
     // The app starts only after the pipe is attached: `read` waits for a first Enter.
     let cmd = format!(
@@ -100,56 +90,27 @@ fn terminal_bytes_match_the_harness_and_idle_sends_nothing() {
         env!("CARGO_BIN_EXE_kpps"),
         db.display()
     );
-    tmux(
-        &socket,
-        &[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "b",
-            "-x",
-            "80",
-            "-y",
-            "24",
-            "bash",
-            "-c",
-            &cmd,
-        ],
-    );
-    tmux(
-        &socket,
-        &[
-            "pipe-pane",
-            "-o",
-            "-t",
-            "b",
-            &format!("cat > '{}'", piped.display()),
-        ],
-    );
+    let tmux = Tmux::start(dir.path(), 80, 24, &cmd);
+    tmux.run(&[
+        "pipe-pane",
+        "-o",
+        "-t",
+        "t",
+        &format!("cat > '{}'", piped.display()),
+    ]);
     sleep(Duration::from_millis(300));
-    tmux(&socket, &["send-keys", "-t", "b", "Enter"]);
-    let start = Instant::now();
-    while !tmux(&socket, &["capture-pane", "-p", "-t", "b"]).contains("[DEMO]") {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "the app did not start"
-        );
-        sleep(Duration::from_millis(50));
-    }
+    tmux.send("Enter");
+    tmux.wait_for_screen("the app to start", |s| s.contains("[DEMO]"));
     settle(&piped);
     for (key, _) in SCRIPT {
-        tmux(&socket, &["send-keys", "-t", "b", key]);
+        tmux.send(key);
         settle(&piped);
     }
     let received = size(&piped);
     // Idle: five seconds, not one byte.
     sleep(Duration::from_secs(5));
     let after_idle = size(&piped);
-    tmux(&socket, &["send-keys", "-t", "b", "q"]);
-    sleep(Duration::from_millis(300));
-    tmux(&socket, &["kill-server"]);
+    tmux.send("q");
 
     assert_eq!(after_idle, received, "bytes were written while idle");
     // Setup (alternate screen, hidden cursor) is the only thing the harness does not see.

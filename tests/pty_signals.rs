@@ -4,31 +4,11 @@
 
 mod common;
 
+use common::{wait_for, Tmux};
+
 use std::path::Path;
-use std::process::Command;
 use std::thread::sleep;
-use std::time::{Duration, Instant};
-
-fn tmux(socket: &Path, args: &[&str]) -> String {
-    let out = Command::new("tmux")
-        .arg("-S")
-        .arg(socket)
-        .args(args)
-        .output()
-        .expect("tmux is installed");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn wait_for(what: &str, mut pred: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !pred() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "timed out waiting for {what}"
-        );
-        sleep(Duration::from_millis(50));
-    }
-}
+use std::time::Duration;
 
 /// The pid of the process whose argv is exactly `argv`.
 fn pid_of(argv: &[&str]) -> Option<i32> {
@@ -51,9 +31,9 @@ fn pid_of(argv: &[&str]) -> Option<i32> {
     None
 }
 
-/// Runs the TUI in tmux; returns (socket, file the wrapper writes after kpps exits).
-fn start(dir: &Path, db: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
-    let socket = dir.join("tmux.sock");
+/// Runs the TUI in tmux; returns the session and the file the wrapper writes after kpps
+/// exits (its exit code and the tty mode).
+fn start(dir: &Path, db: &Path) -> (Tmux, std::path::PathBuf) {
     let after = dir.join("after.txt");
     let script = format!(
         "'{exe}' --db '{db}'; echo \"exit=$?\" > '{after}.tmp'; stty -a >> '{after}.tmp'; mv '{after}.tmp' '{after}'; sleep 30",
@@ -61,49 +41,26 @@ fn start(dir: &Path, db: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
         db = db.display(),
         after = after.display(),
     );
-    tmux(
-        &socket,
-        &[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "sig",
-            "-x",
-            "80",
-            "-y",
-            "24",
-            "bash",
-            "-c",
-            &script,
-        ],
-    );
-    (socket, after)
+    (Tmux::start(dir, 80, 24, &script), after)
 }
 
 fn signal_restores_the_terminal(sig: i32, code: i32) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo");
     common::stdout(&common::kpps(&db, &["demo"]));
-    let (socket, after) = start(dir.path(), &db);
-    wait_for("the demo screen", || {
-        tmux(&socket, &["capture-pane", "-p", "-t", "sig"]).contains("[DEMO]")
-    });
+    let (tmux, after) = start(dir.path(), &db);
+    tmux.wait_for_screen("the demo screen", |s| s.contains("[DEMO]"));
     let db_arg = db.display().to_string();
     let pid = pid_of(&[env!("CARGO_BIN_EXE_kpps"), "--db", &db_arg]).expect("the kpps process");
     // A second kpps on the same store: one clear line, exit 2; the first is unaffected.
     let second = common::kpps(&db, &["gaps"]);
     assert_eq!(second.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&second.stderr).contains("in use"));
-    tmux(&socket, &["send-keys", "-t", "sig", "n"]);
-    wait_for("the first kpps to answer", || {
-        tmux(&socket, &["capture-pane", "-p", "-t", "sig"]).contains("KOSONG")
-    });
+    tmux.send("n");
+    tmux.wait_for_screen("the first kpps to answer", |s| s.contains("KOSONG"));
     unsafe { libc::kill(pid, sig) };
     wait_for("kpps to exit", || after.exists());
     let report = std::fs::read_to_string(&after).unwrap();
-    tmux(&socket, &["kill-server"]);
     assert!(report.starts_with(&format!("exit={code}")), "{report}");
     assert!(
         report.contains(" icanon") && report.contains(" echo ") && !report.contains("-icanon"),
@@ -131,36 +88,18 @@ fn a_vanished_terminal_without_sighup_ends_the_process() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo");
     common::stdout(&common::kpps(&db, &["demo"]));
-    let socket = dir.path().join("tmux.sock");
     let script = format!(
         "set -m; '{}' --db '{}' & wait; sleep 30",
         env!("CARGO_BIN_EXE_kpps"),
         db.display()
     );
-    tmux(
-        &socket,
-        &[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "hup",
-            "-x",
-            "80",
-            "-y",
-            "24",
-            "bash",
-            "-c",
-            &script,
-        ],
-    );
+    let tmux = Tmux::start(dir.path(), 80, 24, &script);
     let db_arg = db.display().to_string();
     let argv = [env!("CARGO_BIN_EXE_kpps"), "--db", db_arg.as_str()];
     wait_for("kpps to start", || pid_of(&argv).is_some());
     let pid = pid_of(&argv).unwrap();
     sleep(Duration::from_millis(500));
-    tmux(&socket, &["kill-server"]);
+    drop(tmux); // kills the server: the pty goes away
     wait_for("kpps to exit after the hang-up", || {
         std::fs::read_to_string(format!("/proc/{pid}/stat"))
             .map_or(true, |s| s.split_whitespace().nth(2) == Some("Z"))
@@ -172,23 +111,11 @@ fn a_resize_repaints_the_screen() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo");
     common::stdout(&common::kpps(&db, &["demo"]));
-    let (socket, _after) = start(dir.path(), &db);
-    wait_for("the demo screen", || {
-        tmux(&socket, &["capture-pane", "-p", "-t", "sig"]).contains("[DEMO]")
-    });
-    tmux(
-        &socket,
-        &["resize-window", "-t", "sig", "-x", "120", "-y", "40"],
-    );
+    let (tmux, _after) = start(dir.path(), &db);
+    tmux.wait_for_screen("the demo screen", |s| s.contains("[DEMO]"));
+    tmux.run(&["resize-window", "-t", "t", "-x", "120", "-y", "40"]);
     // The footer moves to the new last row only if kpps noticed the resize and repainted.
-    wait_for("a repaint at 120x40", || {
-        let screen = tmux(&socket, &["capture-pane", "-p", "-t", "sig"]);
-        screen
-            .lines()
-            .nth(39)
-            .is_some_and(|l| l.contains("q keluar"))
+    tmux.wait_for_screen("a repaint at 120x40", |s| {
+        s.lines().nth(39).is_some_and(|l| l.contains("q keluar"))
     });
-    tmux(&socket, &["send-keys", "-t", "sig", "q"]);
-    sleep(Duration::from_millis(200));
-    tmux(&socket, &["kill-server"]);
 }
