@@ -213,3 +213,39 @@ fn rebuild_from_the_journal_alone_reproduces_the_store() {
         std::fs::read(Store::journal_path(&dest)).unwrap()
     );
 }
+
+#[test]
+fn kpps_check_exits_non_zero_and_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo_store(dir.path());
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kpps"))
+            .arg("--db")
+            .arg(&path)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let ok = run(&["--lang", "en", "check"]);
+    assert!(ok.status.success());
+    assert!(
+        String::from_utf8_lossy(&ok.stdout).contains("4 entries, 3 changes"),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    {
+        let db = sled::open(path.join("sled")).unwrap();
+        db.open_tree("reserves")
+            .unwrap()
+            .remove(0u32.to_be_bytes())
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let bad = run(&["--lang", "en", "check"]);
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("PROBLEM: reserves of kelurahan 16.71.01.1001 differ from the journal"),
+        "{err}"
+    );
+}
