@@ -95,7 +95,11 @@ fn rollup_marks(r: &Rollup, theme: Theme) -> Vec<Span<'static>> {
         // Complete is the common case: plain text, no colour bytes on every row.
         return vec![Span::raw("✓")];
     }
-    let mut spans = vec![Span::styled(format!("✗{}", r.vacant), theme.gap())];
+    // `✗12/8`: 12 vacant seats in 8 TPS short of officers.
+    let mut spans = vec![Span::styled(
+        format!("✗{}/{}", r.vacant, r.tps_short),
+        theme.gap(),
+    )];
     if r.tps_without_ketua > 0 {
         spans.push(Span::styled(
             format!(" !{}", r.tps_without_ketua),
