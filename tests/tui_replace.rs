@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use kpps::demo;
-use kpps::domain::{ElectionParams, KelurahanId, Roster, TpsId};
+use kpps::domain::{ElectionParams, Roster, TpsId};
 use kpps::io::region_csv::palembang;
 use kpps::store::{Record, Store, StoreInfo};
 use kpps::text::Lang;
@@ -260,15 +260,23 @@ fn refusals_say_why_and_leave_the_store_unchanged() {
     s.keys("<esc>");
     // Filling a filled seat: r and p both refuse on a filled seat.
     s.keys("<tab>g");
-    if s.app.roster.seat(selected_tps(&s), 1).is_some() {
-        s.keys("r");
-        assert!(status(&s).contains("vacate it first"), "{}", status(&s));
-        s.keys("p");
-        assert!(matches!(s.app.overlay, Overlay::None));
-    }
-    // A second Ketua: designating a member while seat 1 is filled.
-    s.keys("j K");
+    assert!(
+        s.app.roster.seat(selected_tps(&s), 1).is_some(),
+        "the first gap TPS has its Ketua"
+    );
+    s.keys("r");
+    assert!(status(&s).contains("vacate it first"), "{}", status(&s));
+    s.keys("p");
     assert!(matches!(s.app.overlay, Overlay::None));
+    assert!(status(&s).contains("vacate it first"), "{}", status(&s));
+    // A second Ketua: designating a member while seat 1 is filled.
+    s.keys("jjK");
+    assert!(matches!(s.app.overlay, Overlay::None));
+    assert!(
+        status(&s).contains("Ketua seat is filled"),
+        "{}",
+        status(&s)
+    );
     drop(s);
     let (store, roster) = fx.reopen();
     assert_eq!((store.log_entries().count(), roster.total()), before);
@@ -302,7 +310,8 @@ fn a_reserve_appointed_elsewhere_meanwhile_is_refused() {
             s.app.roster.seats_of(t).iter().any(|x| x.is_none())
                 && Some(t) != Some(selected_tps(&s))
         });
-    if let Some(other_tps) = other {
+    let other_tps = other.expect("the kelurahan has another empty seat");
+    {
         let seat = s
             .app
             .roster
@@ -382,7 +391,6 @@ fn without_a_store_the_app_is_view_only() {
     let mut s = Session::new(App::new(roster, Lang::En), 80, 24);
     s.keys("nr<enter>y");
     assert!(status(&s).contains("view only"), "{}", status(&s));
-    let _ = KelurahanId(0);
 }
 
 fn snap(name: &str, keys: &str, w: u16, h: u16) {

@@ -461,10 +461,6 @@ impl Store {
         &self.dir
     }
 
-    pub fn actor(&self) -> &str {
-        &self.actor
-    }
-
     fn sled_err(&self, source: sled::Error) -> StoreError {
         StoreError::Sled {
             path: self.dir.clone(),

@@ -4,7 +4,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 
 use super::Lang;
 use crate::domain::history::{Stint, StintEnd, StintStart};
-use crate::domain::{Event, NikLocation, Refusal, Region, Severity, Source};
+use crate::domain::{Event, NikLocation, Refusal, Region, Source};
 
 /// Western Indonesia Time, UTC+7: what coordinators in Sumatra and Java read on the wall.
 pub fn wib(at: DateTime<Utc>) -> String {
@@ -278,12 +278,5 @@ impl Lang {
             format!("{} ({}){absences}", s.name, s.nik.masked()),
             format!("{start} → {end}"),
         )
-    }
-
-    pub fn severity(self, s: Severity) -> &'static str {
-        match s {
-            Severity::Error => self.t("galat", "error"),
-            Severity::Warning => self.t("peringatan", "warning"),
-        }
     }
 }

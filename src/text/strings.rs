@@ -85,7 +85,6 @@ pub struct Strings {
     pub history_title: &'static str,
     pub log_title: &'static str,
     pub tied_to: &'static str,
-    pub other_kelurahan: &'static str,
     pub ineligible: &'static str,
     pub store_created: &'static str,
     pub open_hint: &'static str,
@@ -182,7 +181,6 @@ pub static ID: Strings = Strings {
     history_title: "Riwayat",
     log_title: "Log perubahan",
     tied_to: "untuk TPS",
-    other_kelurahan: "kel. lain",
     ineligible: "tidak memenuhi syarat",
     store_created: "Store dibuat",
     open_hint: "Enter membuka tempat di bawah kursor di sini. n: kekurangan berikutnya · v: daftar kekurangan · ?: semua tombol",
@@ -279,7 +277,6 @@ pub static EN: Strings = Strings {
     history_title: "History",
     log_title: "Change log",
     tied_to: "for TPS",
-    other_kelurahan: "other kel.",
     ineligible: "not eligible",
     store_created: "Store created",
     open_hint:

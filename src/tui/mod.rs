@@ -32,13 +32,11 @@ use crate::text::Lang;
 pub use app::App;
 use ui::{Screen, Theme};
 
-/// Buffers a whole frame and writes it with one `write` + `flush`, counting the bytes.
+/// Buffers a whole frame and writes it with one `write` + `flush`; `commit` returns its size.
 /// ratatui's own flushes are deferred to `commit`, so a frame never leaves in pieces.
 pub struct FrameWriter<W: Write> {
     inner: W,
     buf: Vec<u8>,
-    /// Bytes handed to `inner` so far.
-    pub written: u64,
 }
 
 impl<W: Write> FrameWriter<W> {
@@ -46,7 +44,6 @@ impl<W: Write> FrameWriter<W> {
         FrameWriter {
             inner,
             buf: Vec::with_capacity(16 * 1024),
-            written: 0,
         }
     }
 
@@ -56,7 +53,6 @@ impl<W: Write> FrameWriter<W> {
         if n > 0 {
             self.inner.write_all(&self.buf)?;
             self.inner.flush()?;
-            self.written += n as u64;
             self.buf.clear();
         }
         Ok(n)
