@@ -1,14 +1,14 @@
 //! Changes from the command line: the same commands the TUI sends, for scripts.
 
-use std::path::Path;
-
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use super::{parse_person_args, write_stdout, CliResult, Failure};
 use crate::domain::region::TpsAddress;
 use crate::domain::{Command, Event, Roster, TpsId, VacateReason};
-use crate::store::{ExecError, LogEntry, Record, Store};
+use super::Target;
+use crate::store::{ExecError, LogEntry, Record};
+use crate::tui::port::Port;
 use crate::text::{wib, Lang};
 
 #[derive(Args, Debug)]
@@ -136,8 +136,8 @@ fn find_tps(roster: &Roster, raw: &str, lang: Lang) -> Result<TpsId, Failure> {
 }
 
 /// Runs one command against the store and prints what it did.
-fn run(store: &Store, roster: &mut Roster, command: Command, lang: Lang) -> CliResult {
-    match store.execute(roster, &command) {
+fn run(port: &mut dyn Port, roster: &mut Roster, command: Command, lang: Lang) -> CliResult {
+    match port.execute(roster, &command) {
         Ok(entry) => {
             if let Record::Change(event) = &entry.record {
                 println!(
@@ -155,31 +155,27 @@ fn run(store: &Store, roster: &mut Roster, command: Command, lang: Lang) -> CliR
             lang.refusal(&r, &roster.region)
         ))),
         Err(ExecError::Store(e)) => Err(Failure::Store(e)),
+        Err(ExecError::Remote(msg)) => Err(Failure::Other(msg)),
     }
 }
 
-fn open(dir: &Path, actor: &str) -> Result<(Store, Roster), Failure> {
-    let store = super::open_store(dir, actor)?;
-    let roster = store.load()?;
-    Ok((store, roster))
-}
 
-pub fn vacate(dir: &Path, actor: &str, args: &VacateArgs, lang: Lang) -> CliResult {
-    let (store, mut roster) = open(dir, actor)?;
+pub fn vacate(target: &Target, args: &VacateArgs, lang: Lang) -> CliResult {
+    let (mut port, mut roster) = target.connect()?;
     let tps = find_tps(&roster, &args.seat.tps, lang)?;
     let command = Command::Vacate {
         tps,
         seat: args.seat.seat,
         reason: args.reason.into(),
     };
-    run(&store, &mut roster, command, lang)
+    run(&mut *port, &mut roster, command, lang)
 }
 
-pub fn absent(dir: &Path, actor: &str, args: &AbsentArgs, lang: Lang) -> CliResult {
-    let (store, mut roster) = open(dir, actor)?;
+pub fn absent(target: &Target, args: &AbsentArgs, lang: Lang) -> CliResult {
+    let (mut port, mut roster) = target.connect()?;
     let tps = find_tps(&roster, &args.seat.tps, lang)?;
     run(
-        &store,
+        &mut *port,
         &mut roster,
         Command::MarkAbsent {
             tps,
@@ -190,11 +186,11 @@ pub fn absent(dir: &Path, actor: &str, args: &AbsentArgs, lang: Lang) -> CliResu
     )
 }
 
-pub fn ketua(dir: &Path, actor: &str, args: &SeatArgs, lang: Lang) -> CliResult {
-    let (store, mut roster) = open(dir, actor)?;
+pub fn ketua(target: &Target, args: &SeatArgs, lang: Lang) -> CliResult {
+    let (mut port, mut roster) = target.connect()?;
     let tps = find_tps(&roster, &args.tps, lang)?;
     run(
-        &store,
+        &mut *port,
         &mut roster,
         Command::DesignateKetua {
             tps,
@@ -204,8 +200,8 @@ pub fn ketua(dir: &Path, actor: &str, args: &SeatArgs, lang: Lang) -> CliResult 
     )
 }
 
-pub fn fill(dir: &Path, actor: &str, args: &FillArgs, lang: Lang) -> CliResult {
-    let (store, mut roster) = open(dir, actor)?;
+pub fn fill(target: &Target, args: &FillArgs, lang: Lang) -> CliResult {
+    let (mut port, mut roster) = target.connect()?;
     let tps = find_tps(&roster, &args.seat.tps, lang)?;
     let seat = args.seat.seat;
     let command = match &args.reserve {
@@ -233,7 +229,7 @@ pub fn fill(dir: &Path, actor: &str, args: &FillArgs, lang: Lang) -> CliResult {
             }
         }
     };
-    run(&store, &mut roster, command, lang)
+    run(&mut *port, &mut roster, command, lang)
 }
 
 fn pick_reserve(
@@ -291,8 +287,8 @@ struct JsonEntry {
     description: String,
 }
 
-pub fn log(dir: &Path, actor: &str, args: &LogArgs, lang: Lang) -> CliResult {
-    let (store, roster) = open(dir, actor)?;
+pub fn log(target: &Target, args: &LogArgs, lang: Lang) -> CliResult {
+    let (mut port, roster) = target.connect()?;
     let kelurahan = match &args.kelurahan {
         Some(q) => match super::resolve_scope(&roster.region, None, Some(q), lang)? {
             crate::domain::gaps::Scope::Kelurahan(k) => Some(k),
@@ -315,14 +311,9 @@ pub fn log(dir: &Path, actor: &str, args: &LogArgs, lang: Lang) -> CliResult {
         },
         (Record::Created { .. }, Some(_)) => false,
     };
-    let mut entries: Vec<LogEntry> = Vec::new();
-    for e in store.log_entries() {
-        let e = e?;
-        if in_scope(&e) {
-            entries.push(e);
-        }
-    }
-    entries.reverse();
+    // Newest first.
+    let mut entries: Vec<LogEntry> = port.recent_log(usize::MAX).map_err(Failure::Other)?;
+    entries.retain(in_scope);
     if let Some(n) = args.limit {
         entries.truncate(n);
     }

@@ -17,6 +17,9 @@ use crate::io::region_csv::{self, PALEMBANG_SOURCE};
 use crate::io::report::{self, Format};
 use crate::io::roster_csv::{self, ImportKind, ImportOptions};
 use crate::io::RowError;
+use crate::net::server::ServeError;
+use crate::net::{Client, ConnectError, ServeOptions};
+use crate::tui::port::Port;
 use crate::store::{os_user, Store, StoreError, StoreInfo};
 use crate::text::Lang;
 
@@ -30,9 +33,14 @@ pub struct Cli {
     /// Store directory (default: $KPPS_DB, else the XDG data directory).
     #[arg(long, env = "KPPS_DB", global = true)]
     pub db: Option<PathBuf>,
-    /// Name recorded in the audit log (default: the OS user).
+    /// Name recorded in the audit log (default: the OS user). A server records the user
+    /// the kernel names instead.
     #[arg(long = "as", global = true, value_name = "NAME")]
     pub actor: Option<String>,
+    /// Socket of a `kpps serve` (default: kpps.sock in the store directory). When a server
+    /// listens there, kpps works through it; otherwise it opens the store itself.
+    #[arg(long, env = "KPPS_SOCKET", global = true, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
     /// Interface language.
     #[arg(long, value_enum, default_value = "id", global = true)]
     pub lang: Lang,
@@ -67,6 +75,8 @@ pub enum Cmd {
     Ketua(change::SeatArgs),
     /// The change log, newest first.
     Log(change::LogArgs),
+    /// Own the store and serve many coordinators over a Unix socket (until SIGTERM).
+    Serve(ServeArgs),
     /// Verify the journal's chain and that the store equals the journal replayed.
     Check,
     /// Recreate a store (at --db) from another store's journal alone.
@@ -156,6 +166,17 @@ pub struct ExportArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Who may connect: CSV `user,role,area` (role kpu, ppk, pps or viewer). Default:
+    /// coordinators.csv in the store directory; without a file only this user may connect.
+    #[arg(long, value_name = "FILE")]
+    pub coordinators: Option<PathBuf>,
+    /// Give the socket to this group (mode 0660) so its members can connect.
+    #[arg(long)]
+    pub group: Option<String>,
+}
+
+#[derive(Args, Debug)]
 pub struct GapsArgs {
     /// Kecamatan code or name.
     #[arg(long)]
@@ -173,6 +194,8 @@ pub enum Failure {
     /// Already printed; exit 1.
     Reported,
     Store(StoreError),
+    /// The store or its server cannot be used (exit 2).
+    Unavailable(String),
     Other(String),
 }
 
@@ -208,6 +231,10 @@ pub fn run() -> ExitCode {
                 _ => ExitCode::from(1),
             }
         }
+        Err(Failure::Unavailable(msg)) => {
+            eprintln!("kpps: {msg}");
+            ExitCode::from(2)
+        }
         Err(Failure::Other(msg)) => {
             eprintln!("kpps: {msg}");
             ExitCode::from(1)
@@ -222,8 +249,17 @@ fn dispatch(cli: Cli) -> CliResult {
         .db
         .clone()
         .unwrap_or_else(|| default_store_dir(cli.demo));
+    let target = Target {
+        socket: cli
+            .socket
+            .clone()
+            .unwrap_or_else(|| crate::net::default_socket(&dir)),
+        dir: dir.clone(),
+        actor: actor.clone(),
+    };
     match cli.command {
-        None => crate::tui::run_app(&dir, &actor, lang, cli.demo),
+        None => crate::tui::run_app(&target, lang, cli.demo),
+        Some(Cmd::Serve(args)) => serve(&target, &args),
         Some(Cmd::Init(args)) => init(&dir, &actor, &args.election, None, lang),
         Some(Cmd::Demo(args)) => init(&dir, &actor, &args.election, Some(args.seed), lang),
         Some(Cmd::Import(cmd)) => {
@@ -234,24 +270,22 @@ fn dispatch(cli: Cli) -> CliResult {
             import(&dir, &actor, kind, &args, lang)
         }
         Some(Cmd::Export(cmd)) => {
-            let store = open_store(&dir, &actor)?;
-            let roster = store.load()?;
+            let (_, roster) = target.connect()?;
             let (args, roster_kind) = match cmd {
                 ExportCmd::Roster(a) => (a, true),
                 ExportCmd::Reserves(a) => (a, false),
             };
             export(&roster, roster_kind, args.out.as_deref(), lang)
         }
-        Some(Cmd::Vacate(args)) => change::vacate(&dir, &actor, &args, lang),
-        Some(Cmd::Absent(args)) => change::absent(&dir, &actor, &args, lang),
-        Some(Cmd::Fill(args)) => change::fill(&dir, &actor, &args, lang),
-        Some(Cmd::Ketua(args)) => change::ketua(&dir, &actor, &args, lang),
-        Some(Cmd::Log(args)) => change::log(&dir, &actor, &args, lang),
+        Some(Cmd::Vacate(args)) => change::vacate(&target, &args, lang),
+        Some(Cmd::Absent(args)) => change::absent(&target, &args, lang),
+        Some(Cmd::Fill(args)) => change::fill(&target, &args, lang),
+        Some(Cmd::Ketua(args)) => change::ketua(&target, &args, lang),
+        Some(Cmd::Log(args)) => change::log(&target, &args, lang),
         Some(Cmd::Check) => check(&dir, &actor, lang),
         Some(Cmd::Rebuild { from_journal }) => rebuild(&from_journal, &dir, &actor, lang),
         Some(Cmd::Gaps(args)) => {
-            let store = open_store(&dir, &actor)?;
-            let roster = store.load()?;
+            let (_, roster) = target.connect()?;
             let scope = resolve_scope(
                 &roster.region,
                 args.kecamatan.as_deref(),
@@ -320,6 +354,63 @@ fn parse_person_args(a: &change::PersonArgs, lang: Lang) -> Result<crate::domain
         phone,
         screening,
         jkn,
+    })
+}
+
+/// Where the data is: a store directory, and the socket its server (if any) listens on.
+pub struct Target {
+    pub dir: PathBuf,
+    pub socket: PathBuf,
+    /// Audit-log name when kpps opens the store itself.
+    pub actor: String,
+}
+
+impl Target {
+    /// Through the server if one listens on the socket, else the store opened directly.
+    pub fn connect(&self) -> Result<(Box<dyn Port>, Roster), Failure> {
+        match self.connect_server()? {
+            Some((client, roster)) => Ok((Box::new(client), roster)),
+            None => {
+                let store = open_store(&self.dir, &self.actor)?;
+                let roster = store.load()?;
+                Ok((Box::new(store), roster))
+            }
+        }
+    }
+
+    /// The server's client and roster, or None when no server listens.
+    pub fn connect_server(&self) -> Result<Option<(Client, Roster)>, Failure> {
+        match Client::connect(&self.socket) {
+            Ok(pair) => Ok(Some(pair)),
+            Err(ConnectError::NoServer(_)) => Ok(None),
+            Err(e) => Err(Failure::Unavailable(e.to_string())),
+        }
+    }
+}
+
+fn serve(target: &Target, args: &ServeArgs) -> CliResult {
+    let default_file = target.dir.join("coordinators.csv");
+    let coordinators = args
+        .coordinators
+        .clone()
+        .or_else(|| default_file.exists().then_some(default_file));
+    if coordinators.is_none() {
+        eprintln!(
+            "kpps serve: no coordinators file; only {} may connect (see --coordinators)",
+            os_user()
+        );
+    }
+    let opts = ServeOptions {
+        dir: target.dir.clone(),
+        socket: target.socket.clone(),
+        coordinators,
+        group: args.group.clone(),
+        client_queue: crate::net::server::CLIENT_QUEUE,
+    };
+    crate::net::serve(&opts, &target.actor, || {}).map_err(|e| match e {
+        ServeError::Store(e) => Failure::Store(e),
+        ServeError::AlreadyServing(_) => Failure::Unavailable(e.to_string()),
+        other => Failure::Other(other.to_string()),
     })
 }
 

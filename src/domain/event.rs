@@ -132,7 +132,7 @@ impl Event {
 }
 
 /// A request to change the data.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Command {
     Vacate {
         tps: TpsId,
@@ -168,7 +168,7 @@ pub enum Command {
 }
 
 /// Why a command was refused. A refused command changes nothing.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Refusal {
     NoSuchSeat {
         seat: u8,
@@ -200,10 +200,14 @@ pub enum Refusal {
     AlreadyKetua,
     /// The change cannot be undone: imports and undos are final, or the data moved on since.
     CannotUndo,
+    /// The sender's role covers another part of the region.
+    OutsideScope(super::access::Role),
+    /// The sender may look but not change.
+    ReadOnly,
 }
 
 /// Where a NIK is held in the roster.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum NikLocation {
     Seat { tps: TpsId, seat: u8 },
     Reserve { kelurahan: KelurahanId, rank: u32 },

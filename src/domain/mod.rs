@@ -1,5 +1,6 @@
 //! The domain: pure rules and data, free of terminal and storage concerns.
 
+pub mod access;
 pub mod event;
 pub mod gaps;
 pub mod history;
@@ -10,6 +11,7 @@ pub mod region;
 pub mod reserves;
 pub mod roster;
 
+pub use access::Role;
 pub use event::{
     Command, Event, NikLocation, Refusal, Reserve, SeatAssignment, Source, VacateReason,
 };

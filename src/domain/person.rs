@@ -104,14 +104,14 @@ pub fn age_on(birth: NaiveDate, day: NaiveDate) -> u32 {
     age.max(0) as u32
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Severity {
     Warning,
     Error,
 }
 
 /// One eligibility finding about a person for a seat in a given area.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Finding {
     /// Younger than the minimum age on voting day (hard rule).
     UnderAge {

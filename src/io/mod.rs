@@ -1,6 +1,7 @@
 //! Files in and out: region trees, roster and reserve CSV (with Excel's quirks), exports.
 //! Imports are all-or-nothing, and every rejected row names its file and line.
 
+pub mod coordinators;
 pub mod lines;
 pub mod region_csv;
 pub mod report;

@@ -110,6 +110,9 @@ pub enum ExecError {
     Refused(Refusal),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Through a server: the server could not record it, or the connection failed.
+    #[error("{0}")]
+    Remote(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -230,9 +233,12 @@ impl Store {
             path: dir.to_path_buf(),
             source,
         };
+        // Every change is flushed before it is acknowledged, so sled's own periodic flush
+        // (a thread waking every 500 ms) adds nothing but wake-ups on an idle server.
         let config = sled::Config::new()
             .path(Self::sled_dir(dir))
-            .cache_capacity(64 * 1024 * 1024);
+            .cache_capacity(64 * 1024 * 1024)
+            .flush_every_ms(None);
         // Our flock is free, so no other process has the store; but sled 0.34 drops its own
         // file lock from a background thread after close (spacejam/sled#1289), so a reopen
         // right after a close in this process can briefly see it held. Retry for a moment.
@@ -590,11 +596,16 @@ impl Store {
     /// Makes an event durable (one transaction, then fsync), then applies it to `roster`.
     /// On failure the roster is reloaded from disk, so memory never runs ahead of the store.
     pub fn commit(&self, roster: &mut Roster, event: Event) -> Result<LogEntry> {
+        self.commit_as(roster, event, &self.actor)
+    }
+
+    /// `commit`, recording `actor` (a server records the user the kernel named).
+    pub fn commit_as(&self, roster: &mut Roster, event: Event, actor: &str) -> Result<LogEntry> {
         let seq: u64 = self.get(&self.meta, K_NEXT_SEQ)?.unwrap_or(1);
         let entry = LogEntry {
             seq,
             at: Utc::now(),
-            actor: self.actor.clone(),
+            actor: actor.to_string(),
             record: Record::Change(event),
         };
         self.commit_entry(roster, entry)
@@ -709,8 +720,18 @@ impl Store {
 
     /// Decides a command against the roster and commits the resulting event.
     pub fn execute(&self, roster: &mut Roster, command: &Command) -> Result<LogEntry, ExecError> {
+        self.execute_as(roster, command, &self.actor)
+    }
+
+    /// `execute`, recording `actor`.
+    pub fn execute_as(
+        &self,
+        roster: &mut Roster,
+        command: &Command,
+        actor: &str,
+    ) -> Result<LogEntry, ExecError> {
         let event = roster.decide(command).map_err(ExecError::Refused)?;
-        Ok(self.commit(roster, event)?)
+        Ok(self.commit_as(roster, event, actor)?)
     }
 
     /// The whole log, oldest first.

@@ -4,7 +4,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 
 use super::Lang;
 use crate::domain::history::{Stint, StintEnd, StintStart};
-use crate::domain::{Event, NikLocation, Refusal, Region, Source};
+use crate::domain::{Event, NikLocation, Refusal, Region, Role, Source};
 
 /// Western Indonesia Time, UTC+7: what coordinators in Sumatra and Java read on the wall.
 pub fn wib(at: DateTime<Utc>) -> String {
@@ -97,6 +97,30 @@ impl Lang {
                     "this change can no longer be undone",
                 )
                 .into(),
+            Refusal::OutsideScope(role) => format!(
+                "{} {}",
+                self.t(
+                    "di luar wilayah Anda; Anda tercatat sebagai",
+                    "outside your area; you are registered as"
+                ),
+                self.role(*role, region)
+            ),
+            Refusal::ReadOnly => self
+                .t(
+                    "akun Anda hanya bisa melihat, tidak mengubah",
+                    "your account may view but not change",
+                )
+                .into(),
+        }
+    }
+
+    /// A coordinator's role and area, e.g. `PPS Kelurahan 35 Ilir`.
+    pub fn role(self, role: Role, region: &Region) -> String {
+        match role {
+            Role::Kpu => self.t("KPU (seluruh wilayah)", "KPU (whole region)").into(),
+            Role::Ppk(kec) => format!("PPK Kecamatan {}", region.kecamatan(kec).name),
+            Role::Pps(kel) => format!("PPS Kelurahan {}", region.kelurahan(kel).name),
+            Role::Viewer => self.t("pemantau (hanya melihat)", "viewer (read-only)").into(),
         }
     }
 

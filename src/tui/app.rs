@@ -866,7 +866,7 @@ impl App {
         let Some((tps, _)) = self.target_seat() else {
             return self.say(self.s().choose_seat);
         };
-        let Some(port) = &self.port else {
+        let Some(port) = self.port.as_mut() else {
             return self.say(self.s().read_only);
         };
         match port.tps_history(tps) {
@@ -895,7 +895,7 @@ impl App {
     }
 
     fn open_log(&mut self) -> bool {
-        let Some(port) = &self.port else {
+        let Some(port) = self.port.as_mut() else {
             return self.say(self.s().read_only);
         };
         match port.recent_log(LOG_VIEW_LIMIT) {
@@ -1103,6 +1103,69 @@ impl App {
         }
     }
 
+    /// Takes in what the port brought: others' changes (already applied to the roster) or
+    /// a lost server. Returns whether the screen changed.
+    pub fn sync_port(&mut self) -> bool {
+        let Some(port) = self.port.as_mut() else {
+            return false;
+        };
+        let synced = port.sync(&mut self.roster);
+        if let Some(_why) = synced.lost {
+            self.status = Some(format!("✗ {}", self.s().server_lost));
+        } else if let Some(entry) = synced.entries.last() {
+            if let Record::Change(event) = &entry.record {
+                self.status = Some(format!(
+                    "↻ {} #{}: {}",
+                    entry.actor,
+                    entry.seq,
+                    self.lang.describe_event(event, &self.roster.region)
+                ));
+            }
+        } else {
+            return false;
+        }
+        self.after_roster_change();
+        true
+    }
+
+    pub fn port_wake_fd(&self) -> Option<std::os::unix::io::RawFd> {
+        self.port.as_ref().and_then(|p| p.wake_fd())
+    }
+
+    /// Whether changes can be recorded now (a server client may be reconnecting).
+    pub fn port_connected(&self) -> bool {
+        self.port.as_ref().is_none_or(|p| p.connected())
+    }
+
+    /// One reconnection attempt; on success the roster is the server's again.
+    pub fn try_reconnect(&mut self) -> bool {
+        let Some(port) = self.port.as_mut() else {
+            return false;
+        };
+        if port.reconnect(&mut self.roster).is_err() {
+            return false;
+        }
+        self.status = Some(format!("✓ {}", self.s().server_back));
+        self.after_roster_change();
+        true
+    }
+
+    /// Someone else changed the roster: refresh what was computed from it.
+    fn after_roster_change(&mut self) {
+        self.rebuild_rows();
+        match &mut self.overlay {
+            Overlay::Gaps(view) => {
+                view.entries = gaps(&self.roster, view.scope);
+                view.cursor = view.cursor.min(view.entries.len().saturating_sub(1));
+            }
+            Overlay::Reserves(view) => {
+                view.candidates = self.roster.reserve_candidates(view.tps, view.wide);
+                view.cursor = view.cursor.min(view.candidates.len().saturating_sub(1));
+            }
+            _ => {}
+        }
+    }
+
     /// `y` on a pending change: record it durably, or say why not. Nothing is reported
     /// saved until the store has flushed it.
     fn confirm(&mut self) -> bool {
@@ -1138,6 +1201,7 @@ impl App {
                 self.status = Some(msg);
             }
             Err(ExecError::Store(e)) => self.status = Some(format!("✗ {e}")),
+            Err(ExecError::Remote(msg)) => self.status = Some(format!("✗ {msg}")),
         }
         true
     }

@@ -14,7 +14,6 @@ pub mod ui;
 mod wire;
 
 use std::io::{self, Write};
-use std::path::Path;
 use std::time::Duration;
 
 use crossterm::event::{self, Event, KeyEventKind};
@@ -26,7 +25,7 @@ use ratatui::layout::{Position, Rect, Size};
 use ratatui::style::Color;
 use ratatui::Terminal;
 
-use crate::cli::{create_store, CliResult, ElectionArgs, Failure};
+use crate::cli::{create_store, CliResult, ElectionArgs, Failure, Target};
 use crate::store::Store;
 use crate::text::Lang;
 pub use app::App;
@@ -290,8 +289,14 @@ fn install_guards() {
     }
 }
 
-/// `kpps` with no subcommand: open (or create) the store and run the interface.
-pub fn run_app(dir: &Path, actor: &str, lang: Lang, demo: bool) -> CliResult {
+/// `kpps` with no subcommand: connect to the store's server, or open (or create) the store,
+/// and run the interface.
+pub fn run_app(target: &Target, lang: Lang, demo: bool) -> CliResult {
+    if let Some((client, roster)) = target.connect_server()? {
+        let app = App::with_port(roster, lang, Box::new(client));
+        return run_terminal(app);
+    }
+    let (dir, actor) = (target.dir.as_path(), target.actor.as_str());
     let (store, roster) = if Store::exists(dir) {
         let store = crate::cli::open_store(dir, actor)?;
         let mut roster = store.load()?;
@@ -303,7 +308,10 @@ pub fn run_app(dir: &Path, actor: &str, lang: Lang, demo: bool) -> CliResult {
         let seed = demo.then_some(crate::demo::DEFAULT_SEED);
         create_store(dir, actor, &ElectionArgs::default(), seed)?
     };
-    let app = App::with_port(roster, lang, Box::new(store));
+    run_terminal(App::with_port(roster, lang, Box::new(store)))
+}
+
+fn run_terminal(app: App) -> CliResult {
     install_guards();
     let result = event_loop(app);
     restore_terminal();
@@ -314,6 +322,10 @@ pub fn run_app(dir: &Path, actor: &str, lang: Lang, demo: bool) -> CliResult {
 enum TerminalWait {
     /// Input is ready, or a signal interrupted the wait.
     Woken,
+    /// The port (a server connection) has news: another client's change, a lost link.
+    Port,
+    /// The wait timed out (only while reconnecting to a server).
+    Timeout,
     /// The window changed size: repaint whatever the event queue says.
     Resized,
     /// The terminal hung up: reads would return end-of-file forever.
@@ -345,7 +357,11 @@ impl ResizeWatch {
 /// Sleeps until the terminal has input or the window was resized. crossterm's own `read`
 /// keeps polling a hung-up terminal (it reads end-of-file and tries again), which burns a
 /// core for as long as nobody kills the process; this wait notices the hang-up instead.
-fn wait_for_terminal(resize: &ResizeWatch) -> TerminalWait {
+fn wait_for_terminal(
+    resize: &ResizeWatch,
+    port: Option<std::os::unix::io::RawFd>,
+    timeout_ms: i32,
+) -> TerminalWait {
     use std::os::unix::io::AsRawFd;
     // crossterm reads stdin when it is a terminal, else /dev/tty; in the TUI stdin is one.
     let mut fds = [
@@ -359,15 +375,26 @@ fn wait_for_terminal(resize: &ResizeWatch) -> TerminalWait {
             events: libc::POLLIN,
             revents: 0,
         },
+        libc::pollfd {
+            fd: port.unwrap_or(-1), // a negative fd is ignored by poll
+            events: libc::POLLIN,
+            revents: 0,
+        },
     ];
-    // SAFETY: poll on a valid array of two pollfds; -1 waits without a timer.
-    let rc = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+    // SAFETY: poll on a valid array of three pollfds; -1 waits without a timer.
+    let rc = unsafe { libc::poll(fds.as_mut_ptr(), 3, timeout_ms) };
     if rc < 0 {
         return TerminalWait::Woken; // EINTR
+    }
+    if rc == 0 {
+        return TerminalWait::Timeout;
     }
     if fds[1].revents != 0 {
         resize.drain();
         return TerminalWait::Resized;
+    }
+    if fds[2].revents != 0 && fds[0].revents == 0 {
+        return TerminalWait::Port;
     }
     let revents = fds[0].revents;
     if revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
@@ -403,14 +430,26 @@ fn event_loop(mut app: App) -> io::Result<()> {
             draw_frame(&mut terminal, &app, theme)?;
             dirty = false;
         }
-        // Block until input arrives (no timers), then drain everything already queued.
-        match wait_for_terminal(&resize) {
+        // Block until input or server news arrives, then drain everything already queued.
+        // The only timer: retrying a lost server every couple of seconds.
+        let timeout = if app.port_connected() { -1 } else { 2_000 };
+        match wait_for_terminal(&resize, app.port_wake_fd(), timeout) {
             // The link is gone (an SSH session dropped without a SIGHUP reaching us):
             // every acknowledged change is on disk already; there is no one to draw for.
             TerminalWait::HungUp => return Ok(()),
             TerminalWait::Resized => dirty = true,
+            TerminalWait::Port => {
+                dirty |= app.sync_port();
+                continue;
+            }
+            TerminalWait::Timeout => {
+                dirty |= app.try_reconnect();
+                continue;
+            }
             TerminalWait::Woken => {}
         }
+        // Server news that came with the keys.
+        dirty |= app.sync_port();
         let mut next = if event::poll(Duration::ZERO)? {
             Some(event::read()?)
         } else {

@@ -1,16 +1,42 @@
-//! The TUI's only road to data: commands go out, log entries come back. Today a local
-//! `Store`; later a client of `kpps serve` over a Unix socket, and the TUI will not know.
+//! The TUI's only road to data: commands go out, log entries come back. Either the store
+//! opened directly, or a client of `kpps serve` (`net::Client`); the TUI does not know which.
+
+use std::os::unix::io::RawFd;
 
 use crate::domain::{Command, Roster, TpsId};
-use crate::store::{ExecError, LogEntry, Store, StoreError};
+use crate::store::{ExecError, LogEntry, Store};
+
+/// What `Port::sync` brought in.
+#[derive(Debug, Default)]
+pub struct Synced {
+    /// Changes others recorded, oldest first, already applied to the roster.
+    pub entries: Vec<LogEntry>,
+    /// The connection to the server was lost (why).
+    pub lost: Option<String>,
+}
 
 pub trait Port {
     /// Decides, makes durable and applies a command; Ok only once it is on disk.
     fn execute(&mut self, roster: &mut Roster, command: &Command) -> Result<LogEntry, ExecError>;
     /// A TPS's logged changes, oldest first.
-    fn tps_history(&self, tps: TpsId) -> Result<Vec<LogEntry>, StoreError>;
+    fn tps_history(&mut self, tps: TpsId) -> Result<Vec<LogEntry>, String>;
     /// The most recent `limit` log entries, newest first.
-    fn recent_log(&self, limit: usize) -> Result<Vec<LogEntry>, StoreError>;
+    fn recent_log(&mut self, limit: usize) -> Result<Vec<LogEntry>, String>;
+    /// Becomes readable when `sync` has something (another client's change, a lost link).
+    fn wake_fd(&self) -> Option<RawFd> {
+        None
+    }
+    /// Applies what arrived since the last call.
+    fn sync(&mut self, _roster: &mut Roster) -> Synced {
+        Synced::default()
+    }
+    fn connected(&self) -> bool {
+        true
+    }
+    /// Tries to get the link back; on success `roster` is replaced by the server's.
+    fn reconnect(&mut self, _roster: &mut Roster) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 impl Port for Store {
@@ -18,11 +44,11 @@ impl Port for Store {
         Store::execute(self, roster, command)
     }
 
-    fn tps_history(&self, tps: TpsId) -> Result<Vec<LogEntry>, StoreError> {
-        Store::tps_history(self, tps)
+    fn tps_history(&mut self, tps: TpsId) -> Result<Vec<LogEntry>, String> {
+        Store::tps_history(self, tps).map_err(|e| e.to_string())
     }
 
-    fn recent_log(&self, limit: usize) -> Result<Vec<LogEntry>, StoreError> {
-        Store::recent_log(self, limit)
+    fn recent_log(&mut self, limit: usize) -> Result<Vec<LogEntry>, String> {
+        Store::recent_log(self, limit).map_err(|e| e.to_string())
     }
 }

@@ -1,0 +1,344 @@
+//! A client of `kpps serve`: builds the roster from the server's snapshot, then keeps it
+//! current with the entries the server pushes. Implements the TUI's `Port`, so the TUI
+//! works the same on a server as on a store it opened itself.
+
+use std::collections::VecDeque;
+use std::io::{self, BufReader, Read, Write};
+use std::os::unix::io::{AsRawFd, RawFd};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+use super::proto::{self, ToClient, ToServer, PROTOCOL};
+use crate::domain::{Command, Region, Role, Roster, TpsId};
+use crate::store::{ExecError, LogEntry, Record};
+use crate::tui::port::{Port, Synced};
+
+/// How long a request waits for its answer before the client gives up on the server.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// Nothing listens there: open the store directly instead.
+    #[error("no kpps server on {0}")]
+    NoServer(PathBuf),
+    #[error("the kpps server refused: {0}")]
+    Denied(String),
+    #[error("kpps server on {path}: {detail}")]
+    Broken { path: PathBuf, detail: String },
+}
+
+enum Incoming {
+    Message(ToClient),
+    Lost(String),
+}
+
+pub struct Client {
+    socket: PathBuf,
+    /// None while the connection is down.
+    stream: Option<UnixStream>,
+    inbox: Receiver<Incoming>,
+    /// The reader thread writes a byte here for every message: the TUI polls its other end.
+    wake_tx: UnixStream,
+    wake_rx: UnixStream,
+    next_req: u64,
+    /// The last log entry applied to the roster.
+    seq: u64,
+    /// Pushes that arrived while waiting for an answer that had no roster to apply them to.
+    backlog: VecDeque<ToClient>,
+    /// Others' entries applied while waiting for our own answer, for the next `sync`.
+    applied: Vec<LogEntry>,
+    /// Who the server says we are.
+    pub user: String,
+    pub role: Role,
+}
+
+impl Client {
+    /// Connects and loads the roster as the server has it.
+    pub fn connect(socket: &Path) -> Result<(Client, Roster), ConnectError> {
+        let (wake_rx, wake_tx) = UnixStream::pair().map_err(|e| broken(socket, e))?;
+        wake_rx.set_nonblocking(true).map_err(|e| broken(socket, e))?;
+        wake_tx.set_nonblocking(true).map_err(|e| broken(socket, e))?;
+        let (_, never) = channel();
+        let mut client = Client {
+            socket: socket.to_path_buf(),
+            stream: None,
+            inbox: never,
+            wake_tx,
+            wake_rx,
+            next_req: 1,
+            seq: 0,
+            backlog: VecDeque::new(),
+            applied: Vec::new(),
+            user: String::new(),
+            role: Role::Viewer,
+        };
+        let roster = client.handshake()?;
+        Ok((client, roster))
+    }
+
+    fn handshake(&mut self) -> Result<Roster, ConnectError> {
+        let socket = self.socket.clone();
+        let stream = UnixStream::connect(&socket).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused => {
+                ConnectError::NoServer(socket.clone())
+            }
+            _ => broken(&socket, e),
+        })?;
+        proto::write(&mut &stream, &ToServer::Hello { protocol: PROTOCOL })
+            .map_err(|e| broken(&socket, e))?;
+        let mut reader = BufReader::with_capacity(256 * 1024, stream.try_clone().map_err(|e| broken(&socket, e))?);
+        let mut next = || -> Result<ToClient, ConnectError> {
+            proto::read::<ToClient>(&mut reader)
+                .map_err(|e| broken(&socket, e))?
+                .ok_or_else(|| broken(&socket, "closed the connection during start-up"))
+        };
+        let (user, role, mut roster, seq) = match next()? {
+            ToClient::Welcome {
+                protocol: _,
+                user,
+                role,
+                info,
+                regions,
+                seq,
+            } => {
+                let region = Region::build(regions)
+                    .map_err(|e| broken(&socket, format!("bad region tree: {e:?}")))?;
+                let mut roster = Roster::new(region, info.params);
+                roster.demo = info.demo_seed.is_some();
+                (user, role, roster, seq)
+            }
+            ToClient::Denied { message } => return Err(ConnectError::Denied(message)),
+            other => return Err(broken(&socket, format!("unexpected {other:?}"))),
+        };
+        loop {
+            match next()? {
+                ToClient::Seats(chunk) => {
+                    for (tps, seats) in chunk {
+                        for (i, holder) in seats.into_iter().enumerate() {
+                            if let Some(h) = holder {
+                                roster.place_seat(tps, i as u8 + 1, h);
+                            }
+                        }
+                    }
+                }
+                ToClient::Reserves(lists) => {
+                    for (kel, list) in lists {
+                        for r in list {
+                            roster.place_reserve(kel, r);
+                        }
+                    }
+                }
+                ToClient::SnapshotEnd => break,
+                other => return Err(broken(&socket, format!("unexpected {other:?}"))),
+            }
+        }
+        roster.recompute_rollups();
+        roster.index_in_background();
+
+        let (tx, rx) = channel();
+        let wake = self.wake_tx.try_clone().map_err(|e| broken(&socket, e))?;
+        std::thread::spawn(move || loop {
+            let incoming = match proto::read::<ToClient>(&mut reader) {
+                Ok(Some(message)) => Incoming::Message(message),
+                Ok(None) => Incoming::Lost("the server closed the connection".into()),
+                Err(e) => Incoming::Lost(e.to_string()),
+            };
+            let lost = matches!(incoming, Incoming::Lost(_));
+            let gone = tx.send(incoming).is_err();
+            let _ = (&wake).write(&[1]);
+            if lost || gone {
+                return;
+            }
+        });
+        self.stream = Some(stream);
+        self.inbox = rx;
+        self.backlog.clear();
+        self.applied.clear();
+        self.seq = seq;
+        self.user = user;
+        self.role = role;
+        Ok(roster)
+    }
+
+    fn send(&mut self, message: &ToServer) -> Result<(), String> {
+        let stream = self.stream.as_ref().ok_or_else(not_connected)?;
+        proto::write(&mut &*stream, message).map_err(|e| {
+            self.stream = None;
+            format!("{}: {e}", lost_text())
+        })
+    }
+
+    fn request_id(&mut self) -> u64 {
+        let req = self.next_req;
+        self.next_req += 1;
+        req
+    }
+
+    /// Next message from the server, or why there is none.
+    fn receive(&mut self) -> Result<ToClient, String> {
+        match self.inbox.recv_timeout(ANSWER_TIMEOUT) {
+            Ok(Incoming::Message(m)) => Ok(m),
+            Ok(Incoming::Lost(why)) => {
+                self.stream = None;
+                Err(format!("{}: {why}", lost_text()))
+            }
+            Err(RecvTimeoutError::Timeout) => Err("the kpps server did not answer in 30 s".into()),
+            Err(RecvTimeoutError::Disconnected) => {
+                self.stream = None;
+                Err(lost_text().into())
+            }
+        }
+    }
+
+    /// Applies a pushed entry (once: the snapshot may already include it).
+    fn apply(&mut self, roster: &mut Roster, entry: &LogEntry) -> bool {
+        if entry.seq <= self.seq {
+            return false;
+        }
+        if let Record::Change(event) = &entry.record {
+            roster.apply(event);
+        }
+        self.seq = entry.seq;
+        true
+    }
+
+    fn apply_backlog(&mut self, roster: &mut Roster) {
+        while let Some(message) = self.backlog.pop_front() {
+            if let ToClient::Entry(entry) = message {
+                if self.apply(roster, &entry) {
+                    self.applied.push(entry);
+                }
+            }
+        }
+    }
+
+    fn entries(&mut self, request: ToServer) -> Result<Vec<LogEntry>, String> {
+        let req = match &request {
+            ToServer::History { req, .. } | ToServer::Log { req, .. } => *req,
+            _ => 0,
+        };
+        self.send(&request)?;
+        loop {
+            match self.receive()? {
+                ToClient::Entries { req: r, entries } if r == req => return Ok(entries),
+                ToClient::Failed { req: r, message } if r == req => return Err(message),
+                other => self.backlog.push_back(other),
+            }
+        }
+    }
+
+    /// The whole log, newest first (for `kpps log`).
+    pub fn log(&mut self, limit: usize) -> Result<Vec<LogEntry>, String> {
+        let req = self.request_id();
+        self.entries(ToServer::Log {
+            req,
+            limit: limit as u64,
+        })
+    }
+}
+
+fn broken(path: &Path, e: impl std::fmt::Display) -> ConnectError {
+    ConnectError::Broken {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    }
+}
+
+fn lost_text() -> &'static str {
+    "the connection to the kpps server was lost"
+}
+
+fn not_connected() -> String {
+    "not connected to the kpps server (reconnecting); nothing was recorded".into()
+}
+
+impl Port for Client {
+    fn execute(&mut self, roster: &mut Roster, command: &Command) -> Result<LogEntry, ExecError> {
+        self.apply_backlog(roster);
+        let req = self.request_id();
+        self.send(&ToServer::Execute {
+            req,
+            command: command.clone(),
+        })
+        .map_err(ExecError::Remote)?;
+        loop {
+            let message = self.receive().map_err(|why| {
+                ExecError::Remote(format!(
+                    "{why}; whether the change was recorded will show once reconnected"
+                ))
+            })?;
+            match message {
+                ToClient::Entry(entry) => {
+                    if self.apply(roster, &entry) {
+                        self.applied.push(entry);
+                    }
+                }
+                ToClient::Executed { req: r, seq } if r == req => {
+                    // Our entry came just before this answer.
+                    let at = self.applied.iter().rposition(|e| e.seq == seq);
+                    return at.map(|i| self.applied.remove(i)).ok_or_else(|| {
+                        ExecError::Remote(format!("the server recorded #{seq} but did not send it"))
+                    });
+                }
+                ToClient::Refused { req: r, refusal } if r == req => {
+                    return Err(ExecError::Refused(refusal))
+                }
+                ToClient::Failed { req: r, message } if r == req => {
+                    return Err(ExecError::Remote(message))
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn tps_history(&mut self, tps: TpsId) -> Result<Vec<LogEntry>, String> {
+        let req = self.request_id();
+        self.entries(ToServer::History { req, tps })
+    }
+
+    fn recent_log(&mut self, limit: usize) -> Result<Vec<LogEntry>, String> {
+        self.log(limit)
+    }
+
+    fn wake_fd(&self) -> Option<RawFd> {
+        Some(self.wake_rx.as_raw_fd())
+    }
+
+    fn sync(&mut self, roster: &mut Roster) -> Synced {
+        let mut buf = [0u8; 256];
+        while matches!((&self.wake_rx).read(&mut buf), Ok(n) if n > 0) {}
+        self.apply_backlog(roster);
+        let mut lost = None;
+        while let Ok(incoming) = self.inbox.try_recv() {
+            match incoming {
+                Incoming::Message(ToClient::Entry(entry)) => {
+                    if self.apply(roster, &entry) {
+                        self.applied.push(entry);
+                    }
+                }
+                Incoming::Message(_) => {}
+                Incoming::Lost(why) => {
+                    if self.stream.take().is_some() {
+                        lost = Some(why);
+                    }
+                }
+            }
+        }
+        Synced {
+            entries: std::mem::take(&mut self.applied),
+            lost,
+        }
+    }
+
+    fn connected(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    fn reconnect(&mut self, roster: &mut Roster) -> Result<(), String> {
+        let fresh = self.handshake().map_err(|e| e.to_string())?;
+        *roster = fresh;
+        Ok(())
+    }
+}

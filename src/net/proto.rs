@@ -1,0 +1,124 @@
+//! The wire between `kpps serve` and its clients: length-prefixed frames (u32 big-endian
+//! length, then a value from `store::codec`, which starts with its format version byte).
+//!
+//! A session: the client sends `Hello`; the server answers `Welcome` (who the kernel says
+//! the client is, its role, the store's parameters and region) and the roster as it stands
+//! at `Welcome.seq` in `Seats`/`Reserves` chunks, then `SnapshotEnd`. From then on the server
+//! pushes every committed `Entry` to every client, in sequence order, and answers requests
+//! (`Execute`, `History`, `Log`) by their `req` number. A client's own change arrives as an
+//! `Entry` first and its `Executed` reply after it.
+
+use std::io::{self, Read, Write};
+
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use crate::domain::{
+    Command, Holder, KelurahanId, KelurahanSpec, Refusal, Reserve, Role, TpsId,
+};
+use crate::store::{codec, LogEntry, StoreInfo};
+
+/// Bumped whenever a message changes shape; client and server must agree.
+pub const PROTOCOL: u16 = 1;
+
+/// Largest frame either side accepts; snapshots are sent in chunks well below it.
+pub const MAX_FRAME: usize = 32 << 20;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ToServer {
+    Hello { protocol: u16 },
+    Execute { req: u64, command: Command },
+    History { req: u64, tps: TpsId },
+    Log { req: u64, limit: u64 },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ToClient {
+    Welcome {
+        protocol: u16,
+        user: String,
+        role: Role,
+        info: StoreInfo,
+        regions: Vec<KelurahanSpec>,
+        /// The last log entry the snapshot includes.
+        seq: u64,
+    },
+    Seats(Vec<(TpsId, Vec<Option<Holder>>)>),
+    Reserves(Vec<(KelurahanId, Vec<Reserve>)>),
+    SnapshotEnd,
+    /// A committed change, from any client (or this one).
+    Entry(LogEntry),
+    Executed { req: u64, seq: u64 },
+    Refused { req: u64, refusal: Refusal },
+    /// The store could not record the change (disk trouble): nothing changed.
+    Failed { req: u64, message: String },
+    Entries { req: u64, entries: Vec<LogEntry> },
+    /// The server will not serve this connection (not a coordinator, other protocol).
+    Denied { message: String },
+}
+
+pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
+    let body = codec::encode(message);
+    let mut frame = Vec::with_capacity(4 + body.len());
+    frame.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    frame.extend_from_slice(&body);
+    frame
+}
+
+pub fn write<T: Serialize>(out: &mut impl Write, message: &T) -> io::Result<()> {
+    out.write_all(&encode(message))
+}
+
+/// Reads one message; `Ok(None)` on a clean end of stream between frames.
+pub fn read<T: DeserializeOwned>(input: &mut impl Read) -> io::Result<Option<T>> {
+    let mut len = [0u8; 4];
+    match input.read_exact(&mut len) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let len = u32::from_be_bytes(len) as usize;
+    if len > MAX_FRAME {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("frame of {len} bytes exceeds the {MAX_FRAME}-byte limit"),
+        ));
+    }
+    let mut body = vec![0u8; len];
+    input.read_exact(&mut body)?;
+    codec::decode(&body)
+        .map(Some)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_round_trip_and_end_cleanly() {
+        let mut buf = Vec::new();
+        write(&mut buf, &ToServer::Hello { protocol: PROTOCOL }).unwrap();
+        write(&mut buf, &ToServer::Log { req: 7, limit: 5 }).unwrap();
+        let mut input = buf.as_slice();
+        assert_eq!(
+            read::<ToServer>(&mut input).unwrap(),
+            Some(ToServer::Hello { protocol: PROTOCOL })
+        );
+        assert_eq!(
+            read::<ToServer>(&mut input).unwrap(),
+            Some(ToServer::Log { req: 7, limit: 5 })
+        );
+        assert_eq!(read::<ToServer>(&mut input).unwrap(), None);
+    }
+
+    #[test]
+    fn oversized_truncated_and_garbage_frames_are_errors() {
+        let huge = ((MAX_FRAME + 1) as u32).to_be_bytes();
+        assert!(read::<ToServer>(&mut huge.as_slice()).is_err());
+        let mut cut = encode(&ToServer::Log { req: 1, limit: 1 });
+        cut.pop();
+        assert!(read::<ToServer>(&mut cut.as_slice()).is_err());
+        let junk = [0, 0, 0, 3, codec::FORMAT_VERSION, 0xff, 0xff];
+        assert!(read::<ToServer>(&mut junk.as_slice()).is_err());
+    }
+}

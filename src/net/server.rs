@@ -1,0 +1,446 @@
+//! `kpps serve`: one process owns the store; every connected client gets the roster once and
+//! then every committed change, pushed, in order.
+//!
+//! Threads: one accepting, and per client one reading its requests and one writing to it.
+//! Commits are serialized by one lock over the store and roster, and each committed entry is
+//! queued to every client under that same lock, so all clients see one order. Each client's
+//! queue is bounded: a client that stops reading is disconnected (it reconnects and gets a
+//! fresh snapshot) rather than stalling the others or growing the server's memory. An idle
+//! client costs a blocked read and a blocked receive: no CPU, no bytes.
+
+use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use super::proto::{self, ToClient, ToServer, PROTOCOL};
+use crate::domain::{KelurahanId, Role, Roster, TpsId};
+use crate::io::coordinators::Coordinators;
+use crate::store::{ExecError, Store, StoreError};
+
+/// Frames a client may have waiting before it counts as too slow and is disconnected
+/// (about 200 KB of ordinary changes, on top of the socket's own buffer).
+pub const CLIENT_QUEUE: usize = 1024;
+/// TPS per snapshot frame (about 1 MB of officers) and kelurahan per reserve frame.
+const SEATS_PER_FRAME: usize = 2_000;
+const RESERVES_PER_FRAME: usize = 200;
+/// A connection must say hello within this time, so a stuck one cannot hold a thread.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct ServeOptions {
+    pub dir: PathBuf,
+    pub socket: PathBuf,
+    /// `user,role,area` CSV; without one, only the user running the server may connect.
+    pub coordinators: Option<PathBuf>,
+    /// Group the socket is given (mode 0660), so its members can connect.
+    pub group: Option<String>,
+    /// Frames a client may have waiting before it is cut off as too slow.
+    pub client_queue: usize,
+}
+
+struct Subscriber {
+    id: u64,
+    tx: SyncSender<Arc<Vec<u8>>>,
+    /// To cut off a client that fell too far behind.
+    stream: UnixStream,
+}
+
+struct Core {
+    store: Store,
+    roster: Roster,
+    subscribers: Vec<Subscriber>,
+    next_id: u64,
+}
+
+impl Core {
+    /// Queues a frame to every client; one whose queue is full is disconnected.
+    fn broadcast(&mut self, frame: Arc<Vec<u8>>) {
+        self.subscribers
+            .retain(|s| match s.tx.try_send(Arc::clone(&frame)) {
+                Ok(()) => true,
+                Err(TrySendError::Full(_)) => {
+                    eprintln!("kpps serve: client {} is too slow; disconnected", s.id);
+                    let _ = s.stream.shutdown(std::net::Shutdown::Both);
+                    false
+                }
+                Err(TrySendError::Disconnected(_)) => false,
+            });
+    }
+
+    fn send_to(&mut self, id: u64, frame: Vec<u8>) {
+        let frame = Arc::new(frame);
+        if let Some(s) = self.subscribers.iter().find(|s| s.id == id) {
+            if s.tx.try_send(frame).is_err() {
+                let _ = s.stream.shutdown(std::net::Shutdown::Both);
+            }
+        }
+    }
+}
+
+/// Who may connect, re-read when the file changes (no restart to add a coordinator).
+struct Roles {
+    path: Option<PathBuf>,
+    owner: String,
+    loaded: Mutex<(Option<SystemTime>, Arc<Coordinators>)>,
+}
+
+impl Roles {
+    fn current(&self, roster: &Roster) -> Arc<Coordinators> {
+        let Some(path) = &self.path else {
+            return Arc::new(Coordinators::owner_only(&self.owner));
+        };
+        let mtime = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+        let mut loaded = self.loaded.lock().expect("roles lock");
+        if mtime != loaded.0 {
+            match Coordinators::load(path, &roster.region) {
+                Ok(c) => {
+                    eprintln!(
+                        "kpps serve: {} coordinators from {}",
+                        c.len(),
+                        path.display()
+                    );
+                    *loaded = (mtime, Arc::new(c));
+                }
+                // Keep serving with the last good file; say what is wrong with the new one.
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("kpps serve: {e} (file not reloaded)");
+                    }
+                    loaded.0 = mtime;
+                }
+            }
+        }
+        Arc::clone(&loaded.1)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("socket {path}: {source}")]
+    Socket { path: PathBuf, source: io::Error },
+    #[error("a kpps server is already listening on {0}")]
+    AlreadyServing(PathBuf),
+    #[error("{0}")]
+    Coordinators(String),
+    #[error("group {0:?} does not exist")]
+    NoSuchGroup(String),
+}
+
+/// Runs the server until SIGTERM or SIGINT. `ready` is called once the socket listens.
+pub fn serve(opts: &ServeOptions, actor: &str, ready: impl FnOnce()) -> Result<(), ServeError> {
+    let store = Store::open(&opts.dir, actor)?;
+    for notice in &store.notices {
+        eprintln!("kpps serve: {notice}");
+    }
+    let roster = store.load()?;
+    let owner = crate::store::os_user();
+    let roles = Roles {
+        path: opts.coordinators.clone(),
+        owner,
+        loaded: Mutex::new((None, Arc::new(Coordinators::default()))),
+    };
+    if let Some(path) = &roles.path {
+        // A broken file at start-up is an error, not an empty server.
+        Coordinators::load(path, &roster.region).map_err(|errors| {
+            ServeError::Coordinators(
+                errors
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )
+        })?;
+    }
+    let listener = bind(&opts.socket, opts.group.as_deref())?;
+    let core = Arc::new(Mutex::new(Core {
+        store,
+        roster,
+        subscribers: Vec::new(),
+        next_id: 1,
+    }));
+    let roles = Arc::new(roles);
+    stop_on_signals(Arc::clone(&core), opts.socket.clone());
+    eprintln!(
+        "kpps serve: store {} on {}",
+        opts.dir.display(),
+        opts.socket.display()
+    );
+    ready();
+    let queue = opts.client_queue.max(1);
+    for conn in listener.incoming() {
+        let Ok(stream) = conn else { continue };
+        let core = Arc::clone(&core);
+        let roles = Arc::clone(&roles);
+        std::thread::spawn(move || {
+            if let Err(e) = serve_client(stream, &core, &roles, queue) {
+                eprintln!("kpps serve: {e}");
+            }
+        });
+    }
+    Ok(())
+}
+
+fn bind(path: &Path, group: Option<&str>) -> Result<UnixListener, ServeError> {
+    let err = |source| ServeError::Socket {
+        path: path.to_path_buf(),
+        source,
+    };
+    if path.exists() {
+        // A live server answers; a socket left by a killed one refuses and is replaced.
+        if UnixStream::connect(path).is_ok() {
+            return Err(ServeError::AlreadyServing(path.to_path_buf()));
+        }
+        std::fs::remove_file(path).map_err(err)?;
+    }
+    let listener = UnixListener::bind(path).map_err(err)?;
+    if let Some(group) = group {
+        let gid = group_id(group).ok_or_else(|| ServeError::NoSuchGroup(group.to_string()))?;
+        std::os::unix::fs::chown(path, None, Some(gid)).map_err(err)?;
+    }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660)).map_err(err)?;
+    Ok(listener)
+}
+
+fn group_id(name: &str) -> Option<u32> {
+    let name = std::ffi::CString::new(name).ok()?;
+    let mut grp: libc::group = unsafe { std::mem::zeroed() };
+    let mut buf = vec![0 as libc::c_char; 16 * 1024];
+    let mut result: *mut libc::group = std::ptr::null_mut();
+    // SAFETY: getgrnam_r fills `grp` with pointers into `buf`; we read only gr_gid.
+    let rc = unsafe {
+        libc::getgrnam_r(
+            name.as_ptr(),
+            &mut grp,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut result,
+        )
+    };
+    (rc == 0 && !result.is_null()).then_some(grp.gr_gid)
+}
+
+/// On SIGTERM/SIGINT: wait for any commit in progress (by taking the lock), remove the
+/// socket so clients fall back or wait, and exit. Everything acknowledged is on disk.
+fn stop_on_signals(core: Arc<Mutex<Core>>, socket: PathBuf) {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    if let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGINT]) {
+        std::thread::spawn(move || {
+            if signals.forever().next().is_some() {
+                let core = core.lock().unwrap_or_else(|p| p.into_inner());
+                let _ = std::fs::remove_file(&socket);
+                let _ = core.store.flush();
+                eprintln!("kpps serve: stopped");
+                std::process::exit(0);
+            }
+        });
+    }
+}
+
+/// One connection, from hello to hang-up.
+fn serve_client(
+    stream: UnixStream,
+    core: &Mutex<Core>,
+    roles: &Roles,
+    queue: usize,
+) -> io::Result<()> {
+    let uid = super::peer_uid(&stream)?;
+    let user = super::user_name(uid);
+    let mut reader = io::BufReader::new(stream.try_clone()?);
+    stream.set_read_timeout(Some(HELLO_TIMEOUT))?;
+    let deny = |message: String| -> io::Result<()> {
+        proto::write(&mut &stream, &ToClient::Denied { message })
+    };
+    match proto::read::<ToServer>(&mut reader) {
+        Ok(Some(ToServer::Hello { protocol })) if protocol == PROTOCOL => {}
+        Ok(Some(ToServer::Hello { protocol })) => {
+            return deny(format!(
+                "this server speaks protocol {PROTOCOL}, the client {protocol}: use the same kpps version"
+            ))
+        }
+        _ => return Ok(()), // not a kpps client, or gone
+    }
+    stream.set_read_timeout(None)?;
+
+    let (id, role, rx, snapshot) = {
+        let mut core = core.lock().expect("core lock");
+        let coordinators = roles.current(&core.roster);
+        let Some(role) = coordinators.role_of(&user) else {
+            eprintln!("kpps serve: {user} (uid {uid}) is not a coordinator; refused");
+            drop(core);
+            return deny(format!(
+                "user {user} is not in this server's coordinators file; ask the KPU office to add you"
+            ));
+        };
+        let id = core.next_id;
+        core.next_id += 1;
+        let snapshot = snapshot(&core, &user, role)?;
+        let (tx, rx) = sync_channel(queue);
+        core.subscribers.push(Subscriber {
+            id,
+            tx,
+            stream: stream.try_clone()?,
+        });
+        (id, role, rx, snapshot)
+    };
+    eprintln!("kpps serve: {user} connected as {role:?} (client {id})");
+    let writer = {
+        let stream = stream.try_clone()?;
+        std::thread::spawn(move || write_loop(stream, snapshot, rx))
+    };
+    let result = read_loop(&mut reader, core, id, &user, role);
+    core.lock().expect("core lock").subscribers.retain(|s| s.id != id);
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+    let _ = writer.join();
+    eprintln!("kpps serve: {user} disconnected (client {id})");
+    result
+}
+
+/// The roster as it stands, as frames: taken under the core lock, so the entries queued
+/// after it are exactly those it lacks.
+fn snapshot(core: &Core, user: &str, role: Role) -> io::Result<Vec<Vec<u8>>> {
+    let roster = &core.roster;
+    let info = core.store.info().map_err(io::Error::other)?;
+    let seq = core
+        .store
+        .recent_log(1)
+        .map_err(io::Error::other)?
+        .first()
+        .map_or(0, |e| e.seq);
+    let mut frames = vec![proto::encode(&ToClient::Welcome {
+        protocol: PROTOCOL,
+        user: user.to_string(),
+        role,
+        info,
+        regions: roster.region.to_specs(),
+        seq,
+    })];
+    let filled: Vec<TpsId> = roster
+        .region
+        .tps_ids()
+        .filter(|&t| roster.seats_of(t).iter().any(Option::is_some))
+        .collect();
+    for chunk in filled.chunks(SEATS_PER_FRAME) {
+        let seats = chunk
+            .iter()
+            .map(|&t| (t, roster.seats_of(t).to_vec()))
+            .collect();
+        frames.push(proto::encode(&ToClient::Seats(seats)));
+    }
+    let kelurahan: Vec<KelurahanId> = (0..roster.region.kelurahan.len() as u32)
+        .map(KelurahanId)
+        .filter(|&k| !roster.reserves(k).is_empty())
+        .collect();
+    for chunk in kelurahan.chunks(RESERVES_PER_FRAME) {
+        let lists = chunk
+            .iter()
+            .map(|&k| (k, roster.reserves(k).to_vec()))
+            .collect();
+        frames.push(proto::encode(&ToClient::Reserves(lists)));
+    }
+    frames.push(proto::encode(&ToClient::SnapshotEnd));
+    Ok(frames)
+}
+
+/// Sends the snapshot, then whatever is queued, until the queue or the socket closes.
+fn write_loop(stream: UnixStream, snapshot: Vec<Vec<u8>>, rx: Receiver<Arc<Vec<u8>>>) {
+    let mut out = BufWriter::with_capacity(64 * 1024, &stream);
+    let sent = (|| -> io::Result<()> {
+        for frame in snapshot {
+            out.write_all(&frame)?;
+        }
+        out.flush()?;
+        while let Ok(frame) = rx.recv() {
+            out.write_all(&frame)?;
+            // Send everything already queued in one go, then flush.
+            while let Ok(frame) = rx.try_recv() {
+                out.write_all(&frame)?;
+            }
+            out.flush()?;
+        }
+        Ok(())
+    })();
+    if sent.is_err() {
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+fn read_loop(
+    reader: &mut impl io::Read,
+    core: &Mutex<Core>,
+    id: u64,
+    user: &str,
+    role: Role,
+) -> io::Result<()> {
+    while let Some(request) = proto::read::<ToServer>(reader)? {
+        let mut core = core.lock().expect("core lock");
+        let reply = match request {
+            ToServer::Hello { .. } => continue,
+            ToServer::Execute { req, command } => {
+                let permitted = role.permits(&core.roster.region, &command);
+                let core = &mut *core;
+                let result = permitted.map_err(ExecError::Refused).and_then(|()| {
+                    core.store
+                        .execute_as(&mut core.roster, &command, user)
+                });
+                match result {
+                    Ok(entry) => {
+                        let seq = entry.seq;
+                        core.broadcast(Arc::new(proto::encode(&ToClient::Entry(entry))));
+                        ToClient::Executed { req, seq }
+                    }
+                    Err(ExecError::Refused(refusal)) => ToClient::Refused { req, refusal },
+                    Err(e) => ToClient::Failed {
+                        req,
+                        message: e.to_string(),
+                    },
+                }
+            }
+            ToServer::History { req, tps } => {
+                if tps.0 as usize >= core.roster.region.tps.len() {
+                    ToClient::Failed {
+                        req,
+                        message: format!("no TPS #{}", tps.0),
+                    }
+                } else {
+                    entries_reply(req, core.store.tps_history(tps))
+                }
+            }
+            ToServer::Log { req, limit } => {
+                entries_reply(req, core.store.recent_log(limit.min(100_000) as usize))
+            }
+        };
+        core.send_to(id, encode_reply(reply));
+    }
+    Ok(())
+}
+
+/// Encodes a reply; a log too large for one frame is cut to its newest entries.
+fn encode_reply(mut reply: ToClient) -> Vec<u8> {
+    loop {
+        let frame = proto::encode(&reply);
+        match &mut reply {
+            ToClient::Entries { entries, .. } if frame.len() > proto::MAX_FRAME => {
+                entries.truncate(entries.len() / 2);
+            }
+            _ => return frame,
+        }
+    }
+}
+
+fn entries_reply(
+    req: u64,
+    result: Result<Vec<crate::store::LogEntry>, StoreError>,
+) -> ToClient {
+    match result {
+        Ok(entries) => ToClient::Entries { req, entries },
+        Err(e) => ToClient::Failed {
+            req,
+            message: e.to_string(),
+        },
+    }
+}
