@@ -3,13 +3,13 @@
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
+use super::Target;
 use super::{parse_person_args, write_stdout, CliResult, Failure};
 use crate::domain::region::TpsAddress;
 use crate::domain::{Command, Event, Roster, TpsId, VacateReason};
-use super::Target;
 use crate::store::{ExecError, LogEntry, Record};
-use crate::tui::port::Port;
 use crate::text::{wib, Lang};
+use crate::tui::port::Port;
 
 #[derive(Args, Debug)]
 pub struct SeatArgs {
@@ -158,7 +158,6 @@ fn run(port: &mut dyn Port, roster: &mut Roster, command: Command, lang: Lang) -
         Err(ExecError::Remote(msg)) => Err(Failure::Other(msg)),
     }
 }
-
 
 pub fn vacate(target: &Target, args: &VacateArgs, lang: Lang) -> CliResult {
     let (mut port, mut roster) = target.connect()?;

@@ -19,9 +19,9 @@ use crate::io::roster_csv::{self, ImportKind, ImportOptions};
 use crate::io::RowError;
 use crate::net::server::ServeError;
 use crate::net::{Client, ConnectError, ServeOptions};
-use crate::tui::port::Port;
 use crate::store::{os_user, Store, StoreError, StoreInfo};
 use crate::text::Lang;
+use crate::tui::port::Port;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -174,6 +174,9 @@ pub struct ServeArgs {
     /// Give the socket to this group (mode 0660) so its members can connect.
     #[arg(long)]
     pub group: Option<String>,
+    /// Changes a client may have waiting before it is cut off as too slow.
+    #[arg(long, default_value_t = crate::net::server::CLIENT_QUEUE, hide = true)]
+    pub client_queue: usize,
 }
 
 #[derive(Args, Debug)]
@@ -250,6 +253,7 @@ fn dispatch(cli: Cli) -> CliResult {
         .clone()
         .unwrap_or_else(|| default_store_dir(cli.demo));
     let target = Target {
+        require_server: cli.socket.is_some(),
         socket: cli
             .socket
             .clone()
@@ -361,6 +365,9 @@ fn parse_person_args(a: &change::PersonArgs, lang: Lang) -> Result<crate::domain
 pub struct Target {
     pub dir: PathBuf,
     pub socket: PathBuf,
+    /// A socket named on purpose (flag or $KPPS_SOCKET) must have a server: a coordinator
+    /// who lands in kpps through SSH must not get a private empty store instead.
+    pub require_server: bool,
     /// Audit-log name when kpps opens the store itself.
     pub actor: String,
 }
@@ -382,7 +389,10 @@ impl Target {
     pub fn connect_server(&self) -> Result<Option<(Client, Roster)>, Failure> {
         match Client::connect(&self.socket) {
             Ok(pair) => Ok(Some(pair)),
-            Err(ConnectError::NoServer(_)) => Ok(None),
+            Err(ConnectError::NoServer(_)) if !self.require_server => Ok(None),
+            Err(e @ ConnectError::NoServer(_)) => Err(Failure::Unavailable(format!(
+                "{e}; is `kpps serve` running? (ask whoever runs the server)"
+            ))),
             Err(e) => Err(Failure::Unavailable(e.to_string())),
         }
     }
@@ -405,7 +415,7 @@ fn serve(target: &Target, args: &ServeArgs) -> CliResult {
         socket: target.socket.clone(),
         coordinators,
         group: args.group.clone(),
-        client_queue: crate::net::server::CLIENT_QUEUE,
+        client_queue: args.client_queue,
     };
     crate::net::serve(&opts, &target.actor, || {}).map_err(|e| match e {
         ServeError::Store(e) => Failure::Store(e),

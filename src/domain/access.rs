@@ -136,10 +136,7 @@ mod tests {
             rank: 1,
         };
         let pps = Role::Pps(KelurahanId(0));
-        assert_eq!(
-            pps.permits(&region, &fill),
-            Err(Refusal::OutsideScope(pps))
-        );
+        assert_eq!(pps.permits(&region, &fill), Err(Refusal::OutsideScope(pps)));
         assert_eq!(Role::Ppk(kec).permits(&region, &fill), Ok(()));
     }
 }

@@ -54,12 +54,13 @@ impl Coordinators {
             .headers()
             .map_err(|e| vec![error(1, e.to_string())])?
             .clone();
-        let column = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
+        let column = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(name))
+        };
         let (Some(user_col), Some(role_col)) = (column("user"), column("role")) else {
-            return Err(vec![error(
-                1,
-                "header must be user,role,area".to_string(),
-            )]);
+            return Err(vec![error(1, "header must be user,role,area".to_string())]);
         };
         let area_col = column("area");
         let mut roles = HashMap::new();
@@ -120,7 +121,10 @@ fn parse_role(role: &str, area: &str, region: &Region) -> Result<Role, String> {
         "kpu" => no_area(Role::Kpu),
         "viewer" | "pemantau" => no_area(Role::Viewer),
         "ppk" if area.is_empty() => Err("ppk needs a kecamatan in area".into()),
-        "ppk" => region.resolve_kecamatan(area).map(Role::Ppk).map_err(lookup),
+        "ppk" => region
+            .resolve_kecamatan(area)
+            .map(Role::Ppk)
+            .map_err(lookup),
         "pps" if area.is_empty() => Err("pps needs a kelurahan in area".into()),
         "pps" => region
             .resolve_kelurahan(area, None)

@@ -58,8 +58,12 @@ impl Client {
     /// Connects and loads the roster as the server has it.
     pub fn connect(socket: &Path) -> Result<(Client, Roster), ConnectError> {
         let (wake_rx, wake_tx) = UnixStream::pair().map_err(|e| broken(socket, e))?;
-        wake_rx.set_nonblocking(true).map_err(|e| broken(socket, e))?;
-        wake_tx.set_nonblocking(true).map_err(|e| broken(socket, e))?;
+        wake_rx
+            .set_nonblocking(true)
+            .map_err(|e| broken(socket, e))?;
+        wake_tx
+            .set_nonblocking(true)
+            .map_err(|e| broken(socket, e))?;
         let (_, never) = channel();
         let mut client = Client {
             socket: socket.to_path_buf(),
@@ -88,7 +92,10 @@ impl Client {
         })?;
         proto::write(&mut &stream, &ToServer::Hello { protocol: PROTOCOL })
             .map_err(|e| broken(&socket, e))?;
-        let mut reader = BufReader::with_capacity(256 * 1024, stream.try_clone().map_err(|e| broken(&socket, e))?);
+        let mut reader = BufReader::with_capacity(
+            256 * 1024,
+            stream.try_clone().map_err(|e| broken(&socket, e))?,
+        );
         let mut next = || -> Result<ToClient, ConnectError> {
             proto::read::<ToClient>(&mut reader)
                 .map_err(|e| broken(&socket, e))?
@@ -192,24 +199,23 @@ impl Client {
         }
     }
 
-    /// Applies a pushed entry (once: the snapshot may already include it).
-    fn apply(&mut self, roster: &mut Roster, entry: &LogEntry) -> bool {
+    /// Applies a pushed entry (once: the snapshot may already include it) and keeps it
+    /// for the next `sync` report.
+    fn take_in(&mut self, roster: &mut Roster, entry: LogEntry) {
         if entry.seq <= self.seq {
-            return false;
+            return;
         }
         if let Record::Change(event) = &entry.record {
             roster.apply(event);
         }
         self.seq = entry.seq;
-        true
+        self.applied.push(entry);
     }
 
     fn apply_backlog(&mut self, roster: &mut Roster) {
         while let Some(message) = self.backlog.pop_front() {
             if let ToClient::Entry(entry) = message {
-                if self.apply(roster, &entry) {
-                    self.applied.push(entry);
-                }
+                self.take_in(roster, entry);
             }
         }
     }
@@ -227,6 +233,11 @@ impl Client {
                 other => self.backlog.push_back(other),
             }
         }
+    }
+
+    /// The last log entry applied to the roster.
+    pub fn seq(&self) -> u64 {
+        self.seq
     }
 
     /// The whole log, newest first (for `kpps log`).
@@ -270,11 +281,7 @@ impl Port for Client {
                 ))
             })?;
             match message {
-                ToClient::Entry(entry) => {
-                    if self.apply(roster, &entry) {
-                        self.applied.push(entry);
-                    }
-                }
+                ToClient::Entry(entry) => self.take_in(roster, entry),
                 ToClient::Executed { req: r, seq } if r == req => {
                     // Our entry came just before this answer.
                     let at = self.applied.iter().rposition(|e| e.seq == seq);
@@ -313,11 +320,7 @@ impl Port for Client {
         let mut lost = None;
         while let Ok(incoming) = self.inbox.try_recv() {
             match incoming {
-                Incoming::Message(ToClient::Entry(entry)) => {
-                    if self.apply(roster, &entry) {
-                        self.applied.push(entry);
-                    }
-                }
+                Incoming::Message(ToClient::Entry(entry)) => self.take_in(roster, entry),
                 Incoming::Message(_) => {}
                 Incoming::Lost(why) => {
                     if self.stream.take().is_some() {

@@ -12,9 +12,7 @@ use std::io::{self, Read, Write};
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
-use crate::domain::{
-    Command, Holder, KelurahanId, KelurahanSpec, Refusal, Reserve, Role, TpsId,
-};
+use crate::domain::{Command, Holder, KelurahanId, KelurahanSpec, Refusal, Reserve, Role, TpsId};
 use crate::store::{codec, LogEntry, StoreInfo};
 
 /// Bumped whenever a message changes shape; client and server must agree.
@@ -47,13 +45,27 @@ pub enum ToClient {
     SnapshotEnd,
     /// A committed change, from any client (or this one).
     Entry(LogEntry),
-    Executed { req: u64, seq: u64 },
-    Refused { req: u64, refusal: Refusal },
+    Executed {
+        req: u64,
+        seq: u64,
+    },
+    Refused {
+        req: u64,
+        refusal: Refusal,
+    },
     /// The store could not record the change (disk trouble): nothing changed.
-    Failed { req: u64, message: String },
-    Entries { req: u64, entries: Vec<LogEntry> },
+    Failed {
+        req: u64,
+        message: String,
+    },
+    Entries {
+        req: u64,
+        entries: Vec<LogEntry>,
+    },
     /// The server will not serve this connection (not a coordinator, other protocol).
-    Denied { message: String },
+    Denied {
+        message: String,
+    },
 }
 
 pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {

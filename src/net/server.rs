@@ -293,7 +293,10 @@ fn serve_client(
         std::thread::spawn(move || write_loop(stream, snapshot, rx))
     };
     let result = read_loop(&mut reader, core, id, &user, role);
-    core.lock().expect("core lock").subscribers.retain(|s| s.id != id);
+    core.lock()
+        .expect("core lock")
+        .subscribers
+        .retain(|s| s.id != id);
     let _ = stream.shutdown(std::net::Shutdown::Both);
     let _ = writer.join();
     eprintln!("kpps serve: {user} disconnected (client {id})");
@@ -383,10 +386,9 @@ fn read_loop(
             ToServer::Execute { req, command } => {
                 let permitted = role.permits(&core.roster.region, &command);
                 let core = &mut *core;
-                let result = permitted.map_err(ExecError::Refused).and_then(|()| {
-                    core.store
-                        .execute_as(&mut core.roster, &command, user)
-                });
+                let result = permitted
+                    .map_err(ExecError::Refused)
+                    .and_then(|()| core.store.execute_as(&mut core.roster, &command, user));
                 match result {
                     Ok(entry) => {
                         let seq = entry.seq;
@@ -432,10 +434,7 @@ fn encode_reply(mut reply: ToClient) -> Vec<u8> {
     }
 }
 
-fn entries_reply(
-    req: u64,
-    result: Result<Vec<crate::store::LogEntry>, StoreError>,
-) -> ToClient {
+fn entries_reply(req: u64, result: Result<Vec<crate::store::LogEntry>, StoreError>) -> ToClient {
     match result {
         Ok(entries) => ToClient::Entries { req, entries },
         Err(e) => ToClient::Failed {

@@ -120,7 +120,9 @@ impl Lang {
             Role::Kpu => self.t("KPU (seluruh wilayah)", "KPU (whole region)").into(),
             Role::Ppk(kec) => format!("PPK Kecamatan {}", region.kecamatan(kec).name),
             Role::Pps(kel) => format!("PPS Kelurahan {}", region.kelurahan(kel).name),
-            Role::Viewer => self.t("pemantau (hanya melihat)", "viewer (read-only)").into(),
+            Role::Viewer => self
+                .t("pemantau (hanya melihat)", "viewer (read-only)")
+                .into(),
         }
     }
 

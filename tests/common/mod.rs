@@ -113,3 +113,80 @@ impl Drop for Tmux {
             .output();
     }
 }
+
+/// A `kpps serve` child process on a store. Killed (SIGKILL) when dropped.
+pub struct Server {
+    pub child: std::process::Child,
+    pub socket: std::path::PathBuf,
+    pub log: std::path::PathBuf,
+}
+
+impl Server {
+    /// Starts `kpps --db DB serve EXTRA…` and waits until its socket accepts connections.
+    pub fn start(db: &Path, extra: &[&str]) -> Server {
+        let socket = db.join("kpps.sock");
+        Server::start_on(db, &socket, extra)
+    }
+
+    pub fn start_on(db: &Path, socket: &Path, extra: &[&str]) -> Server {
+        let log = db.with_extension(format!("serve{}.log", std::process::id()));
+        let err = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_kpps"))
+            .arg("--db")
+            .arg(db)
+            .arg("--socket")
+            .arg(socket)
+            .arg("serve")
+            .args(extra)
+            .env_remove("KPPS_DB")
+            .stderr(err)
+            .spawn()
+            .expect("start kpps serve");
+        let server = Server {
+            child,
+            socket: socket.to_path_buf(),
+            log,
+        };
+        wait_for("the server's socket", || {
+            std::os::unix::net::UnixStream::connect(&server.socket).is_ok()
+        });
+        server
+    }
+
+    /// What the server wrote to stderr so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn signal(&self, sig: i32) {
+        // SAFETY: kill on our own child's pid.
+        unsafe { libc::kill(self.child.id() as i32, sig) };
+    }
+
+    /// Stops it the way a service manager does (SIGTERM) and waits.
+    pub fn stop(mut self) {
+        self.signal(libc::SIGTERM);
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "server exit: {status:?}\n{}", self.log());
+    }
+
+    /// CPU time (user + system, in clock ticks) the server has used.
+    pub fn cpu_ticks(&self) -> u64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
+        // Fields after the ")" that closes the command name: utime is 14th, stime 15th.
+        let rest = &stat[stat.rfind(')').unwrap() + 2..];
+        let fields: Vec<&str> = rest.split(' ').collect();
+        fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,488 @@
+//! `kpps serve` with many clients: races for the same seat, person and reserve; scopes
+//! checked on the server; slow, killed and idle clients; a server restarted under its
+//! clients. The real binary serves a real store; clients are the library's `Client` (what
+//! the TUI uses) in threads, the CLI, and the TUI in a pty.
+
+mod common;
+
+use std::path::Path;
+use std::sync::{Arc, Barrier};
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use common::{kpps, stdout, wait_for, Server, Tmux};
+use kpps::domain::{Command, KelurahanId, Nik, Person, Refusal, Roster, Screening, Sex, TpsId};
+use kpps::net::Client;
+use kpps::store::{ExecError, LogEntry};
+use kpps::tui::port::Port;
+
+fn demo_store() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store");
+    stdout(&kpps(&db, &["demo"]));
+    (dir, db)
+}
+
+fn connect(server: &Server) -> (Client, Roster) {
+    Client::connect(&server.socket).expect("connect")
+}
+
+/// Empty seats, in tree order.
+fn empty_seats(roster: &Roster) -> Vec<(TpsId, u8)> {
+    let mut out = Vec::new();
+    for t in roster.region.tps_ids() {
+        for seat in 1..=roster.seats_per_tps() {
+            if roster.seat(t, seat).is_none() {
+                out.push((t, seat));
+            }
+        }
+    }
+    out
+}
+
+/// An eligible person born in Palembang whose NIK is not in the roster.
+fn person(roster: &Roster, serial: u16) -> Person {
+    let birth = NaiveDate::from_ymd_opt(1990, 5, 1).unwrap();
+    let nik = Nik::compose(167101, birth, Sex::L, serial);
+    assert!(
+        roster.locate_nik(nik).is_none(),
+        "test NIK {serial} collides"
+    );
+    Person {
+        name: format!("Uji Coba {serial}"),
+        nik,
+        birth_date: birth,
+        sex: Sex::L,
+        phone: None,
+        screening: Screening::NotAtRisk,
+        jkn: true,
+    }
+}
+
+fn fill_direct(tps: TpsId, seat: u8, person: Person) -> Command {
+    Command::FillDirect {
+        tps,
+        seat,
+        person,
+        berita_acara: Some("BA-UJI".into()),
+    }
+}
+
+/// Applies pushes until the client has seen entry `seq`.
+fn sync_to(client: &mut Client, roster: &mut Roster, seq: u64) {
+    wait_for("the client to catch up", || {
+        client.sync(roster);
+        client.seq() >= seq
+    });
+}
+
+#[test]
+fn a_hundred_clients_race_for_the_same_seat_person_and_reserve() {
+    let (_dir, db) = demo_store();
+    let server = Server::start(&db, &[]);
+    let (_, roster) = connect(&server);
+    let seats = empty_seats(&roster);
+    assert!(seats.len() > 60, "the demo has empty seats");
+    // A reserve and 25 empty seats in its kecamatan (other kelurahan welcome).
+    let empty_in = |kec| {
+        seats
+            .iter()
+            .filter(|(t, _)| roster.region.kecamatan_of(*t) == kec)
+            .count()
+    };
+    let (kel, rank) = (0..roster.region.kelurahan.len() as u32)
+        .map(KelurahanId)
+        .filter(|&k| empty_in(roster.region.kelurahan(k).kecamatan) >= 25)
+        .find_map(|k| roster.reserves(k).first().map(|r| (k, r.rank)))
+        .expect("a reserve in a kecamatan with 25 empty seats");
+    let kec = roster.region.kelurahan(kel).kecamatan;
+    let near: Vec<(TpsId, u8)> = seats
+        .iter()
+        .copied()
+        .filter(|(t, _)| roster.region.kecamatan_of(*t) == kec)
+        .take(25)
+        .collect();
+    assert_eq!(near.len(), 25);
+    let others: Vec<(TpsId, u8)> = seats
+        .iter()
+        .copied()
+        .filter(|s| !near.contains(s))
+        .take(26)
+        .collect();
+    let contested_seat = others[0];
+    let one_person = person(&roster, 9_000);
+
+    // 50 clients fill one seat with 50 different people; 25 put one person in 25 seats;
+    // 25 appoint one reserve to 25 seats. All at once.
+    let mut plans: Vec<Command> = Vec::new();
+    for i in 0..50 {
+        plans.push(fill_direct(
+            contested_seat.0,
+            contested_seat.1,
+            person(&roster, 9_100 + i),
+        ));
+    }
+    for &(tps, seat) in &others[1..26] {
+        plans.push(fill_direct(tps, seat, one_person.clone()));
+    }
+    for &(tps, seat) in &near {
+        plans.push(Command::FillFromReserve {
+            tps,
+            seat,
+            kelurahan: kel,
+            rank,
+        });
+    }
+    assert_eq!(plans.len(), 100);
+    let before = connect(&server).0.recent_log(1).unwrap()[0].seq;
+
+    let barrier = Arc::new(Barrier::new(plans.len()));
+    let socket = server.socket.clone();
+    let handles: Vec<_> = plans
+        .into_iter()
+        .map(|command| {
+            let barrier = Arc::clone(&barrier);
+            let socket = socket.clone();
+            std::thread::spawn(move || {
+                let (mut client, mut roster) = Client::connect(&socket).unwrap();
+                barrier.wait();
+                let start = Instant::now();
+                let result = client.execute(&mut roster, &command);
+                (command, result, start.elapsed(), client, roster)
+            })
+        })
+        .collect();
+    let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+
+    let wins = |range: std::ops::Range<usize>| {
+        results[range].iter().filter(|(_, r, ..)| r.is_ok()).count()
+    };
+    assert_eq!(wins(0..50), 1, "one of 50 fills the contested seat");
+    assert_eq!(wins(50..75), 1, "one person sits once");
+    assert_eq!(wins(75..100), 1, "one reserve is appointed once");
+    for (command, result, ..) in &results {
+        match (command, result) {
+            (_, Ok(_)) => {}
+            (Command::FillDirect { .. }, Err(ExecError::Refused(Refusal::SeatOccupied { .. })))
+            | (Command::FillDirect { .. }, Err(ExecError::Refused(Refusal::NikInUse { .. })))
+            | (
+                Command::FillFromReserve { .. },
+                Err(ExecError::Refused(Refusal::NoSuchReserve { .. })),
+            ) => {}
+            (c, r) => panic!("{c:?} → {r:?}"),
+        }
+    }
+    let mut latencies: Vec<_> = results.iter().map(|(_, _, d, ..)| *d).collect();
+    latencies.sort();
+    eprintln!(
+        "100 concurrent commands: median {:?}, max {:?}",
+        latencies[50], latencies[99]
+    );
+
+    // Three changes, each logged once, with distinct numbers.
+    let mut seqs: Vec<u64> = results
+        .iter()
+        .filter_map(|(_, r, ..)| r.as_ref().ok().map(|e| e.seq))
+        .collect();
+    seqs.sort();
+    assert_eq!(seqs, vec![before + 1, before + 2, before + 3]);
+
+    // Every client converges on the server's roster.
+    let (_, truth) = connect(&server);
+    truth.verify().unwrap();
+    for (_, _, _, mut client, mut roster) in results {
+        sync_to(&mut client, &mut roster, before + 3);
+        for &(tps, seat) in near.iter().chain(&others) {
+            assert_eq!(roster.seat(tps, seat), truth.seat(tps, seat));
+        }
+        assert_eq!(roster.total(), truth.total());
+    }
+    server.stop();
+    let check = kpps(&db, &["check"]);
+    assert!(check.status.success(), "{}", stdout(&check));
+}
+
+fn write_coordinators(db: &Path, body: &str) -> std::path::PathBuf {
+    let path = db.parent().unwrap().join("coordinators.csv");
+    std::fs::write(&path, format!("user,role,area\n{body}")).unwrap();
+    path
+}
+
+#[test]
+fn scopes_are_checked_on_the_server_and_the_kernel_names_the_user() {
+    let (_dir, db) = demo_store();
+    let me = kpps::store::os_user();
+    let roster = kpps::store::Store::open(&db, "t").unwrap().load().unwrap();
+    let seats = empty_seats(&roster);
+    let (own_tps, own_seat) = seats[0];
+    let own_kel = roster.region.kelurahan_of(own_tps);
+    let (far_tps, far_seat) = *seats
+        .iter()
+        .find(|(t, _)| roster.region.kelurahan_of(*t) != own_kel)
+        .unwrap();
+    let addr = |t: TpsId| roster.region.address(t).to_string();
+    let own_code = roster.region.kelurahan(own_kel).code.clone();
+    let file = write_coordinators(&db, &format!("{me},pps,{own_code}\n"));
+    let server = Server::start(&db, &["--coordinators", file.to_str().unwrap()]);
+    let log_len = || stdout(&kpps(&db, &["log"])).lines().count();
+    let before = log_len();
+
+    // Outside the kelurahan: refused on the server, with the reason, nothing written.
+    let fill_far = [
+        "--lang",
+        "en",
+        "fill",
+        "--tps",
+        &addr(far_tps),
+        "--seat",
+        &far_seat.to_string(),
+        "--nama",
+        "Uji Luar",
+        "--nik",
+        "1671014505900001",
+        "--tanggal-lahir",
+        "1990-05-05",
+        "--jenis-kelamin",
+        "P",
+        "--berita-acara",
+        "BA-1",
+    ];
+    let out = kpps(&db, &fill_far);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("outside your area"), "{err}");
+    assert!(
+        err.contains(&roster.region.kelurahan(own_kel).name),
+        "{err}"
+    );
+    assert_eq!(log_len(), before);
+
+    // Inside: recorded under the user the kernel named, whatever --as says.
+    let own = [
+        "fill",
+        "--tps",
+        &addr(own_tps),
+        "--seat",
+        &own_seat.to_string(),
+        "--nama",
+        "Uji Dalam",
+        "--nik",
+        "1671014505900002",
+        "--tanggal-lahir",
+        "1990-05-05",
+        "--jenis-kelamin",
+        "P",
+        "--berita-acara",
+        "BA-2",
+        "--as",
+        "someone-else",
+    ];
+    stdout(&kpps(&db, &own));
+    let log = stdout(&kpps(&db, &["log", "--format", "json", "--limit", "1"]));
+    let json: serde_json::Value = serde_json::from_str(&log).unwrap();
+    assert_eq!(json[0]["actor"], me.as_str());
+
+    // The file is re-read when it changes: a viewer may look but not change.
+    write_coordinators(&db, &format!("{me},viewer,\n"));
+    let out = kpps(
+        &db,
+        &[
+            "--lang",
+            "en",
+            "vacate",
+            "--tps",
+            &addr(own_tps),
+            "--seat",
+            &own_seat.to_string(),
+            "--reason",
+            "mengundurkan-diri",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("may view but not change"));
+    assert!(
+        stdout(&kpps(&db, &["gaps"])).contains("TPS"),
+        "viewers read"
+    );
+
+    // Not listed: no connection at all, and no fallback to opening the store.
+    write_coordinators(&db, "somebody,kpu,\n");
+    let out = kpps(&db, &["gaps"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not in this server's coordinators file"));
+    assert!(server.log().contains("is not a coordinator; refused"));
+    server.stop();
+    assert_eq!(log_len(), before + 1);
+}
+
+#[test]
+fn a_slow_client_is_cut_off_and_the_others_go_on() {
+    use std::io::{Read, Write};
+    let (_dir, db) = demo_store();
+    let server = Server::start(&db, &["--client-queue", "8"]);
+    // A client that says hello and then never reads: its snapshot fills the socket buffer.
+    let mut slow = std::os::unix::net::UnixStream::connect(&server.socket).unwrap();
+    slow.write_all(&kpps::net::proto::encode(
+        &kpps::net::proto::ToServer::Hello {
+            protocol: kpps::net::proto::PROTOCOL,
+        },
+    ))
+    .unwrap();
+    let (mut client, mut roster) = connect(&server);
+    let (tps, seat) = (TpsId(0), 1);
+    assert!(roster.seat(tps, seat).is_some());
+    for i in 0..40 {
+        let command = Command::MarkAbsent {
+            tps,
+            seat,
+            absent: i % 2 == 0,
+        };
+        client
+            .execute(&mut roster, &command)
+            .expect("not stalled by the slow client");
+    }
+    wait_for("the slow client to be cut off", || {
+        server.log().contains("too slow")
+    });
+    // What it had been sent, then end-of-file: the server closed it.
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut sink = Vec::new();
+    slow.read_to_end(&mut sink).expect("closed, not hanging");
+}
+
+fn tps_log(client: &mut Client) -> Vec<LogEntry> {
+    client.recent_log(usize::MAX).unwrap()
+}
+
+#[test]
+fn clients_ride_out_a_server_restart_and_nothing_acknowledged_is_lost() {
+    let (dir, db) = demo_store();
+    let server = Server::start(&db, &[]);
+    let tui = Tmux::start(
+        dir.path(),
+        80,
+        24,
+        &format!("exec {} --db {}", env!("CARGO_BIN_EXE_kpps"), db.display()),
+    );
+    tui.wait_for_screen("the TUI", |s| s.contains("33.439"));
+
+    // Four writers toggle absences as fast as they can; the server is killed mid-stream.
+    let socket = server.socket.clone();
+    let writers: Vec<_> = (0..4u32)
+        .map(|w| {
+            let socket = socket.clone();
+            std::thread::spawn(move || {
+                let (mut client, mut roster) = Client::connect(&socket).unwrap();
+                let tps = TpsId(100 + w);
+                let seat = (1..=7).find(|&s| roster.seat(tps, s).is_some()).unwrap();
+                let mut acked = Vec::new();
+                for i in 0.. {
+                    let absent = roster.seat(tps, seat).map(|h| !h.absent).unwrap();
+                    match client.execute(&mut roster, &Command::MarkAbsent { tps, seat, absent }) {
+                        Ok(entry) => acked.push(entry),
+                        Err(ExecError::Remote(_)) => break,
+                        Err(e) => panic!("writer {w} change {i}: {e}"),
+                    }
+                }
+                acked
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    server.signal(libc::SIGKILL);
+    let acked: Vec<LogEntry> = writers
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    assert!(acked.len() > 4, "writers got going ({})", acked.len());
+    tui.wait_for_screen("the TUI to report the lost server", |s| {
+        s.contains("Server kpps terputus")
+    });
+    drop(server);
+
+    let server = Server::start(&db, &[]);
+    tui.wait_for_screen("the TUI to reconnect", |s| s.contains("Tersambung kembali"));
+    let (mut client, _) = connect(&server);
+    let log = tps_log(&mut client);
+    for entry in &acked {
+        let stored = log.iter().find(|e| e.seq == entry.seq);
+        assert_eq!(stored, Some(entry), "acknowledged #{} survives", entry.seq);
+    }
+    // The reconnected TUI sees the next change at once.
+    let (mut client, mut roster) = connect(&server);
+    let (tps, seat) = empty_seats(&roster)[0];
+    let command = fill_direct(tps, seat, person(&roster, 9_500));
+    let entry = client.execute(&mut roster, &command).unwrap();
+    tui.wait_for_screen("the TUI to show the new change", |s| {
+        s.contains(&format!("#{}", entry.seq)) && s.contains("Uji Coba 9500")
+    });
+    server.stop();
+    assert!(kpps(&db, &["check"]).status.success());
+}
+
+#[test]
+fn a_killed_client_is_dropped_and_idle_clients_cost_nothing() {
+    let (dir, db) = demo_store();
+    let server = Server::start(&db, &[]);
+    let bytes = dir.path().join("tui.bytes");
+    let tui = Tmux::start(
+        dir.path(),
+        80,
+        24,
+        &format!("exec {} --db {}", env!("CARGO_BIN_EXE_kpps"), db.display()),
+    );
+    tui.wait_for_screen("the TUI", |s| s.contains("33.439"));
+    tui.run(&[
+        "pipe-pane",
+        "-t",
+        "t",
+        &format!("cat >> {}", bytes.display()),
+    ]);
+    let idle: Vec<(Client, Roster)> = (0..20).map(|_| connect(&server)).collect();
+    wait_for("all clients registered", || {
+        server.log().matches("connected as").count() >= 21
+    });
+
+    // Idle: no CPU in the server, no bytes to the terminal.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let ticks = server.cpu_ticks();
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    assert_eq!(server.cpu_ticks(), ticks, "an idle server used CPU");
+    let sent = std::fs::metadata(&bytes).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(sent, 0, "the idle TUI was sent {sent} bytes");
+
+    // Kill the TUI outright: the server drops it; everyone else carries on.
+    let pid: i32 = tui
+        .run(&["display", "-p", "-t", "t", "#{pane_pid}"])
+        .trim()
+        .parse()
+        .unwrap();
+    // SAFETY: kill on the TUI's pid.
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+    wait_for("the server to drop the killed client", || {
+        server.log().matches("disconnected").count() >= 1
+    });
+    let (mut client, mut roster) = connect(&server);
+    let (tps, seat) = empty_seats(&roster)[0];
+    let command = fill_direct(tps, seat, person(&roster, 9_600));
+    client.execute(&mut roster, &command).unwrap();
+    for (mut c, mut r) in idle {
+        let seen = c.sync(&mut r);
+        assert!(seen.lost.is_none());
+        sync_to(&mut c, &mut r, client.seq());
+        assert!(r.seat(tps, seat).is_some(), "idle clients got the change");
+    }
+    server.stop();
+}
+
+#[test]
+fn an_explicit_socket_without_a_server_is_an_error_not_a_new_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store");
+    let socket = dir.path().join("nobody.sock");
+    let out = kpps(&db, &["--socket", socket.to_str().unwrap(), "gaps"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("server"));
+    assert!(!db.exists(), "no store was created");
+}
