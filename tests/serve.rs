@@ -452,6 +452,22 @@ fn a_killed_client_is_dropped_and_idle_clients_cost_nothing() {
     let sent = std::fs::metadata(&bytes).map(|m| m.len()).unwrap_or(0);
     assert_eq!(sent, 0, "the idle TUI was sent {sent} bytes");
 
+    // Another coordinator's change reaches this TUI at once, in less than one TCP segment.
+    let (mut writer, mut writer_roster) = connect(&server);
+    let (tps, seat) = empty_seats(&writer_roster)[0];
+    let command = fill_direct(tps, seat, person(&writer_roster, 9_700));
+    let entry = writer.execute(&mut writer_roster, &command).unwrap();
+    tui.wait_for_screen("the pushed change", |s| {
+        s.contains(&format!("↻ {} #{}", kpps::store::os_user(), entry.seq))
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let update = std::fs::metadata(&bytes).unwrap().len();
+    eprintln!("bytes to the TUI for one pushed change: {update}");
+    assert!(
+        update > 0 && update <= 1_400,
+        "{update} bytes for one pushed change"
+    );
+
     // Kill the TUI outright: the server drops it; everyone else carries on.
     let pid: i32 = tui
         .run(&["display", "-p", "-t", "t", "#{pane_pid}"])
@@ -485,4 +501,44 @@ fn an_explicit_socket_without_a_server_is_an_error_not_a_new_store() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("server"));
     assert!(!db.exists(), "no store was created");
+}
+
+#[test]
+fn the_tui_starts_in_the_coordinators_area_and_refuses_outside_it_at_once() {
+    let (dir, db) = demo_store();
+    let roster = kpps::store::Store::open(&db, "t").unwrap().load().unwrap();
+    // A kelurahan that is not the first, so starting there is visible.
+    let kel = KelurahanId(5);
+    let name = roster.region.kelurahan(kel).name.clone();
+    let code = roster.region.kelurahan(kel).code.clone();
+    let outside = roster.region.address(TpsId(0)).to_string();
+    drop(roster);
+    let me = kpps::store::os_user();
+    let file = write_coordinators(&db, &format!("{me},pps,{code}\n"));
+    let server = Server::start(&db, &["--coordinators", file.to_str().unwrap()]);
+    let tui = Tmux::start(
+        dir.path(),
+        100,
+        30,
+        &format!("exec {} --db {}", env!("CARGO_BIN_EXE_kpps"), db.display()),
+    );
+    let screen = tui.wait_for_screen("the TUI", |s| s.contains("33.439"));
+    assert!(
+        screen.contains(&format!("{me} · PPS Kelurahan {name}")),
+        "{screen}"
+    );
+    // The detail pane shows the own kelurahan from the start.
+    assert!(screen.lines().nth(2).unwrap().contains(&name), "{screen}");
+
+    // Another kelurahan's TPS: the change keys say no before any dialog opens.
+    tui.send("/");
+    for c in outside.chars() {
+        tui.send(&c.to_string());
+    }
+    tui.send("Enter");
+    tui.wait_for_screen("the outside TPS", |s| s.contains(&outside));
+    tui.send("x");
+    let screen = tui.wait_for_screen("the refusal", |s| s.contains("di luar wilayah Anda"));
+    assert!(!screen.contains("Kosongkan kursi"), "{screen}");
+    server.stop();
 }

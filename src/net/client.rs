@@ -339,6 +339,10 @@ impl Port for Client {
         self.stream.is_some()
     }
 
+    fn identity(&self) -> Option<(String, Role)> {
+        Some((self.user.clone(), self.role))
+    }
+
     fn reconnect(&mut self, roster: &mut Roster) -> Result<(), String> {
         let fresh = self.handshake().map_err(|e| e.to_string())?;
         *roster = fresh;

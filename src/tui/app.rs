@@ -12,7 +12,8 @@ use crate::domain::gaps::{gaps, GapEntry, Scope};
 use crate::domain::history::{seat_history, Stamp, Stint};
 use crate::domain::region::TpsAddress;
 use crate::domain::{
-    Candidate, Command, Event, KecamatanId, KelurahanId, Roster, Severity, TpsId, VacateReason,
+    Candidate, Command, Event, KecamatanId, KelurahanId, Role, Roster, Severity, TpsId,
+    VacateReason,
 };
 use crate::store::{ExecError, LogEntry, Record};
 use crate::text::{Lang, Strings};
@@ -165,11 +166,54 @@ impl App {
         app
     }
 
-    /// An app that records changes through `port` (a store, later a server).
+    /// An app that records changes through `port` (a store, or a server's client). A
+    /// coordinator with one area starts there.
     pub fn with_port(roster: Roster, lang: Lang, port: Box<dyn Port>) -> App {
         let mut app = App::new(roster, lang);
+        let home = match port.identity() {
+            Some((_, Role::Pps(kel))) => Some(Node::Kelurahan(kel)),
+            Some((_, Role::Ppk(kec))) => Some(Node::Kecamatan(kec)),
+            _ => None,
+        };
         app.port = Some(port);
+        if let Some(node) = home {
+            match node {
+                Node::Kelurahan(k) => app.expanded_kel[k.0 as usize] = true,
+                Node::Kecamatan(k) => app.expanded_kec[k.0 as usize] = true,
+                Node::Tps(_) => {}
+            }
+            app.select(node);
+        }
         app
+    }
+
+    /// The server's name for this user and their role, when working through a server.
+    pub fn identity(&self) -> Option<(String, Role)> {
+        self.port.as_ref().and_then(|p| p.identity())
+    }
+
+    /// Why this user may not change `tps`, if they may not (the server checks again).
+    fn scope_refusal(&self, tps: TpsId) -> Option<String> {
+        let (_, role) = self.identity()?;
+        let probe = Command::MarkAbsent {
+            tps,
+            seat: 1,
+            absent: true,
+        };
+        role.permits(&self.roster.region, &probe)
+            .err()
+            .map(|r| format!("✗ {}", self.lang.refusal(&r, &self.roster.region)))
+    }
+
+    /// The seat a change key acts on, if this user may change it; else says why not.
+    fn writable_seat(&mut self) -> Result<(TpsId, u8), bool> {
+        let Some((tps, seat)) = self.target_seat() else {
+            return Err(self.say(self.s().choose_seat));
+        };
+        match self.scope_refusal(tps) {
+            Some(msg) => Err(self.say(&msg)),
+            None => Ok((tps, seat)),
+        }
     }
 
     pub fn s(&self) -> &'static Strings {
@@ -763,8 +807,9 @@ impl App {
     }
 
     fn open_vacate(&mut self) -> bool {
-        let Some((tps, seat)) = self.target_seat() else {
-            return self.say(self.s().choose_seat);
+        let (tps, seat) = match self.writable_seat() {
+            Ok(target) => target,
+            Err(redraw) => return redraw,
         };
         let Some(holder) = self.roster.seat(tps, seat) else {
             return self.say(self.s().seat_already_empty);
@@ -784,8 +829,9 @@ impl App {
     }
 
     fn open_reserves(&mut self, wide: bool) -> bool {
-        let Some((tps, seat)) = self.target_seat() else {
-            return self.say(self.s().choose_seat);
+        let (tps, seat) = match self.writable_seat() {
+            Ok(target) => target,
+            Err(redraw) => return redraw,
         };
         if self.roster.seat(tps, seat).is_some() {
             return self.say(self.s().vacate_first);
@@ -804,8 +850,9 @@ impl App {
     }
 
     fn open_form(&mut self) -> bool {
-        let Some((tps, seat)) = self.target_seat() else {
-            return self.say(self.s().choose_seat);
+        let (tps, seat) = match self.writable_seat() {
+            Ok(target) => target,
+            Err(redraw) => return redraw,
         };
         if self.roster.seat(tps, seat).is_some() {
             return self.say(self.s().vacate_first);
@@ -815,8 +862,9 @@ impl App {
     }
 
     fn ask_ketua(&mut self) -> bool {
-        let Some((tps, seat)) = self.target_seat() else {
-            return self.say(self.s().choose_seat);
+        let (tps, seat) = match self.writable_seat() {
+            Ok(target) => target,
+            Err(redraw) => return redraw,
         };
         let command = Command::DesignateKetua {
             tps,

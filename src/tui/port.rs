@@ -3,7 +3,7 @@
 
 use std::os::unix::io::RawFd;
 
-use crate::domain::{Command, Roster, TpsId};
+use crate::domain::{Command, Role, Roster, TpsId};
 use crate::store::{ExecError, LogEntry, Store};
 
 /// What `Port::sync` brought in.
@@ -32,6 +32,10 @@ pub trait Port {
     }
     fn connected(&self) -> bool {
         true
+    }
+    /// Who a server says we are and what we may change; None for a store opened directly.
+    fn identity(&self) -> Option<(String, Role)> {
+        None
     }
     /// Tries to get the link back; on success `roster` is replaced by the server's.
     fn reconnect(&mut self, _roster: &mut Roster) -> Result<(), String> {

@@ -190,6 +190,12 @@ impl Screen<'_> {
         if app.roster.demo {
             title.push(Span::styled(format!("  [{}]", s.demo), self.theme.severe()));
         }
+        if let Some((user, role)) = app.identity() {
+            title.push(Span::raw(format!(
+                "  {user} · {}",
+                lang.role(role, &app.roster.region)
+            )));
+        }
         let mut totals = vec![
             Span::raw(format!(
                 "TPS {} · {} {}/{} · ",
