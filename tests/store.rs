@@ -275,3 +275,62 @@ fn an_interrupted_create_is_detected() {
         Err(StoreError::Incomplete(_))
     ));
 }
+
+#[test]
+fn a_batch_decides_in_order_and_is_durable_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut roster = roster_with_two_tps_filled();
+    let store = Store::create(dir.path(), "t", &roster, info()).unwrap();
+    let empty = TpsId(5);
+    let fill = |serial| Command::FillDirect {
+        tps: empty,
+        seat: 2,
+        person: person(serial, Sex::L),
+        berita_acara: None,
+    };
+    let (a, b, c) = (fill(500), fill(501), fill(502));
+    let other_seat = Command::FillDirect {
+        tps: empty,
+        seat: 3,
+        person: person(503, Sex::L),
+        berita_acara: None,
+    };
+    // Same seat three times (the 2nd and 3rd see the 1st), then another seat.
+    let results = store.execute_batch(
+        &mut roster,
+        &[
+            (&a, "ani"),
+            (&b, "budi"),
+            (&c, "citra"),
+            (&other_seat, "dodi"),
+        ],
+    );
+    assert_eq!(results.len(), 4);
+    let first = results[0].as_ref().unwrap();
+    assert_eq!(first.actor, "ani");
+    assert!(matches!(
+        results[1],
+        Err(ExecError::Refused(Refusal::SeatOccupied { seat: 2 }))
+    ));
+    assert!(matches!(
+        results[2],
+        Err(ExecError::Refused(Refusal::SeatOccupied { seat: 2 }))
+    ));
+    let last = results[3].as_ref().unwrap();
+    assert_eq!((last.seq, last.actor.as_str()), (first.seq + 1, "dodi"));
+    drop(store);
+
+    let store = Store::open(dir.path(), "t").unwrap();
+    let reopened = store.load().unwrap();
+    assert_eq!(reopened.seat(empty, 2).unwrap().person.name, "Petugas 500");
+    assert_eq!(reopened.seat(empty, 3).unwrap().person.name, "Petugas 503");
+    let history: Vec<u64> = store
+        .tps_history(empty)
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(history, vec![first.seq, last.seq]);
+    let report = store.check().unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+}

@@ -7,7 +7,9 @@ use std::io::{self, BufReader, Read, Write};
 use std::os::unix::io::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::proto::{self, ToClient, ToServer, PROTOCOL};
@@ -39,9 +41,11 @@ pub struct Client {
     /// None while the connection is down.
     stream: Option<UnixStream>,
     inbox: Receiver<Incoming>,
-    /// The reader thread writes a byte here for every message: the TUI polls its other end.
+    /// The reader thread writes a byte here when a message arrives and no wake-up is
+    /// already pending: the TUI polls the other end.
     wake_tx: UnixStream,
     wake_rx: UnixStream,
+    wake_pending: Arc<AtomicBool>,
     next_req: u64,
     /// The last log entry applied to the roster.
     seq: u64,
@@ -71,6 +75,7 @@ impl Client {
             inbox: never,
             wake_tx,
             wake_rx,
+            wake_pending: Arc::new(AtomicBool::new(false)),
             next_req: 1,
             seq: 0,
             backlog: VecDeque::new(),
@@ -146,6 +151,7 @@ impl Client {
 
         let (tx, rx) = channel();
         let wake = self.wake_tx.try_clone().map_err(|e| broken(&socket, e))?;
+        let pending = Arc::clone(&self.wake_pending);
         std::thread::spawn(move || loop {
             let incoming = match proto::read::<ToClient>(&mut reader) {
                 Ok(Some(message)) => Incoming::Message(message),
@@ -154,7 +160,9 @@ impl Client {
             };
             let lost = matches!(incoming, Incoming::Lost(_));
             let gone = tx.send(incoming).is_err();
-            let _ = (&wake).write(&[1]);
+            if !pending.swap(true, Ordering::SeqCst) {
+                let _ = (&wake).write(&[1]);
+            }
             if lost || gone {
                 return;
             }
@@ -199,23 +207,25 @@ impl Client {
         }
     }
 
-    /// Applies a pushed entry (once: the snapshot may already include it) and keeps it
+    /// Applies pushed entries (once: the snapshot may already include some) and keeps them
     /// for the next `sync` report.
-    fn take_in(&mut self, roster: &mut Roster, entry: LogEntry) {
-        if entry.seq <= self.seq {
-            return;
+    fn take_in(&mut self, roster: &mut Roster, entries: Vec<LogEntry>) {
+        for entry in entries {
+            if entry.seq <= self.seq {
+                continue;
+            }
+            if let Record::Change(event) = &entry.record {
+                roster.apply(event);
+            }
+            self.seq = entry.seq;
+            self.applied.push(entry);
         }
-        if let Record::Change(event) = &entry.record {
-            roster.apply(event);
-        }
-        self.seq = entry.seq;
-        self.applied.push(entry);
     }
 
     fn apply_backlog(&mut self, roster: &mut Roster) {
         while let Some(message) = self.backlog.pop_front() {
-            if let ToClient::Entry(entry) = message {
-                self.take_in(roster, entry);
+            if let ToClient::Changes(entries) = message {
+                self.take_in(roster, entries);
             }
         }
     }
@@ -281,7 +291,7 @@ impl Port for Client {
                 ))
             })?;
             match message {
-                ToClient::Entry(entry) => self.take_in(roster, entry),
+                ToClient::Changes(entries) => self.take_in(roster, entries),
                 ToClient::Executed { req: r, seq } if r == req => {
                     // Our entry came just before this answer.
                     let at = self.applied.iter().rposition(|e| e.seq == seq);
@@ -314,13 +324,16 @@ impl Port for Client {
     }
 
     fn sync(&mut self, roster: &mut Roster) -> Synced {
+        // Drain the pipe, then clear the flag, then read the channel: a message sent before
+        // the flag was cleared is in the channel already; one sent after wakes us again.
         let mut buf = [0u8; 256];
         while matches!((&self.wake_rx).read(&mut buf), Ok(n) if n > 0) {}
+        self.wake_pending.store(false, Ordering::SeqCst);
         self.apply_backlog(roster);
         let mut lost = None;
         while let Ok(incoming) = self.inbox.try_recv() {
             match incoming {
-                Incoming::Message(ToClient::Entry(entry)) => self.take_in(roster, entry),
+                Incoming::Message(ToClient::Changes(entries)) => self.take_in(roster, entries),
                 Incoming::Message(_) => {}
                 Incoming::Lost(why) => {
                     if self.stream.take().is_some() {

@@ -4,9 +4,9 @@
 //! A session: the client sends `Hello`; the server answers `Welcome` (who the kernel says
 //! the client is, its role, the store's parameters and region) and the roster as it stands
 //! at `Welcome.seq` in `Seats`/`Reserves` chunks, then `SnapshotEnd`. From then on the server
-//! pushes every committed `Entry` to every client, in sequence order, and answers requests
-//! (`Execute`, `History`, `Log`) by their `req` number. A client's own change arrives as an
-//! `Entry` first and its `Executed` reply after it.
+//! pushes the entries of every commit group as `Changes` to every client, in sequence order,
+//! and answers requests (`Execute`, `History`, `Log`) by their `req` number. A client's own
+//! change arrives in `Changes` first and its `Executed` reply after it.
 
 use std::io::{self, Read, Write};
 
@@ -43,8 +43,8 @@ pub enum ToClient {
     Seats(Vec<(TpsId, Vec<Option<Holder>>)>),
     Reserves(Vec<(KelurahanId, Vec<Reserve>)>),
     SnapshotEnd,
-    /// A committed change, from any client (or this one).
-    Entry(LogEntry),
+    /// Changes committed together, from any clients (this one's among them, perhaps).
+    Changes(Vec<LogEntry>),
     Executed {
         req: u64,
         seq: u64,

@@ -1,9 +1,11 @@
 //! `kpps serve`: one process owns the store; every connected client gets the roster once and
 //! then every committed change, pushed, in order.
 //!
-//! Threads: one accepting, and per client one reading its requests and one writing to it.
-//! Commits are serialized by one lock over the store and roster, and each committed entry is
-//! queued to every client under that same lock, so all clients see one order. Each client's
+//! Threads: one accepting, one committing, and per client one reading its requests and one
+//! writing to it. Every change goes through the committer, which commits whatever requests
+//! are waiting as one group (one fsync for many coordinators) under one lock over the store
+//! and roster, and queues each entry to every client under that same lock, so all clients
+//! see one order. Each client's
 //! queue is bounded: a client that stops reading is disconnected (it reconnects and gets a
 //! fresh snapshot) rather than stalling the others or growing the server's memory. An idle
 //! client costs a blocked read and a blocked receive: no CPU, no bytes.
@@ -17,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use super::proto::{self, ToClient, ToServer, PROTOCOL};
-use crate::domain::{KelurahanId, Role, Roster, TpsId};
+use crate::domain::{Command, KelurahanId, Role, Roster, TpsId};
 use crate::io::coordinators::Coordinators;
 use crate::store::{ExecError, Store, StoreError};
 
@@ -172,12 +174,18 @@ pub fn serve(opts: &ServeOptions, actor: &str, ready: impl FnOnce()) -> Result<(
     );
     ready();
     let queue = opts.client_queue.max(1);
+    let (jobs, pending) = sync_channel::<Job>(4 * MAX_BATCH);
+    {
+        let core = Arc::clone(&core);
+        std::thread::spawn(move || commit_loop(core, pending));
+    }
     for conn in listener.incoming() {
         let Ok(stream) = conn else { continue };
         let core = Arc::clone(&core);
         let roles = Arc::clone(&roles);
+        let jobs = jobs.clone();
         std::thread::spawn(move || {
-            if let Err(e) = serve_client(stream, &core, &roles, queue) {
+            if let Err(e) = serve_client(stream, &core, &jobs, &roles, queue) {
                 eprintln!("kpps serve: {e}");
             }
         });
@@ -245,6 +253,7 @@ fn stop_on_signals(core: Arc<Mutex<Core>>, socket: PathBuf) {
 fn serve_client(
     stream: UnixStream,
     core: &Mutex<Core>,
+    jobs: &SyncSender<Job>,
     roles: &Roles,
     queue: usize,
 ) -> io::Result<()> {
@@ -292,7 +301,8 @@ fn serve_client(
         let stream = stream.try_clone()?;
         std::thread::spawn(move || write_loop(stream, snapshot, rx))
     };
-    let result = read_loop(&mut reader, core, id, &user, role);
+    let user: Arc<str> = user.into();
+    let result = read_loop(&mut reader, core, jobs, id, &user, role);
     core.lock()
         .expect("core lock")
         .subscribers
@@ -372,37 +382,104 @@ fn write_loop(stream: UnixStream, snapshot: Vec<Vec<u8>>, rx: Receiver<Arc<Vec<u
     }
 }
 
+/// A change request on its way to the committer.
+struct Job {
+    client: u64,
+    req: u64,
+    command: Command,
+    user: Arc<str>,
+    role: Role,
+}
+
+/// Most commands committed together (one fsync for all).
+const MAX_BATCH: usize = 256;
+
+/// The only writer: takes every change request waiting, checks each sender's scope,
+/// decides them in arrival order and makes the accepted ones durable together (group
+/// commit: 100 coordinators pressing `y` at once share one journal fsync and one sled
+/// flush). Entries go to every client before the senders get their answers.
+fn commit_loop(core: Arc<Mutex<Core>>, jobs: Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut core = core.lock().expect("core lock");
+        let core = &mut *core;
+        let mut replies = Vec::with_capacity(batch.len());
+        let mut permitted = Vec::with_capacity(batch.len());
+        for job in batch {
+            match job.role.permits(&core.roster.region, &job.command) {
+                Ok(()) => permitted.push(job),
+                Err(refusal) => replies.push((
+                    job.client,
+                    ToClient::Refused {
+                        req: job.req,
+                        refusal,
+                    },
+                )),
+            }
+        }
+        let commands: Vec<(&Command, &str)> = permitted
+            .iter()
+            .map(|job| (&job.command, &*job.user))
+            .collect();
+        let results = core.store.execute_batch(&mut core.roster, &commands);
+        let mut committed = Vec::new();
+        for (job, result) in permitted.iter().zip(results) {
+            let req = job.req;
+            let reply = match result {
+                Ok(entry) => {
+                    let seq = entry.seq;
+                    committed.push(entry);
+                    ToClient::Executed { req, seq }
+                }
+                Err(ExecError::Refused(refusal)) => ToClient::Refused { req, refusal },
+                Err(e) => ToClient::Failed {
+                    req,
+                    message: e.to_string(),
+                },
+            };
+            replies.push((job.client, reply));
+        }
+        if !committed.is_empty() {
+            core.broadcast(Arc::new(proto::encode(&ToClient::Changes(committed))));
+        }
+        for (client, reply) in replies {
+            core.send_to(client, proto::encode(&reply));
+        }
+    }
+}
+
 fn read_loop(
     reader: &mut impl io::Read,
     core: &Mutex<Core>,
+    jobs: &SyncSender<Job>,
     id: u64,
-    user: &str,
+    user: &Arc<str>,
     role: Role,
 ) -> io::Result<()> {
     while let Some(request) = proto::read::<ToServer>(reader)? {
-        let mut core = core.lock().expect("core lock");
         let reply = match request {
             ToServer::Hello { .. } => continue,
             ToServer::Execute { req, command } => {
-                let permitted = role.permits(&core.roster.region, &command);
-                let core = &mut *core;
-                let result = permitted
-                    .map_err(ExecError::Refused)
-                    .and_then(|()| core.store.execute_as(&mut core.roster, &command, user));
-                match result {
-                    Ok(entry) => {
-                        let seq = entry.seq;
-                        core.broadcast(Arc::new(proto::encode(&ToClient::Entry(entry))));
-                        ToClient::Executed { req, seq }
-                    }
-                    Err(ExecError::Refused(refusal)) => ToClient::Refused { req, refusal },
-                    Err(e) => ToClient::Failed {
-                        req,
-                        message: e.to_string(),
-                    },
+                let job = Job {
+                    client: id,
+                    req,
+                    command,
+                    user: Arc::clone(user),
+                    role,
+                };
+                if jobs.send(job).is_err() {
+                    return Ok(()); // the server is stopping
                 }
+                continue;
             }
             ToServer::History { req, tps } => {
+                let core = core.lock().expect("core lock");
                 if tps.0 as usize >= core.roster.region.tps.len() {
                     ToClient::Failed {
                         req,
@@ -413,10 +490,13 @@ fn read_loop(
                 }
             }
             ToServer::Log { req, limit } => {
+                let core = core.lock().expect("core lock");
                 entries_reply(req, core.store.recent_log(limit.min(100_000) as usize))
             }
         };
-        core.send_to(id, encode_reply(reply));
+        core.lock()
+            .expect("core lock")
+            .send_to(id, encode_reply(reply));
     }
     Ok(())
 }

@@ -101,6 +101,8 @@ pub enum StoreError {
     Diverged { path: PathBuf, detail: String },
     #[error("store {0}: an earlier write failed half-way; quit and reopen kpps (the journal restores it)")]
     Poisoned(PathBuf),
+    #[error("store {path}: not recorded: {detail}")]
+    NotRecorded { path: PathBuf, detail: String },
 }
 
 /// A command that did not go through.
@@ -359,7 +361,7 @@ impl Store {
                 if let Record::Change(event) = &entry.record {
                     let (tps_ids, kel_ids) = affected(&roster, event);
                     roster.apply(event);
-                    self.write_sled(&roster, entry, &tps_ids, &kel_ids)?;
+                    self.write_sled(&roster, std::slice::from_ref(entry), &tps_ids, &kel_ids)?;
                 }
             }
             self.notices.push(format!(
@@ -596,65 +598,144 @@ impl Store {
     /// Makes an event durable (one transaction, then fsync), then applies it to `roster`.
     /// On failure the roster is reloaded from disk, so memory never runs ahead of the store.
     pub fn commit(&self, roster: &mut Roster, event: Event) -> Result<LogEntry> {
-        self.commit_as(roster, event, &self.actor)
-    }
-
-    /// `commit`, recording `actor` (a server records the user the kernel named).
-    pub fn commit_as(&self, roster: &mut Roster, event: Event, actor: &str) -> Result<LogEntry> {
         let seq: u64 = self.get(&self.meta, K_NEXT_SEQ)?.unwrap_or(1);
         let entry = LogEntry {
             seq,
             at: Utc::now(),
-            actor: actor.to_string(),
+            actor: self.actor.clone(),
             record: Record::Change(event),
         };
         self.commit_entry(roster, entry)
     }
 
-    /// The one road for a change: journal (fsync), then one sled transaction (flush), then
-    /// the roster in memory. On failure memory is reloaded from disk, never left ahead.
+    /// Replays one logged change (recovery, rebuild): applies it and makes it durable.
     fn commit_entry(&self, roster: &mut Roster, entry: LogEntry) -> Result<LogEntry> {
-        use std::sync::atomic::Ordering;
-        if self.poisoned.load(Ordering::SeqCst) {
-            return Err(StoreError::Poisoned(self.dir.clone()));
-        }
         let Record::Change(event) = &entry.record else {
             return Ok(entry);
         };
         let (tps_ids, kel_ids) = affected(roster, event);
-        {
-            let mut journal = self.journal.lock().expect("journal lock");
-            let journal = journal
-                .as_mut()
-                .ok_or_else(|| StoreError::Poisoned(self.dir.clone()))?;
-            if let Err(source) = journal.append(&entry) {
-                // Part of an entry may be on disk: no more writes until a reopen cuts it.
-                self.poisoned.store(true, Ordering::SeqCst);
-                return Err(StoreError::Io {
-                    path: journal.path().to_path_buf(),
-                    source,
-                });
+        roster.apply(event);
+        self.persist(roster, std::slice::from_ref(&entry), &tps_ids, &kel_ids)?;
+        Ok(entry)
+    }
+
+    /// Decides commands in order, each against the roster as the ones before it left it,
+    /// and makes every accepted one durable together: one journal write and fsync, one sled
+    /// transaction and flush. Many coordinators committing at once share the disk's wait
+    /// (group commit). A refused command changes nothing; if the disk fails, none of the
+    /// batch is acknowledged and the roster is reloaded from disk.
+    pub fn execute_batch(
+        &self,
+        roster: &mut Roster,
+        commands: &[(&Command, &str)],
+    ) -> Vec<Result<LogEntry, ExecError>> {
+        let next_seq = match self.get::<u64>(&self.meta, K_NEXT_SEQ) {
+            Ok(seq) => seq.unwrap_or(1),
+            Err(e) => {
+                let detail = e.to_string();
+                return commands
+                    .iter()
+                    .map(|_| Err(ExecError::Store(self.not_recorded(&detail))))
+                    .collect();
+            }
+        };
+        let mut results = Vec::with_capacity(commands.len());
+        let mut entries = Vec::new();
+        let (mut tps_ids, mut kel_ids) = (BTreeSet::new(), BTreeSet::new());
+        let at = Utc::now();
+        for (command, actor) in commands {
+            match roster.decide(command) {
+                Err(refusal) => results.push(Err(ExecError::Refused(refusal))),
+                Ok(event) => {
+                    let (t, k) = affected(roster, &event);
+                    tps_ids.extend(t);
+                    kel_ids.extend(k);
+                    roster.apply(&event);
+                    let entry = LogEntry {
+                        seq: next_seq + entries.len() as u64,
+                        at,
+                        actor: actor.to_string(),
+                        record: Record::Change(event),
+                    };
+                    results.push(Ok(entry.clone()));
+                    entries.push(entry);
+                }
             }
         }
-        roster.apply(event);
-        match self.write_sled(roster, &entry, &tps_ids, &kel_ids) {
-            Ok(()) => Ok(entry),
+        if entries.is_empty() {
+            return results;
+        }
+        match self.persist(roster, &entries, &tps_ids, &kel_ids) {
+            Ok(()) => results,
             Err(e) => {
-                // The journal has it, sled does not: the next open replays it.
-                self.poisoned.store(true, Ordering::SeqCst);
-                if let Ok(fresh) = self.load() {
-                    *roster = fresh;
-                }
-                Err(e)
+                // The first accepted command gets the error itself, the others its text.
+                let detail = e.to_string();
+                let mut first = Some(e);
+                results
+                    .into_iter()
+                    .map(|r| {
+                        r.and_then(|_| {
+                            let e = first.take().unwrap_or_else(|| self.not_recorded(&detail));
+                            Err(ExecError::Store(e))
+                        })
+                    })
+                    .collect()
             }
         }
     }
 
-    /// Writes a change's effects and its log entry in one sled transaction, then flushes.
+    /// The one road for changes already applied to `roster`: journal (fsync), then one sled
+    /// transaction (flush). On failure memory is reloaded from disk, never left ahead.
+    fn persist(
+        &self,
+        roster: &mut Roster,
+        entries: &[LogEntry],
+        tps_ids: &BTreeSet<TpsId>,
+        kel_ids: &BTreeSet<KelurahanId>,
+    ) -> Result<()> {
+        use std::sync::atomic::Ordering;
+        let written = if self.poisoned.load(Ordering::SeqCst) {
+            Err(StoreError::Poisoned(self.dir.clone()))
+        } else {
+            self.append_journal(entries)
+                .and_then(|()| self.write_sled(roster, entries, tps_ids, kel_ids))
+        };
+        if written.is_err() {
+            // Part of it may be on disk: no more writes until a reopen cuts or replays it.
+            self.poisoned.store(true, Ordering::SeqCst);
+            if let Ok(fresh) = self.load() {
+                *roster = fresh;
+            }
+        }
+        written
+    }
+
+    fn append_journal(&self, entries: &[LogEntry]) -> Result<()> {
+        let mut journal = self.journal.lock().expect("journal lock");
+        let journal = journal
+            .as_mut()
+            .ok_or_else(|| StoreError::Poisoned(self.dir.clone()))?;
+        journal
+            .append_all(entries)
+            .map_err(|source| StoreError::Io {
+                path: journal.path().to_path_buf(),
+                source,
+            })
+    }
+
+    /// The error of a failed batch, for each of its commands.
+    fn not_recorded(&self, detail: &str) -> StoreError {
+        StoreError::NotRecorded {
+            path: self.dir.clone(),
+            detail: detail.to_string(),
+        }
+    }
+
+    /// Writes changes' effects and their log entries in one sled transaction, then flushes.
     fn write_sled(
         &self,
         roster: &Roster,
-        entry: &LogEntry,
+        entries: &[LogEntry],
         tps_ids: &BTreeSet<TpsId>,
         kel_ids: &BTreeSet<KelurahanId>,
     ) -> Result<()> {
@@ -675,12 +756,17 @@ impl Store {
                 (kel_key(k), (!list.is_empty()).then(|| codec::encode(&list)))
             })
             .collect();
-        let history = match &entry.record {
-            Record::Change(event) => event.tps(),
-            Record::Created { .. } => None,
-        };
-        let seq = entry.seq;
-        let encoded = codec::encode(entry);
+        let logged: Vec<(u64, Option<TpsId>, Vec<u8>)> = entries
+            .iter()
+            .map(|entry| {
+                let history = match &entry.record {
+                    Record::Change(event) => event.tps(),
+                    Record::Created { .. } => None,
+                };
+                (entry.seq, history, codec::encode(entry))
+            })
+            .collect();
+        let next_seq = entries.last().map_or(1, |e| e.seq + 1);
         let trees = (
             &self.meta,
             &self.seats,
@@ -701,11 +787,13 @@ impl Store {
                     None => reserves.remove(&k[..])?,
                 };
             }
-            log.insert(&seq.to_be_bytes(), encoded.as_slice())?;
-            if let Some(t) = history {
-                tps_log.insert(&history_key(t, seq), &[][..])?;
+            for (seq, history, encoded) in &logged {
+                log.insert(&seq.to_be_bytes(), encoded.as_slice())?;
+                if let Some(t) = history {
+                    tps_log.insert(&history_key(*t, *seq), &[][..])?;
+                }
             }
-            meta.insert(K_NEXT_SEQ, codec::encode(&(seq + 1)))?;
+            meta.insert(K_NEXT_SEQ, codec::encode(&next_seq))?;
             Ok::<(), ConflictableTransactionError<String>>(())
         });
         result.map_err(|e| match e {
@@ -730,8 +818,9 @@ impl Store {
         command: &Command,
         actor: &str,
     ) -> Result<LogEntry, ExecError> {
-        let event = roster.decide(command).map_err(ExecError::Refused)?;
-        Ok(self.commit_as(roster, event, actor)?)
+        self.execute_batch(roster, &[(command, actor)])
+            .pop()
+            .expect("one result per command")
     }
 
     /// The whole log, oldest first.
