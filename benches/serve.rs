@@ -49,7 +49,7 @@ fn plan(roster: &Roster, i: usize) -> (TpsId, u8, Person) {
     let nik = Nik::compose(167101, birth, Sex::P, 9_999);
     assert!(roster.locate_nik(nik).is_none());
     let person = Person {
-        name: format!("Bench {i}"),
+        name: format!("Bench {i}").into(),
         nik,
         birth_date: birth,
         sex: Sex::P,

@@ -269,11 +269,11 @@ impl Generator {
         };
         let jkn = !self.chance(NO_JKN);
         Person {
-            name,
+            name: name.into(),
             nik,
             birth_date: birth,
             sex,
-            phone,
+            phone: phone.map(Into::into),
             screening,
             jkn,
         }

@@ -46,7 +46,7 @@ fn crash_child() {
                 )
                 .unwrap();
                 let person = Person {
-                    name: format!("Petugas {serial}"),
+                    name: format!("Petugas {serial}").into(),
                     nik: Nik::compose(167101, birth, Sex::L, (serial % 9000) as u16 + 1),
                     birth_date: birth,
                     sex: Sex::L,

@@ -162,11 +162,11 @@ fn person(region6: u32, n: u32) -> Person {
         + Duration::days((n / 9000) as i64 * 37 + n as i64 % 9000);
     let sex = if n.is_multiple_of(2) { Sex::P } else { Sex::L };
     Person {
-        name: format!("Petugas {n}"),
+        name: format!("Petugas {n}").into(),
         nik: Nik::compose(region6, birth, sex, (n % 9000) as u16 + 1),
         birth_date: birth,
         sex,
-        phone: (!n.is_multiple_of(3)).then(|| format!("08127{n:06}")),
+        phone: (!n.is_multiple_of(3)).then(|| format!("08127{n:06}").into()),
         screening: [
             Screening::NotAtRisk,
             Screening::AtRisk,
@@ -945,7 +945,7 @@ fn populated() -> Roster {
             n += 1;
             let tps = (rank == 2).then_some(TpsId(kel.tps.start + 1));
             let mut p = person(r6, n);
-            p.name = format!("Cadangan \"{rank}\", {}", kel.name);
+            p.name = format!("Cadangan \"{rank}\", {}", kel.name).into();
             reserves.push((
                 KelurahanId(k as u32),
                 Reserve {

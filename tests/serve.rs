@@ -11,7 +11,9 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use common::{kpps, stdout, wait_for, Server, Tmux};
-use kpps::domain::{Command, KelurahanId, Nik, Person, Refusal, Roster, Screening, Sex, TpsId};
+use kpps::domain::{
+    Command, KelurahanId, Nik, Person, Refusal, Roster, Screening, Sex, TpsId, VacateReason,
+};
 use kpps::net::Client;
 use kpps::store::{ExecError, LogEntry};
 use kpps::tui::port::Port;
@@ -49,7 +51,7 @@ fn person(roster: &Roster, serial: u16) -> Person {
         "test NIK {serial} collides"
     );
     Person {
-        name: format!("Uji Coba {serial}"),
+        name: format!("Uji Coba {serial}").into(),
         nik,
         birth_date: birth,
         sex: Sex::L,
@@ -540,5 +542,175 @@ fn the_tui_starts_in_the_coordinators_area_and_refuses_outside_it_at_once() {
     tui.send("x");
     let screen = tui.wait_for_screen("the refusal", |s| s.contains("di luar wilayah Anda"));
     assert!(!screen.contains("Kosongkan kursi"), "{screen}");
+    server.stop();
+}
+
+#[test]
+fn forged_and_malformed_requests_change_nothing_and_the_server_stays_up() {
+    let (_dir, db) = demo_store();
+    let roster = kpps::store::Store::open(&db, "t").unwrap().load().unwrap();
+    // A kelurahan with an empty seat, and a neighbour in the same kecamatan with a reserve.
+    let seats = empty_seats(&roster);
+    let (own_tps, own_seat, other_kel) = seats
+        .iter()
+        .find_map(|&(t, s)| {
+            let kel = roster.region.kelurahan_of(t);
+            let kec = roster.region.kelurahan(kel).kecamatan;
+            roster
+                .region
+                .kecamatan(kec)
+                .kelurahan
+                .clone()
+                .map(KelurahanId)
+                .find(|&k| k != kel && !roster.reserves(k).is_empty())
+                .map(|k| (t, s, k))
+        })
+        .unwrap();
+    let own_kel = roster.region.kelurahan_of(own_tps);
+    let far_tps = TpsId(roster.region.kelurahan(other_kel).tps.start);
+    let me = kpps::store::os_user();
+    let file = write_coordinators(
+        &db,
+        &format!("{me},pps,{}\n", roster.region.kelurahan(own_kel).code),
+    );
+    drop(roster);
+    let server = Server::start(&db, &["--coordinators", file.to_str().unwrap()]);
+    let (mut client, mut roster) = connect(&server);
+    let start = client.seq();
+    let refused = |r: Result<LogEntry, ExecError>| match r {
+        Err(ExecError::Refused(refusal)) => refusal,
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+
+    // Ids out of range: refused, not a crash.
+    let bad = Command::MarkAbsent {
+        tps: TpsId(u32::MAX),
+        seat: 1,
+        absent: true,
+    };
+    assert_eq!(
+        refused(client.execute(&mut roster, &bad)),
+        Refusal::NoSuchPlace
+    );
+    let bad_seat = Command::Vacate {
+        tps: own_tps,
+        seat: 200,
+        reason: VacateReason::Resigned,
+    };
+    assert!(matches!(
+        refused(client.execute(&mut roster, &bad_seat)),
+        Refusal::NoSuchSeat { seat: 200, .. }
+    ));
+    // Another kelurahan's reserve, even into one's own TPS: outside a PPS's area.
+    let rank = roster.reserves(other_kel)[0].rank;
+    let poach = Command::FillFromReserve {
+        tps: own_tps,
+        seat: own_seat,
+        kelurahan: other_kel,
+        rank,
+    };
+    assert!(matches!(
+        refused(client.execute(&mut roster, &poach)),
+        Refusal::OutsideScope(_)
+    ));
+
+    // A real change, then an "undo" of it carrying a forged event for another kelurahan:
+    // the server undoes what its log says, in the sender's own TPS, and nothing else.
+    let command = fill_direct(own_tps, own_seat, person(&roster, 9_800));
+    let mine = client.execute(&mut roster, &command).unwrap();
+    let before_far = roster.seats_of(far_tps).to_vec();
+    let forged = Command::Undo {
+        seq: mine.seq,
+        event: kpps::domain::Event::SeatVacated {
+            tps: far_tps,
+            seat: 13,
+            reason: VacateReason::Died,
+            person: person(&roster, 9_801),
+        },
+    };
+    let undone = client.execute(&mut roster, &forged).unwrap();
+    let kpps::store::Record::Change(kpps::domain::Event::Undone { seq, event }) = &undone.record
+    else {
+        panic!("{undone:?}");
+    };
+    assert_eq!(*seq, mine.seq);
+    let kpps::store::Record::Change(logged) = &mine.record else {
+        unreachable!()
+    };
+    assert_eq!(
+        **event, *logged,
+        "the logged event was undone, not the forged one"
+    );
+    assert!(roster.seat(own_tps, own_seat).is_none());
+    assert_eq!(roster.seats_of(far_tps), &before_far[..]);
+    // Undo of the creation record or of nothing at all: refused.
+    for seq in [1, 999_999] {
+        let undo = Command::Undo {
+            seq,
+            event: logged.clone(),
+        };
+        assert_eq!(
+            refused(client.execute(&mut roster, &undo)),
+            Refusal::CannotUndo
+        );
+    }
+
+    // The server is still whole: a new client sees exactly the two real changes.
+    let (mut fresh, fresh_roster) = connect(&server);
+    assert_eq!(fresh.seq(), start + 2);
+    assert_eq!(fresh.recent_log(1).unwrap()[0].seq, start + 2);
+    assert_eq!(fresh_roster.seats_of(far_tps), &before_far[..]);
+    fresh_roster.verify().unwrap();
+    server.stop();
+    assert!(kpps(&db, &["check"]).status.success());
+}
+
+#[test]
+fn removing_a_coordinator_stops_their_open_session_writing() {
+    let (_dir, db) = demo_store();
+    let me = kpps::store::os_user();
+    let file = write_coordinators(&db, &format!("{me},kpu,\n"));
+    let server = Server::start(&db, &["--coordinators", file.to_str().unwrap()]);
+    let (mut client, mut roster) = connect(&server);
+    let (tps, seat) = empty_seats(&roster)[0];
+    std::thread::sleep(std::time::Duration::from_millis(20)); // a distinct mtime
+    write_coordinators(&db, "somebody,kpu,\n");
+    let command = fill_direct(tps, seat, person(&roster, 9_900));
+    match client.execute(&mut roster, &command) {
+        Err(ExecError::Refused(Refusal::NotACoordinator)) => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(roster.seat(tps, seat).is_none());
+    server.stop();
+}
+
+#[test]
+fn a_client_of_another_protocol_is_told_so() {
+    use std::io::Write;
+    let (_dir, db) = demo_store();
+    let server = Server::start(&db, &[]);
+    let mut raw = std::os::unix::net::UnixStream::connect(&server.socket).unwrap();
+    raw.write_all(&kpps::net::proto::encode(
+        &kpps::net::proto::ToServer::Hello { protocol: 999 },
+    ))
+    .unwrap();
+    let reply: kpps::net::proto::ToClient = kpps::net::proto::read(&mut raw).unwrap().unwrap();
+    let kpps::net::proto::ToClient::Denied { message } = reply else {
+        panic!("{reply:?}");
+    };
+    assert!(message.contains("protocol"), "{message}");
+    // Something that is not a socket at the socket path is never deleted.
+    let other = db.parent().unwrap().join("not-a-socket");
+    std::fs::write(&other, "keep me").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kpps"))
+        .arg("--db")
+        .arg(&db)
+        .arg("--socket")
+        .arg(&other)
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), "keep me");
     server.stop();
 }

@@ -24,11 +24,11 @@ fn info() -> StoreInfo {
 fn person(serial: u16, sex: Sex) -> Person {
     let birth = NaiveDate::from_ymd_opt(1985, 3, 1 + (serial % 27) as u32).unwrap();
     Person {
-        name: format!("Petugas {serial}"),
+        name: format!("Petugas {serial}").into(),
         nik: Nik::compose(167101, birth, sex, serial),
         birth_date: birth,
         sex,
-        phone: Some(format!("0812{serial:08}")),
+        phone: Some(format!("0812{serial:08}").into()),
         screening: Screening::NotAtRisk,
         jkn: true,
     }

@@ -216,7 +216,10 @@ fn search_finds_places_tps_officers_and_niks() {
     let Overlay::Search(view) = &s.app.overlay else {
         panic!()
     };
-    assert!(view.hits.iter().any(|h| h.label.starts_with(&officer.name)));
+    assert!(view
+        .hits
+        .iter()
+        .any(|h| h.label.starts_with(officer.name.as_str())));
     // Backspace edits the query; Esc leaves without moving.
     s.keys("<bs><esc>");
     assert_eq!(s.app.overlay, Overlay::None);

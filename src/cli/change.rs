@@ -155,7 +155,7 @@ fn run(port: &mut dyn Port, roster: &mut Roster, command: Command, lang: Lang) -
             lang.refusal(&r, &roster.region)
         ))),
         Err(ExecError::Store(e)) => Err(Failure::Store(e)),
-        Err(ExecError::Remote(msg)) => Err(Failure::Other(msg)),
+        Err(ExecError::Remote(msg)) => Err(Failure::Unavailable(msg)),
     }
 }
 
@@ -311,7 +311,12 @@ pub fn log(target: &Target, args: &LogArgs, lang: Lang) -> CliResult {
         (Record::Created { .. }, Some(_)) => false,
     };
     // Newest first.
-    let mut entries: Vec<LogEntry> = port.recent_log(usize::MAX).map_err(Failure::Other)?;
+    // Only as many as will be shown, unless a filter must see them all.
+    let wanted = match (&args.kelurahan, args.limit) {
+        (None, Some(n)) => n,
+        _ => usize::MAX,
+    };
+    let mut entries: Vec<LogEntry> = port.recent_log(wanted).map_err(Failure::Other)?;
     entries.retain(in_scope);
     if let Some(n) = args.limit {
         entries.truncate(n);

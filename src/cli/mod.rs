@@ -79,6 +79,8 @@ pub enum Cmd {
     Serve(ServeArgs),
     /// Verify the journal's chain and that the store equals the journal replayed.
     Check,
+    /// Rewrite the store with only its live data (sled keeps the space of old values).
+    Compact,
     /// Recreate a store (at --db) from another store's journal alone.
     Rebuild {
         /// The directory holding the journal (journal.kpps).
@@ -167,8 +169,9 @@ pub struct ExportArgs {
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
-    /// Who may connect: CSV `user,role,area` (role kpu, ppk, pps or viewer). Default:
-    /// coordinators.csv in the store directory; without a file only this user may connect.
+    /// Who may connect: CSV `user,role,area` (role kpu, ppk, pps or viewer), re-read when it
+    /// changes. Default: coordinators.csv in the store directory; while the file does not
+    /// exist, only the user running the server may connect.
     #[arg(long, value_name = "FILE")]
     pub coordinators: Option<PathBuf>,
     /// Give the socket to this group (mode 0660) so its members can connect.
@@ -287,6 +290,7 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Cmd::Ketua(args)) => change::ketua(&target, &args, lang),
         Some(Cmd::Log(args)) => change::log(&target, &args, lang),
         Some(Cmd::Check) => check(&dir, &actor, lang),
+        Some(Cmd::Compact) => compact(&dir, &actor, lang),
         Some(Cmd::Rebuild { from_journal }) => rebuild(&from_journal, &dir, &actor, lang),
         Some(Cmd::Gaps(args)) => {
             let (_, roster) = target.connect()?;
@@ -351,11 +355,11 @@ fn parse_person_args(a: &change::PersonArgs, lang: Lang) -> Result<crate::domain
     };
     let phone = a.telepon.clone().filter(|p| !p.trim().is_empty());
     Ok(crate::domain::Person {
-        name,
+        name: name.into(),
         nik,
         birth_date,
         sex,
-        phone,
+        phone: phone.map(Into::into),
         screening,
         jkn,
     })
@@ -399,14 +403,14 @@ impl Target {
 }
 
 fn serve(target: &Target, args: &ServeArgs) -> CliResult {
-    let default_file = target.dir.join("coordinators.csv");
     let coordinators = args
         .coordinators
         .clone()
-        .or_else(|| default_file.exists().then_some(default_file));
-    if coordinators.is_none() {
+        .unwrap_or_else(|| target.dir.join("coordinators.csv"));
+    if !coordinators.exists() {
         eprintln!(
-            "kpps serve: no coordinators file; only {} may connect (see --coordinators)",
+            "kpps serve: no {} yet; until it exists only {} may connect",
+            coordinators.display(),
             os_user()
         );
     }
@@ -431,6 +435,22 @@ pub fn open_store(dir: &Path, actor: &str) -> Result<Store, Failure> {
         eprintln!("kpps: {notice}");
     }
     Ok(store)
+}
+
+fn compact(dir: &Path, actor: &str, lang: Lang) -> CliResult {
+    let mut store = open_store(dir, actor)?;
+    let live = store.live_bytes()?;
+    let done = store.compact()?;
+    println!(
+        "{}: {} → {} {} ({} {})",
+        dir.display(),
+        lang.num(done.before),
+        lang.num(done.after),
+        lang.t("byte di disk", "bytes on disk"),
+        lang.num(live),
+        lang.t("byte data", "bytes of data"),
+    );
+    Ok(())
 }
 
 fn check(dir: &Path, actor: &str, lang: Lang) -> CliResult {

@@ -20,7 +20,8 @@ pub enum Role {
 }
 
 impl Role {
-    fn covers_kelurahan(self, region: &Region, kel: KelurahanId) -> bool {
+    /// Whether this role may write in kelurahan `kel`.
+    pub fn covers_kelurahan(self, region: &Region, kel: KelurahanId) -> bool {
         match self {
             Role::Kpu => true,
             Role::Ppk(kec) => region.kelurahan(kel).kecamatan == kec,
@@ -33,8 +34,9 @@ impl Role {
         self.covers_kelurahan(region, region.kelurahan_of(tps))
     }
 
-    /// Whether this role may send `command`. A reserve list belongs to its kelurahan, so
-    /// appointing a reserve from another kelurahan needs a role covering both.
+    /// Whether this role may send `command` (whose ids must be in range: see
+    /// `Roster::check_ids`). A reserve list belongs to its kelurahan, so appointing a
+    /// reserve from another kelurahan needs a role covering both.
     pub fn permits(self, region: &Region, command: &Command) -> Result<(), Refusal> {
         if self == Role::Viewer {
             return Err(Refusal::ReadOnly);

@@ -204,6 +204,10 @@ pub enum Refusal {
     OutsideScope(super::access::Role),
     /// The sender may look but not change.
     ReadOnly,
+    /// The sender is no longer in the coordinators file.
+    NotACoordinator,
+    /// A TPS, kelurahan or seat that does not exist (a malformed request).
+    NoSuchPlace,
 }
 
 /// Where a NIK is held in the roster.

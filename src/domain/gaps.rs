@@ -142,7 +142,7 @@ mod tests {
                     Screening::NotAtRisk
                 };
                 let person = Person {
-                    name: format!("P{serial}"),
+                    name: format!("P{serial}").into(),
                     nik: Nik::compose(167101, birth, Sex::L, serial),
                     birth_date: birth,
                     sex: Sex::L,

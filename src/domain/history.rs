@@ -225,7 +225,7 @@ mod tests {
     fn person(n: u16) -> Person {
         let birth = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap();
         Person {
-            name: format!("P{n}"),
+            name: format!("P{n}").into(),
             nik: Nik::compose(167101, birth, Sex::L, n),
             birth_date: birth,
             sex: Sex::L,

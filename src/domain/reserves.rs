@@ -87,7 +87,7 @@ mod tests {
     fn reserve(rank: u32, serial: u16, tps: Option<TpsId>, born: i32) -> Reserve {
         let birth = NaiveDate::from_ymd_opt(born, 1, 1).unwrap();
         let person = Person {
-            name: format!("R{serial}"),
+            name: format!("R{serial}").into(),
             nik: Nik::compose(167101, birth, Sex::L, serial),
             birth_date: birth,
             sex: Sex::L,

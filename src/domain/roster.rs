@@ -458,6 +458,70 @@ impl Roster {
         Some(r)
     }
 
+    /// Refuses a command naming a TPS, seat or kelurahan that does not exist (a command
+    /// from a client is never trusted to be well-formed), also inside an undo.
+    pub fn check_ids(&self, command: &Command) -> Result<(), Refusal> {
+        let tps_ok = |t: TpsId| (t.0 as usize) < self.region.tps.len();
+        let kel_ok = |k: KelurahanId| (k.0 as usize) < self.region.kelurahan.len();
+        let seat_ok = |seat: u8| self.check_seat(seat);
+        let place = |ok: bool| {
+            if ok {
+                Ok(())
+            } else {
+                Err(Refusal::NoSuchPlace)
+            }
+        };
+        match command {
+            Command::Vacate { tps, seat, .. }
+            | Command::MarkAbsent { tps, seat, .. }
+            | Command::FillDirect { tps, seat, .. } => {
+                place(tps_ok(*tps))?;
+                seat_ok(*seat)
+            }
+            Command::FillFromReserve {
+                tps,
+                seat,
+                kelurahan,
+                ..
+            } => {
+                place(tps_ok(*tps) && kel_ok(*kelurahan))?;
+                seat_ok(*seat)
+            }
+            Command::DesignateKetua { tps, from_seat } => {
+                place(tps_ok(*tps))?;
+                seat_ok(*from_seat)
+            }
+            Command::Undo { event, .. } => {
+                let mut kelurahan = Vec::new();
+                let (tps, seats): (Option<TpsId>, Vec<u8>) = match event {
+                    Event::SeatFilled {
+                        tps, seat, source, ..
+                    } => {
+                        if let Source::Reserve {
+                            kelurahan: k,
+                            tps: tied,
+                            ..
+                        } = source
+                        {
+                            kelurahan.push(*k);
+                            place(tied.is_none_or(tps_ok))?;
+                        }
+                        (Some(*tps), vec![*seat])
+                    }
+                    Event::SeatVacated { tps, seat, .. }
+                    | Event::AbsenceMarked { tps, seat, .. } => (Some(*tps), vec![*seat]),
+                    Event::KetuaDesignated { tps, from_seat, .. } => {
+                        (Some(*tps), vec![*from_seat, 1])
+                    }
+                    // Imports and undos cannot be undone; decide says so.
+                    _ => (None, vec![]),
+                };
+                place(tps.is_none_or(tps_ok) && kelurahan.into_iter().all(kel_ok))?;
+                seats.into_iter().try_for_each(seat_ok)
+            }
+        }
+    }
+
     fn check_seat(&self, seat: u8) -> Result<(), Refusal> {
         let seats = self.seats_per_tps();
         if seat == 0 || seat > seats {
@@ -501,6 +565,7 @@ impl Roster {
 
     /// Decides a command: the event it produces, or why it is refused. Changes nothing.
     pub fn decide(&self, command: &Command) -> Result<Event, Refusal> {
+        self.check_ids(command)?;
         match command {
             Command::Vacate { tps, seat, reason } => {
                 self.check_seat(*seat)?;
@@ -796,7 +861,7 @@ mod tests {
     fn person(n: u16, sex: Sex) -> Person {
         let birth = NaiveDate::from_ymd_opt(1990, 1, 1 + (n % 28) as u32).unwrap();
         Person {
-            name: format!("Orang {n}"),
+            name: format!("Orang {n}").into(),
             nik: Nik::compose(167101, birth, sex, n),
             birth_date: birth,
             sex,

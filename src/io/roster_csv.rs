@@ -792,11 +792,11 @@ fn parse_person<'r>(
         return None;
     }
     Some(Person {
-        name: name.to_string(),
+        name: name.into(),
         nik: nik?,
         birth_date: birth?,
         sex: sex?,
-        phone,
+        phone: phone.map(Into::into),
         screening: screening?,
         jkn: jkn?,
     })

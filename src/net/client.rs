@@ -8,14 +8,17 @@ use std::os::unix::io::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{channel, sync_channel, Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::proto::{self, ToClient, ToServer, PROTOCOL};
 use crate::domain::{Command, Region, Role, Roster, TpsId};
 use crate::store::{ExecError, LogEntry, Record};
-use crate::tui::port::{Port, Synced};
+use crate::tui::port::{Port, Reconnect, Synced};
+
+/// Messages the reader thread may hold for the TUI.
+const INBOX: usize = 4096;
 
 /// How long a request waits for its answer before the client gives up on the server.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
@@ -149,7 +152,10 @@ impl Client {
         roster.recompute_rollups();
         roster.index_in_background();
 
-        let (tx, rx) = channel();
+        // Bounded: when the TUI falls behind (its own terminal stalled), the reader stops
+        // reading, the server's queue for us fills, and the server cuts us off; we then
+        // reconnect and reload instead of buffering without end.
+        let (tx, rx) = sync_channel(INBOX);
         let wake = self.wake_tx.try_clone().map_err(|e| broken(&socket, e))?;
         let pending = Arc::clone(&self.wake_pending);
         std::thread::spawn(move || loop {
@@ -328,7 +334,7 @@ impl Port for Client {
         // the flag was cleared is in the channel already; one sent after wakes us again.
         let mut buf = [0u8; 256];
         while matches!((&self.wake_rx).read(&mut buf), Ok(n) if n > 0) {}
-        self.wake_pending.store(false, Ordering::SeqCst);
+        self.wake_pending.swap(false, Ordering::SeqCst);
         self.apply_backlog(roster);
         let mut lost = None;
         while let Ok(incoming) = self.inbox.try_recv() {
@@ -356,9 +362,14 @@ impl Port for Client {
         Some((self.user.clone(), self.role))
     }
 
-    fn reconnect(&mut self, roster: &mut Roster) -> Result<(), String> {
-        let fresh = self.handshake().map_err(|e| e.to_string())?;
-        *roster = fresh;
-        Ok(())
+    fn reconnect(&mut self, roster: &mut Roster) -> Result<(), Reconnect> {
+        match self.handshake() {
+            Ok(fresh) => {
+                *roster = fresh;
+                Ok(())
+            }
+            Err(ConnectError::Denied(why)) => Err(Reconnect::Refused(why)),
+            Err(e) => Err(Reconnect::NotYet(e.to_string())),
+        }
     }
 }

@@ -19,9 +19,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use super::proto::{self, ToClient, ToServer, PROTOCOL};
-use crate::domain::{Command, KelurahanId, Role, Roster, TpsId};
+use crate::domain::{Command, KelurahanId, Refusal, Role, Roster, TpsId};
 use crate::io::coordinators::Coordinators;
-use crate::store::{ExecError, Store, StoreError};
+use crate::store::{codec, ExecError, Store, StoreError};
 
 /// Frames a client may have waiting before it counts as too slow and is disconnected
 /// (about 200 KB of ordinary changes, on top of the socket's own buffer).
@@ -31,12 +31,17 @@ const SEATS_PER_FRAME: usize = 2_000;
 const RESERVES_PER_FRAME: usize = 200;
 /// A connection must say hello within this time, so a stuck one cannot hold a thread.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest request a client may send (a direct appointment is a few hundred bytes).
+const MAX_REQUEST: usize = 64 << 10;
+/// Committed changes between two looks at the store's size on disk.
+const COMPACT_CHECK_EVERY: u64 = 200;
 
 pub struct ServeOptions {
     pub dir: PathBuf,
     pub socket: PathBuf,
-    /// `user,role,area` CSV; without one, only the user running the server may connect.
-    pub coordinators: Option<PathBuf>,
+    /// `user,role,area` CSV, re-read when it changes; while it does not exist, only the
+    /// user running the server may connect.
+    pub coordinators: PathBuf,
     /// Group the socket is given (mode 0660), so its members can connect.
     pub group: Option<String>,
     /// Frames a client may have waiting before it is cut off as too slow.
@@ -55,6 +60,18 @@ struct Core {
     roster: Roster,
     subscribers: Vec<Subscriber>,
     next_id: u64,
+    /// Live bytes in the store, kept up to date from what each commit adds.
+    live_estimate: u64,
+    committed_since_check: u64,
+}
+
+/// The core lock. A panic while holding it leaves the roster in doubt: stop, so the service
+/// manager restarts the server and the journal brings the store back.
+fn lock(core: &Mutex<Core>) -> std::sync::MutexGuard<'_, Core> {
+    core.lock().unwrap_or_else(|_| {
+        eprintln!("kpps serve: internal error while recording; restarting to recover");
+        std::process::exit(1)
+    })
 }
 
 impl Core {
@@ -82,31 +99,37 @@ impl Core {
     }
 }
 
-/// Who may connect, re-read when the file changes (no restart to add a coordinator).
+/// Who may connect and write, re-read when the file changes: adding, demoting or removing
+/// a coordinator needs no restart and applies to sessions already open.
 struct Roles {
-    path: Option<PathBuf>,
+    path: PathBuf,
     owner: String,
     loaded: Mutex<(Option<SystemTime>, Arc<Coordinators>)>,
 }
 
 impl Roles {
     fn current(&self, roster: &Roster) -> Arc<Coordinators> {
-        let Some(path) = &self.path else {
-            return Arc::new(Coordinators::owner_only(&self.owner));
-        };
-        let mtime = std::fs::metadata(path).and_then(|m| m.modified()).ok();
-        let mut loaded = self.loaded.lock().expect("roles lock");
-        if mtime != loaded.0 {
-            match Coordinators::load(path, &roster.region) {
+        let mtime = std::fs::metadata(&self.path)
+            .and_then(|m| m.modified())
+            .ok();
+        let mut loaded = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
+        if mtime != loaded.0 || loaded.1.is_empty() {
+            let fresh = match mtime {
+                None => Ok(Coordinators::owner_only(&self.owner)),
+                Some(_) => Coordinators::load(&self.path, &roster.region),
+            };
+            match fresh {
                 Ok(c) => {
-                    eprintln!(
-                        "kpps serve: {} coordinators from {}",
-                        c.len(),
-                        path.display()
-                    );
+                    if mtime.is_some() {
+                        eprintln!(
+                            "kpps serve: {} coordinators from {}",
+                            c.len(),
+                            self.path.display()
+                        );
+                    }
                     *loaded = (mtime, Arc::new(c));
                 }
-                // Keep serving with the last good file; say what is wrong with the new one.
+                // Keep the last good list; say what is wrong with the new file.
                 Err(errors) => {
                     for e in &errors {
                         eprintln!("kpps serve: {e} (file not reloaded)");
@@ -139,16 +162,16 @@ pub fn serve(opts: &ServeOptions, actor: &str, ready: impl FnOnce()) -> Result<(
     for notice in &store.notices {
         eprintln!("kpps serve: {notice}");
     }
+    let mut store = store;
     let roster = store.load()?;
-    let owner = crate::store::os_user();
     let roles = Roles {
         path: opts.coordinators.clone(),
-        owner,
+        owner: crate::store::os_user(),
         loaded: Mutex::new((None, Arc::new(Coordinators::default()))),
     };
-    if let Some(path) = &roles.path {
+    if opts.coordinators.exists() {
         // A broken file at start-up is an error, not an empty server.
-        Coordinators::load(path, &roster.region).map_err(|errors| {
+        Coordinators::load(&opts.coordinators, &roster.region).map_err(|errors| {
             ServeError::Coordinators(
                 errors
                     .iter()
@@ -158,12 +181,25 @@ pub fn serve(opts: &ServeOptions, actor: &str, ready: impl FnOnce()) -> Result<(
             )
         })?;
     }
+    let live = store.live_bytes()?;
+    let live_estimate = match store.compact_if_grown(live)? {
+        Some(done) => {
+            eprintln!(
+                "kpps serve: compacted the store: {} → {} bytes on disk ({live} bytes of data)",
+                done.before, done.after
+            );
+            store.live_bytes()?
+        }
+        None => live,
+    };
     let listener = bind(&opts.socket, opts.group.as_deref())?;
     let core = Arc::new(Mutex::new(Core {
         store,
         roster,
         subscribers: Vec::new(),
         next_id: 1,
+        live_estimate,
+        committed_since_check: 0,
     }));
     let roles = Arc::new(roles);
     stop_on_signals(Arc::clone(&core), opts.socket.clone());
@@ -177,10 +213,19 @@ pub fn serve(opts: &ServeOptions, actor: &str, ready: impl FnOnce()) -> Result<(
     let (jobs, pending) = sync_channel::<Job>(4 * MAX_BATCH);
     {
         let core = Arc::clone(&core);
-        std::thread::spawn(move || commit_loop(core, pending));
+        let roles = Arc::clone(&roles);
+        std::thread::spawn(move || commit_loop(core, roles, pending));
     }
     for conn in listener.incoming() {
-        let Ok(stream) = conn else { continue };
+        let stream = match conn {
+            Ok(stream) => stream,
+            Err(e) => {
+                // Out of file descriptors, most likely: wait instead of spinning.
+                eprintln!("kpps serve: accept: {e}");
+                std::thread::sleep(Duration::from_millis(200));
+                continue;
+            }
+        };
         let core = Arc::clone(&core);
         let roles = Arc::clone(&roles);
         let jobs = jobs.clone();
@@ -198,12 +243,19 @@ fn bind(path: &Path, group: Option<&str>) -> Result<UnixListener, ServeError> {
         path: path.to_path_buf(),
         source,
     };
-    if path.exists() {
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        use std::os::unix::fs::FileTypeExt;
         // A live server answers; a socket left by a killed one refuses and is replaced.
-        if UnixStream::connect(path).is_ok() {
-            return Err(ServeError::AlreadyServing(path.to_path_buf()));
+        // Anything else at that path is left alone.
+        match UnixStream::connect(path) {
+            Ok(_) => return Err(ServeError::AlreadyServing(path.to_path_buf())),
+            Err(e)
+                if meta.file_type().is_socket() && e.kind() == io::ErrorKind::ConnectionRefused =>
+            {
+                std::fs::remove_file(path).map_err(err)?;
+            }
+            Err(e) => return Err(err(e)),
         }
-        std::fs::remove_file(path).map_err(err)?;
     }
     let listener = UnixListener::bind(path).map_err(err)?;
     if let Some(group) = group {
@@ -264,7 +316,7 @@ fn serve_client(
     let deny = |message: String| -> io::Result<()> {
         proto::write(&mut &stream, &ToClient::Denied { message })
     };
-    match proto::read::<ToServer>(&mut reader) {
+    match proto::read_limited::<ToServer>(&mut reader, MAX_REQUEST) {
         Ok(Some(ToServer::Hello { protocol })) if protocol == PROTOCOL => {}
         Ok(Some(ToServer::Hello { protocol })) => {
             return deny(format!(
@@ -276,7 +328,7 @@ fn serve_client(
     stream.set_read_timeout(None)?;
 
     let (id, role, rx, snapshot) = {
-        let mut core = core.lock().expect("core lock");
+        let mut core = lock(core);
         let coordinators = roles.current(&core.roster);
         let Some(role) = coordinators.role_of(&user) else {
             eprintln!("kpps serve: {user} (uid {uid}) is not a coordinator; refused");
@@ -302,11 +354,8 @@ fn serve_client(
         std::thread::spawn(move || write_loop(stream, snapshot, rx))
     };
     let user: Arc<str> = user.into();
-    let result = read_loop(&mut reader, core, jobs, id, &user, role);
-    core.lock()
-        .expect("core lock")
-        .subscribers
-        .retain(|s| s.id != id);
+    let result = read_loop(&mut reader, core, jobs, id, &user);
+    lock(core).subscribers.retain(|s| s.id != id);
     let _ = stream.shutdown(std::net::Shutdown::Both);
     let _ = writer.join();
     eprintln!("kpps serve: {user} disconnected (client {id})");
@@ -388,17 +437,17 @@ struct Job {
     req: u64,
     command: Command,
     user: Arc<str>,
-    role: Role,
 }
 
 /// Most commands committed together (one fsync for all).
 const MAX_BATCH: usize = 256;
 
-/// The only writer: takes every change request waiting, checks each sender's scope,
-/// decides them in arrival order and makes the accepted ones durable together (group
-/// commit: 100 coordinators pressing `y` at once share one journal fsync and one sled
-/// flush). Entries go to every client before the senders get their answers.
-fn commit_loop(core: Arc<Mutex<Core>>, jobs: Receiver<Job>) {
+/// The only writer: takes every change request waiting, checks each one (well-formed, an
+/// undo of what the log says, the sender still a coordinator whose area covers it), decides
+/// them in arrival order and makes the accepted ones durable together (group commit: 100
+/// coordinators pressing `y` at once share one journal fsync and one sled flush). Entries
+/// go to every client before the senders get their answers.
+fn commit_loop(core: Arc<Mutex<Core>>, roles: Arc<Roles>, jobs: Receiver<Job>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -407,13 +456,14 @@ fn commit_loop(core: Arc<Mutex<Core>>, jobs: Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let mut core = core.lock().expect("core lock");
+        let mut core = lock(&core);
         let core = &mut *core;
+        let coordinators = roles.current(&core.roster);
         let mut replies = Vec::with_capacity(batch.len());
         let mut permitted = Vec::with_capacity(batch.len());
         for job in batch {
-            match job.role.permits(&core.roster.region, &job.command) {
-                Ok(()) => permitted.push(job),
+            match admit(core, &coordinators, &job) {
+                Ok(command) => permitted.push((job, command)),
                 Err(refusal) => replies.push((
                     job.client,
                     ToClient::Refused {
@@ -425,11 +475,12 @@ fn commit_loop(core: Arc<Mutex<Core>>, jobs: Receiver<Job>) {
         }
         let commands: Vec<(&Command, &str)> = permitted
             .iter()
-            .map(|job| (&job.command, &*job.user))
+            .map(|(job, command)| (command, &*job.user))
             .collect();
         let results = core.store.execute_batch(&mut core.roster, &commands);
         let mut committed = Vec::new();
-        for (job, result) in permitted.iter().zip(results) {
+        let mut disk_failed = false;
+        for ((job, _), result) in permitted.iter().zip(results) {
             let req = job.req;
             let reply = match result {
                 Ok(entry) => {
@@ -438,18 +489,77 @@ fn commit_loop(core: Arc<Mutex<Core>>, jobs: Receiver<Job>) {
                     ToClient::Executed { req, seq }
                 }
                 Err(ExecError::Refused(refusal)) => ToClient::Refused { req, refusal },
-                Err(e) => ToClient::Failed {
-                    req,
-                    message: e.to_string(),
-                },
+                Err(e) => {
+                    disk_failed = true;
+                    ToClient::Failed {
+                        req,
+                        message: format!(
+                            "{e}; the change may or may not have been recorded: the server \
+                             restarts and its journal settles it"
+                        ),
+                    }
+                }
             };
             replies.push((job.client, reply));
         }
         if !committed.is_empty() {
+            core.live_estimate += committed
+                .iter()
+                .map(|e| codec::encode(e).len() as u64 + 20)
+                .sum::<u64>();
+            core.committed_since_check += committed.len() as u64;
             core.broadcast(Arc::new(proto::encode(&ToClient::Changes(committed))));
         }
         for (client, reply) in replies {
             core.send_to(client, proto::encode(&reply));
+        }
+        if disk_failed {
+            // Half a write may be on disk: only a reopen (the journal replayed) sets it
+            // right. Give the writers a moment to deliver the answers, then stop.
+            eprintln!("kpps serve: the store failed a write; restarting to recover");
+            std::thread::sleep(Duration::from_millis(300));
+            std::process::exit(1);
+        }
+        if core.committed_since_check >= COMPACT_CHECK_EVERY {
+            core.committed_since_check = 0;
+            compact_if_grown(core);
+        }
+    }
+}
+
+/// Checks one request before it is decided; returns the command to run (an undo carries
+/// the logged event, whatever the client sent).
+fn admit(core: &Core, coordinators: &Coordinators, job: &Job) -> Result<Command, Refusal> {
+    let role = coordinators
+        .role_of(&job.user)
+        .ok_or(Refusal::NotACoordinator)?;
+    // An undo is judged by the event the log holds, never by the one the client sent.
+    let command = match core.store.logged_undo(&job.command) {
+        Ok(Some(logged)) => logged,
+        Ok(None) => job.command.clone(),
+        Err(ExecError::Refused(refusal)) => return Err(refusal),
+        Err(_) => return Err(Refusal::CannotUndo),
+    };
+    core.roster.check_ids(&command)?;
+    role.permits(&core.roster.region, &command)?;
+    Ok(command)
+}
+
+/// Rewrites the store when sled has let it grow past its data (a pause of about a tenth of
+/// a second for a city; commits wait meanwhile).
+fn compact_if_grown(core: &mut Core) {
+    match core.store.compact_if_grown(core.live_estimate) {
+        Ok(None) => {}
+        Ok(Some(done)) => {
+            core.live_estimate = core.store.live_bytes().unwrap_or(core.live_estimate);
+            eprintln!(
+                "kpps serve: compacted the store: {} → {} bytes on disk ({} bytes of data)",
+                done.before, done.after, core.live_estimate
+            );
+        }
+        Err(e) => {
+            eprintln!("kpps serve: compaction failed ({e}); restarting to recover");
+            std::process::exit(1);
         }
     }
 }
@@ -460,66 +570,91 @@ fn read_loop(
     jobs: &SyncSender<Job>,
     id: u64,
     user: &Arc<str>,
-    role: Role,
 ) -> io::Result<()> {
-    while let Some(request) = proto::read::<ToServer>(reader)? {
-        let reply = match request {
-            ToServer::Hello { .. } => continue,
+    while let Some(request) = proto::read_limited::<ToServer>(reader, MAX_REQUEST)? {
+        match request {
+            ToServer::Hello { .. } => {}
             ToServer::Execute { req, command } => {
                 let job = Job {
                     client: id,
                     req,
                     command,
                     user: Arc::clone(user),
-                    role,
                 };
                 if jobs.send(job).is_err() {
                     return Ok(()); // the server is stopping
                 }
-                continue;
             }
+            // Answered under the same lock as commits, so an answer never lacks a change
+            // the client was already sent.
             ToServer::History { req, tps } => {
-                let core = core.lock().expect("core lock");
-                if tps.0 as usize >= core.roster.region.tps.len() {
-                    ToClient::Failed {
-                        req,
-                        message: format!("no TPS #{}", tps.0),
-                    }
+                let mut core = lock(core);
+                let reply = if tps.0 as usize >= core.roster.region.tps.len() {
+                    (
+                        ToClient::Refused {
+                            req,
+                            refusal: Refusal::NoSuchPlace,
+                        },
+                        Keep::Last,
+                    )
                 } else {
-                    entries_reply(req, core.store.tps_history(tps))
-                }
+                    entries_reply(req, core.store.tps_history(tps), Keep::Last)
+                };
+                core.send_to(id, encode_reply(reply));
             }
             ToServer::Log { req, limit } => {
-                let core = core.lock().expect("core lock");
-                entries_reply(req, core.store.recent_log(limit.min(100_000) as usize))
+                let mut core = lock(core);
+                let limit = limit.min(MAX_LOG_REPLY) as usize;
+                let reply = entries_reply(req, core.store.recent_log(limit), Keep::First);
+                core.send_to(id, encode_reply(reply));
             }
-        };
-        core.lock()
-            .expect("core lock")
-            .send_to(id, encode_reply(reply));
+        }
     }
     Ok(())
 }
 
-/// Encodes a reply; a log too large for one frame is cut to its newest entries.
-fn encode_reply(mut reply: ToClient) -> Vec<u8> {
+/// Most log entries one answer carries.
+pub const MAX_LOG_REPLY: u64 = 100_000;
+
+/// Which end of a list to keep when it must be cut to fit one frame: the newest entries
+/// are the last of a history (oldest first) and the first of a log (newest first).
+#[derive(Clone, Copy)]
+enum Keep {
+    First,
+    Last,
+}
+
+/// Encodes a reply; a list too large for one frame keeps its newest entries.
+fn encode_reply(reply: (ToClient, Keep)) -> Vec<u8> {
+    let (mut reply, keep) = reply;
     loop {
         let frame = proto::encode(&reply);
         match &mut reply {
             ToClient::Entries { entries, .. } if frame.len() > proto::MAX_FRAME => {
-                entries.truncate(entries.len() / 2);
+                let half = entries.len() / 2;
+                match keep {
+                    Keep::First => entries.truncate(half),
+                    Keep::Last => {
+                        entries.drain(..entries.len() - half);
+                    }
+                }
             }
             _ => return frame,
         }
     }
 }
 
-fn entries_reply(req: u64, result: Result<Vec<crate::store::LogEntry>, StoreError>) -> ToClient {
-    match result {
+fn entries_reply(
+    req: u64,
+    result: Result<Vec<crate::store::LogEntry>, StoreError>,
+    keep: Keep,
+) -> (ToClient, Keep) {
+    let reply = match result {
         Ok(entries) => ToClient::Entries { req, entries },
         Err(e) => ToClient::Failed {
             req,
             message: e.to_string(),
         },
-    }
+    };
+    (reply, keep)
 }

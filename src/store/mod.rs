@@ -13,6 +13,8 @@
 //! flush (fsync), and only then is the event applied in memory and reported done.
 
 pub mod codec;
+mod compact;
+pub use compact::{Compacted, COMPACT_ABOVE};
 pub mod journal;
 mod lock;
 mod verify;
@@ -214,9 +216,9 @@ impl Store {
         dir.join("sled")
     }
 
-    /// Whether `dir` holds a kpps store (complete or not).
+    /// Whether `dir` holds a kpps store (complete or not), also one caught mid-compaction.
     pub fn exists(dir: &Path) -> bool {
-        Self::sled_dir(dir).join("db").exists()
+        Self::sled_dir(dir).join("db").exists() || compact::interrupted(dir)
     }
 
     fn open_raw(dir: &Path, actor: &str) -> Result<Store> {
@@ -231,32 +233,24 @@ impl Store {
             .map_err(io)?;
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io)?;
         let lock = StoreLock::acquire(dir)?;
+        compact::finish_interrupted(dir).map_err(io)?;
+        Self::open_locked(dir, actor, lock)
+    }
+
+    /// Opens sled in `dir`, whose lock this process holds.
+    fn open_locked(dir: &Path, actor: &str, lock: StoreLock) -> Result<Store> {
+        let db = open_sled(&Self::sled_dir(dir)).map_err(|source| StoreError::Sled {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        restrict_permissions(dir).map_err(|source| StoreError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         let sled_err = |source| StoreError::Sled {
             path: dir.to_path_buf(),
             source,
         };
-        // Every change is flushed before it is acknowledged, so sled's own periodic flush
-        // (a thread waking every 500 ms) adds nothing but wake-ups on an idle server.
-        let config = sled::Config::new()
-            .path(Self::sled_dir(dir))
-            .cache_capacity(64 * 1024 * 1024)
-            .flush_every_ms(None);
-        // Our flock is free, so no other process has the store; but sled 0.34 drops its own
-        // file lock from a background thread after close (spacejam/sled#1289), so a reopen
-        // right after a close in this process can briefly see it held. Retry for a moment.
-        let mut attempts = 0;
-        let db = loop {
-            match config.open() {
-                Err(sled::Error::Io(e))
-                    if e.to_string().contains("could not acquire lock") && attempts < 250 =>
-                {
-                    attempts += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                other => break other.map_err(sled_err)?,
-            }
-        };
-        restrict_permissions(dir).map_err(io)?;
         let tree = |name: &str| db.open_tree(name).map_err(sled_err);
         Ok(Store {
             meta: tree("meta")?,
@@ -644,7 +638,14 @@ impl Store {
         let (mut tps_ids, mut kel_ids) = (BTreeSet::new(), BTreeSet::new());
         let at = Utc::now();
         for (command, actor) in commands {
-            match roster.decide(command) {
+            let logged = match self.logged_undo(command) {
+                Ok(logged) => logged,
+                Err(e) => {
+                    results.push(Err(e));
+                    continue;
+                }
+            };
+            match roster.decide(logged.as_ref().unwrap_or(command)) {
                 Err(refusal) => results.push(Err(ExecError::Refused(refusal))),
                 Ok(event) => {
                     let (t, k) = affected(roster, &event);
@@ -681,6 +682,20 @@ impl Store {
                     })
                     .collect()
             }
+        }
+    }
+
+    /// An undo names a logged change by number; the change undone is the one in the log,
+    /// never one a client sent along. Returns the undo with the logged event (None for any
+    /// other command).
+    pub fn logged_undo(&self, command: &Command) -> Result<Option<Command>, ExecError> {
+        let Command::Undo { seq, .. } = command else {
+            return Ok(None);
+        };
+        let entry: Option<LogEntry> = self.get(&self.log, &seq.to_be_bytes())?;
+        match entry.map(|e| e.record) {
+            Some(Record::Change(event)) => Ok(Some(Command::Undo { seq: *seq, event })),
+            _ => Err(ExecError::Refused(Refusal::CannotUndo)),
         }
     }
 
@@ -860,6 +875,34 @@ impl Store {
     /// Bytes the store occupies on disk.
     pub fn size_on_disk(&self) -> Result<u64> {
         self.db.size_on_disk().map_err(|e| self.sled_err(e))
+    }
+}
+
+/// The names of the sled trees a store uses.
+const TREES: [&str; 5] = ["meta", "seats", "reserves", "log", "tps_log"];
+
+/// Opens (or creates) a sled database with the store's settings.
+fn open_sled(path: &Path) -> sled::Result<sled::Db> {
+    // Every change is flushed before it is acknowledged, so sled's own periodic flush
+    // (a thread waking every 500 ms) adds nothing but wake-ups on an idle server.
+    let config = sled::Config::new()
+        .path(path)
+        .cache_capacity(64 * 1024 * 1024)
+        .flush_every_ms(None);
+    // Our flock is free, so no other process has the store; but sled 0.34 drops its own
+    // file lock from a background thread after close (spacejam/sled#1289), so a reopen
+    // right after a close in this process can briefly see it held. Retry for a moment.
+    let mut attempts = 0;
+    loop {
+        match config.open() {
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock") && attempts < 250 =>
+            {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
     }
 }
 

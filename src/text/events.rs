@@ -111,6 +111,18 @@ impl Lang {
                     "your account may view but not change",
                 )
                 .into(),
+            Refusal::NotACoordinator => self
+                .t(
+                    "akun Anda tidak lagi terdaftar sebagai koordinator",
+                    "your account is no longer listed as a coordinator",
+                )
+                .into(),
+            Refusal::NoSuchPlace => self
+                .t(
+                    "TPS, kelurahan atau kursi itu tidak ada",
+                    "no such TPS, kelurahan or seat",
+                )
+                .into(),
         }
     }
 

@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::form::{Form, FormKey};
 use super::keymap::{action_for, Action};
-use super::port::Port;
+use super::port::{Port, Reconnect};
 use crate::domain::gaps::{gaps, GapEntry, Scope};
 use crate::domain::history::{seat_history, Stamp, Stint};
 use crate::domain::region::TpsAddress;
@@ -134,6 +134,8 @@ pub struct App {
     revealed: Option<crate::domain::Nik>,
     /// Changes recorded in this run, newest last: what `u` can undo.
     undoable: Vec<LogEntry>,
+    /// The server refused a reconnection (user removed, other version): stop retrying.
+    reconnect_refused: bool,
 }
 
 impl App {
@@ -156,6 +158,7 @@ impl App {
             port: None,
             revealed: None,
             undoable: Vec::new(),
+            reconnect_refused: false,
             roster,
             lang,
         };
@@ -836,7 +839,7 @@ impl App {
         if self.roster.seat(tps, seat).is_some() {
             return self.say(self.s().vacate_first);
         }
-        let candidates = self.roster.reserve_candidates(tps, wide);
+        let candidates = self.reserve_candidates(tps, wide);
         let cursor = candidates.iter().position(Candidate::eligible).unwrap_or(0);
         self.overlay = Overlay::Reserves(ReserveView {
             tps,
@@ -1185,17 +1188,39 @@ impl App {
         self.port.as_ref().is_none_or(|p| p.connected())
     }
 
-    /// One reconnection attempt; on success the roster is the server's again.
+    /// One reconnection attempt; on success the roster is the server's again. Returns
+    /// whether the screen changed; `gave_up` is set once the server refuses us.
     pub fn try_reconnect(&mut self) -> bool {
         let Some(port) = self.port.as_mut() else {
             return false;
         };
-        if port.reconnect(&mut self.roster).is_err() {
-            return false;
+        match port.reconnect(&mut self.roster) {
+            Ok(()) => {
+                self.status = Some(format!("✓ {}", self.s().server_back));
+                self.after_roster_change();
+                true
+            }
+            Err(Reconnect::NotYet(_)) => false,
+            Err(Reconnect::Refused(why)) => {
+                self.reconnect_refused = true;
+                self.status = Some(format!("✗ {why}"));
+                true
+            }
         }
-        self.status = Some(format!("✓ {}", self.s().server_back));
-        self.after_roster_change();
-        true
+    }
+
+    /// Whether the event loop should keep retrying a lost server.
+    pub fn wants_reconnect(&self) -> bool {
+        !self.port_connected() && !self.reconnect_refused
+    }
+
+    /// Reserves this user may appoint to `tps`: a PPS sees its own kelurahan's lists only.
+    fn reserve_candidates(&self, tps: TpsId, wide: bool) -> Vec<Candidate> {
+        let mut candidates = self.roster.reserve_candidates(tps, wide);
+        if let Some((_, role)) = self.identity() {
+            candidates.retain(|c| role.covers_kelurahan(&self.roster.region, c.kelurahan));
+        }
+        candidates
     }
 
     /// Someone else changed the roster: refresh what was computed from it.
@@ -1207,7 +1232,12 @@ impl App {
                 view.cursor = view.cursor.min(view.entries.len().saturating_sub(1));
             }
             Overlay::Reserves(view) => {
-                view.candidates = self.roster.reserve_candidates(view.tps, view.wide);
+                let (tps, wide) = (view.tps, view.wide);
+                let candidates = self.reserve_candidates(tps, wide);
+                let Overlay::Reserves(view) = &mut self.overlay else {
+                    unreachable!()
+                };
+                view.candidates = candidates;
                 view.cursor = view.cursor.min(view.candidates.len().saturating_sub(1));
             }
             _ => {}
@@ -1241,7 +1271,12 @@ impl App {
                     }
                     _ => self.undoable.push(entry),
                 }
-                self.rebuild_rows();
+                // Others' changes committed with ours are applied already; our own
+                // confirmation is what this coordinator needs to read now.
+                if let Some(port) = self.port.as_mut() {
+                    port.sync(&mut self.roster);
+                }
+                self.after_roster_change();
                 self.status = Some(msg);
             }
             Err(ExecError::Refused(r)) => {

@@ -278,11 +278,11 @@ impl Form {
         };
         let phone = self.phone.trim();
         let person = Person {
-            name: name.to_string(),
+            name: name.into(),
             nik,
             birth_date,
             sex,
-            phone: (!phone.is_empty()).then(|| phone.to_string()),
+            phone: (!phone.is_empty()).then(|| phone.into()),
             screening: self.screening,
             jkn: self.jkn,
         };

@@ -425,14 +425,24 @@ fn event_loop(mut app: App) -> io::Result<()> {
     // the first resize.
     event::poll(Duration::ZERO)?;
     let mut dirty = true;
+    // The only timer: retrying a lost server every couple of seconds, keys or no keys.
+    const RETRY: Duration = Duration::from_secs(2);
+    let mut last_attempt = std::time::Instant::now();
     loop {
+        if app.wants_reconnect() && last_attempt.elapsed() >= RETRY {
+            last_attempt = std::time::Instant::now();
+            dirty |= app.try_reconnect();
+        }
         if dirty {
             draw_frame(&mut terminal, &app, theme)?;
             dirty = false;
         }
         // Block until input or server news arrives, then drain everything already queued.
-        // The only timer: retrying a lost server every couple of seconds.
-        let timeout = if app.port_connected() { -1 } else { 2_000 };
+        let timeout = if app.wants_reconnect() {
+            RETRY.saturating_sub(last_attempt.elapsed()).as_millis() as i32 + 1
+        } else {
+            -1
+        };
         match wait_for_terminal(&resize, app.port_wake_fd(), timeout) {
             // The link is gone (an SSH session dropped without a SIGHUP reaching us):
             // every acknowledged change is on disk already; there is no one to draw for.
@@ -442,10 +452,7 @@ fn event_loop(mut app: App) -> io::Result<()> {
                 dirty |= app.sync_port();
                 continue;
             }
-            TerminalWait::Timeout => {
-                dirty |= app.try_reconnect();
-                continue;
-            }
+            TerminalWait::Timeout => continue,
             TerminalWait::Woken => {}
         }
         // Server news that came with the keys.

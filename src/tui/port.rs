@@ -15,6 +15,15 @@ pub struct Synced {
     pub lost: Option<String>,
 }
 
+/// Why a lost server is not back.
+#[derive(Debug)]
+pub enum Reconnect {
+    /// Not reachable yet (stopped, restarting): try again later.
+    NotYet(String),
+    /// It answered and refused (no longer a coordinator, another version): stop trying.
+    Refused(String),
+}
+
 pub trait Port {
     /// Decides, makes durable and applies a command; Ok only once it is on disk.
     fn execute(&mut self, roster: &mut Roster, command: &Command) -> Result<LogEntry, ExecError>;
@@ -38,7 +47,7 @@ pub trait Port {
         None
     }
     /// Tries to get the link back; on success `roster` is replaced by the server's.
-    fn reconnect(&mut self, _roster: &mut Roster) -> Result<(), String> {
+    fn reconnect(&mut self, _roster: &mut Roster) -> Result<(), Reconnect> {
         Ok(())
     }
 }

@@ -389,7 +389,7 @@ impl Screen<'_> {
                     let name = if h.absent {
                         format!("✗ {} ({})", h.person.name, s.absent_today)
                     } else {
-                        h.person.name.clone()
+                        h.person.name.to_string()
                     };
                     let style = if h.absent {
                         self.theme.gap()

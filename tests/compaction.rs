@@ -1,0 +1,133 @@
+//! On-disk size against live data: sled keeps the space that rewritten values leave behind,
+//! so a store in use grows far past its data; compaction brings it back under 3×, keeps every
+//! byte of data, and survives a crash at any point of its swap.
+
+use chrono::Utc;
+use kpps::demo;
+use kpps::domain::{Command, ElectionParams, Roster, TpsId, VacateReason};
+use kpps::io::region_csv::{palembang, PALEMBANG_SOURCE};
+use kpps::store::{LogEntry, Store, StoreInfo};
+use rand::{Rng, SeedableRng};
+
+fn demo_store(dir: &std::path::Path) -> (Store, Roster) {
+    let roster = demo::generate(palembang(), ElectionParams::default(), demo::DEFAULT_SEED);
+    let info = StoreInfo {
+        params: roster.params.clone(),
+        demo_seed: Some(demo::DEFAULT_SEED),
+        regions_source: PALEMBANG_SOURCE.into(),
+        created: Utc::now(),
+    };
+    let store = Store::create(dir, "t", &roster, info).unwrap();
+    (store, roster)
+}
+
+/// An election week in miniature: absences, resignations and fills from reserves.
+fn busy_week(store: &Store, roster: &mut Roster, changes: usize) {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let tps_count = roster.region.tps.len() as u32;
+    let mut done = 0;
+    while done < changes {
+        let tps = TpsId(rng.gen_range(0..tps_count));
+        let seat = rng.gen_range(1..=7u8);
+        let command = match roster.seat(tps, seat) {
+            Some(h) if rng.gen_bool(0.5) => Command::MarkAbsent {
+                tps,
+                seat,
+                absent: !h.absent,
+            },
+            Some(_) => Command::Vacate {
+                tps,
+                seat,
+                reason: VacateReason::Resigned,
+            },
+            None => match roster.next_reserve(tps) {
+                Some(c) => Command::FillFromReserve {
+                    tps,
+                    seat,
+                    kelurahan: c.kelurahan,
+                    rank: c.rank,
+                },
+                None => continue,
+            },
+        };
+        if store.execute(roster, &command).is_ok() {
+            done += 1;
+        }
+    }
+}
+
+fn log(store: &Store) -> Vec<LogEntry> {
+    store.log_entries().map(Result::unwrap).collect()
+}
+
+#[test]
+fn compaction_brings_a_busy_store_back_under_three_times_its_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let (mut store, mut roster) = demo_store(&dir);
+    let fresh = (store.size_on_disk().unwrap(), store.live_bytes().unwrap());
+    busy_week(&store, &mut roster, 5_000);
+    let live = store.live_bytes().unwrap();
+    let grown = store.size_on_disk().unwrap();
+    let entries = log(&store);
+
+    let done = store.compact().unwrap();
+    eprintln!(
+        "fresh {} B on disk / {} B live ({:.2}×); after 5,000 changes {grown} B / {live} B ({:.2}×); \
+         compacted {} B ({:.2}×)",
+        fresh.0,
+        fresh.1,
+        fresh.0 as f64 / fresh.1 as f64,
+        grown as f64 / live as f64,
+        done.after,
+        done.after as f64 / live as f64
+    );
+    assert_eq!(done.before, grown);
+    assert_eq!(store.live_bytes().unwrap(), live, "nothing live was lost");
+    assert!(
+        done.after <= 3 * live,
+        "{} B on disk for {live} B of data",
+        done.after
+    );
+
+    // Everything is still there, and the store goes on working and checks clean.
+    assert_eq!(log(&store), entries);
+    let loaded = store.load().unwrap();
+    assert_eq!(loaded.total(), roster.total());
+    for t in roster.region.tps_ids() {
+        assert_eq!(loaded.seats_of(t), roster.seats_of(t));
+    }
+    busy_week(&store, &mut roster, 10);
+    assert!(store.check().unwrap().problems.is_empty());
+    drop(store);
+    let store = Store::open(&dir, "t").unwrap();
+    assert_eq!(log(&store).len(), entries.len() + 10);
+    assert!(store.check().unwrap().problems.is_empty());
+}
+
+#[test]
+fn a_compaction_cut_short_leaves_a_whole_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let (store, mut roster) = demo_store(&dir);
+    busy_week(&store, &mut roster, 50);
+    let entries = log(&store);
+    drop(store);
+
+    // Killed while copying: a half-built new database lies beside the store.
+    std::fs::create_dir(dir.join("sled.compact")).unwrap();
+    std::fs::write(dir.join("sled.compact").join("db"), b"half a database").unwrap();
+    let store = Store::open(&dir, "t").unwrap();
+    assert_eq!(log(&store), entries);
+    assert!(!dir.join("sled.compact").exists());
+    drop(store);
+
+    // Killed between the two renames: the old database waits under sled.old.
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    std::fs::rename(dir.join("sled"), dir.join("sled.old")).unwrap();
+    assert!(Store::exists(&dir));
+    let store = Store::open(&dir, "t").unwrap();
+    assert_eq!(log(&store), entries);
+    assert!(store.check().unwrap().problems.is_empty());
+    assert!(!dir.join("sled.old").exists());
+}
