@@ -124,7 +124,7 @@ fn a_coordinator_over_ssh_records_a_replacement_another_client_sees() {
              KbdInteractiveAuthentication no\nUsePAM no\nPermitRootLogin no\n\
              AllowUsers {user}\n\
              Match Group {group}\n    ForceCommand {bin} --socket {socket}\n    \
-             AllowTcpForwarding no\n    X11Forwarding no\n",
+             DisableForwarding yes\n    PermitTunnel no\n",
             host = d.join("hostkey").display(),
             pid = d.join("sshd.pid").display(),
             authorized = authorized.display(),
@@ -211,9 +211,13 @@ fn a_coordinator_over_ssh_records_a_replacement_another_client_sees() {
         ])
         .output()
         .unwrap();
+    // Without a terminal the forced kpps says so and fails; the command never runs.
+    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         !String::from_utf8_lossy(&out.stdout).contains("SHELL-REACHED"),
         "a command ran instead of kpps"
     );
+    assert!(!out.status.success());
+    assert!(stderr.contains("kpps:"), "not kpps answering: {stderr}");
     server.stop();
 }
