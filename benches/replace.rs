@@ -17,6 +17,10 @@ use kpps::domain::{Command, ElectionParams, Event, Roster, TpsId, VacateReason};
 use kpps::io::region_csv::{palembang, PALEMBANG_SOURCE};
 use kpps::store::{Record, Store, StoreInfo};
 
+/// The allocator the `kpps` binary uses, so the figures are the app's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn demo_store(dir: &std::path::Path) -> (Store, Roster) {
     let roster = demo::generate(palembang(), ElectionParams::default(), demo::DEFAULT_SEED);
     let info = StoreInfo {

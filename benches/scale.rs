@@ -29,6 +29,10 @@ use kpps::tui::keymap::parse_keys;
 use kpps::tui::session::Session;
 use kpps::tui::App;
 
+/// The allocator the `kpps` binary uses, so the figures are the app's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const NATIONAL: &str = "../shared/data/indonesia-2024/wilayah.csv";
 
 fn info(roster: &Roster, seed: Option<u64>, source: &str) -> StoreInfo {

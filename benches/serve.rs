@@ -18,6 +18,10 @@ use kpps::domain::{Command, Nik, Person, Roster, Screening, Sex, TpsId, VacateRe
 use kpps::net::Client;
 use kpps::tui::port::Port;
 
+/// The allocator the `kpps` binary uses, so the figures are the app's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const CLIENTS: usize = 100;
 
 fn client_count() -> usize {

@@ -22,6 +22,10 @@ use kpps::tui::keymap::parse_keys;
 use kpps::tui::session::Session;
 use kpps::tui::App;
 
+/// The allocator the `kpps` binary uses, so the figures are the app's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const NATIONAL: &str = "../shared/data/indonesia-2024/wilayah.csv";
 
 /// Creates a demo store for `region` in `dir` and closes it; returns the roster's TPS count.

@@ -1,5 +1,8 @@
 //! Times the start-up phases on a store: `cargo run --release --example phases -- DIR`.
 use std::time::Instant;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() {
     let dir = std::env::args().nth(1).expect("store dir");
     let t = Instant::now();
