@@ -714,3 +714,29 @@ fn a_client_of_another_protocol_is_told_so() {
     assert_eq!(std::fs::read_to_string(&other).unwrap(), "keep me");
     server.stop();
 }
+
+#[test]
+fn the_server_compacts_a_store_that_outgrew_its_data() {
+    let (_dir, db) = demo_store();
+    let server = Server::start(&db, &[]);
+    let (mut client, mut roster) = connect(&server);
+    let (tps, seat) = (TpsId(0), 1);
+    // An election week in a corner: one officer absent, back, absent… 1,200 recorded changes.
+    for i in 0..1_200 {
+        let command = Command::MarkAbsent {
+            tps,
+            seat,
+            absent: i % 2 == 0,
+        };
+        client.execute(&mut roster, &command).unwrap();
+    }
+    wait_for("a compaction", || {
+        server.log().contains("compacted the store")
+    });
+    server.stop();
+    let store = kpps::store::Store::open(&db, "t").unwrap();
+    let (disk, live) = (store.size_on_disk().unwrap(), store.live_bytes().unwrap());
+    eprintln!("after 1,200 changes through the server: {disk} B on disk, {live} B live");
+    assert!(disk <= 3 * live, "{disk} B on disk for {live} B of data");
+    assert!(store.check().unwrap().problems.is_empty());
+}
