@@ -76,12 +76,13 @@ fn serve(c: &mut Criterion) {
         .unwrap();
     assert!(ok.status.success());
     let socket = db.join("kpps.sock");
+    let server_log = tmp.path().join("serve.log");
     let _server = Server(
         Process::new(bin)
             .arg("--db")
             .arg(&db)
             .arg("serve")
-            .stderr(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&server_log).unwrap())
             .spawn()
             .unwrap(),
     );
@@ -170,6 +171,24 @@ fn serve(c: &mut Criterion) {
     seqs.dedup();
     assert_eq!(seqs.len(), log.len(), "no sequence number twice");
     println!("log: {changes} changes = {acknowledged} acknowledged commands, none twice");
+    // Compaction pauses every commit while it runs: they make the tail of the latencies.
+    let log = std::fs::read_to_string(&server_log).unwrap();
+    let pauses: Vec<u64> = log
+        .lines()
+        .filter(|l| l.contains("compacted the store"))
+        .filter_map(|l| {
+            l.rsplit(" in ")
+                .next()?
+                .trim_end_matches(" ms")
+                .parse()
+                .ok()
+        })
+        .collect();
+    println!(
+        "compactions during the run: {} (pauses {:?} ms)",
+        pauses.len(),
+        pauses
+    );
 }
 
 criterion_group!(benches, serve);

@@ -71,7 +71,9 @@ fn compaction_brings_a_busy_store_back_under_three_times_its_data() {
     let grown = store.size_on_disk().unwrap();
     let entries = log(&store);
 
+    let t = std::time::Instant::now();
     let done = store.compact().unwrap();
+    eprintln!("compact took {:?}", t.elapsed());
     eprintln!(
         "fresh {} B on disk / {} B live ({:.2}×); after 5,000 changes {grown} B / {live} B ({:.2}×); \
          compacted {} B ({:.2}×)",

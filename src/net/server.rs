@@ -548,13 +548,17 @@ fn admit(core: &Core, coordinators: &Coordinators, job: &Job) -> Result<Command,
 /// Rewrites the store when sled has let it grow past its data (a pause of about a tenth of
 /// a second for a city; commits wait meanwhile).
 fn compact_if_grown(core: &mut Core) {
+    let start = std::time::Instant::now();
     match core.store.compact_if_grown(core.live_estimate) {
         Ok(None) => {}
         Ok(Some(done)) => {
             core.live_estimate = core.store.live_bytes().unwrap_or(core.live_estimate);
             eprintln!(
-                "kpps serve: compacted the store: {} → {} bytes on disk ({} bytes of data)",
-                done.before, done.after, core.live_estimate
+                "kpps serve: compacted the store: {} → {} bytes on disk ({} bytes of data) in {} ms",
+                done.before,
+                done.after,
+                core.live_estimate,
+                start.elapsed().as_millis()
             );
         }
         Err(e) => {
