@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime};
 use super::proto::{self, ToClient, ToServer, PROTOCOL};
 use crate::domain::{Command, KelurahanId, Refusal, Role, Roster, TpsId};
 use crate::io::coordinators::Coordinators;
-use crate::store::{codec, ExecError, Store, StoreError};
+use crate::store::{codec, ExecError, Store, StoreError, COMPACT_ABOVE};
 
 /// Frames a client may have waiting before it counts as too slow and is disconnected
 /// (about 200 KB of ordinary changes, on top of the socket's own buffer).
@@ -35,6 +35,8 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_REQUEST: usize = 64 << 10;
 /// Committed changes between two looks at the store's size on disk.
 const COMPACT_CHECK_EVERY: u64 = 200;
+/// Past this many times its data, the store is compacted even while requests wait.
+const COMPACT_URGENTLY_ABOVE: u64 = 4;
 
 pub struct ServeOptions {
     pub dir: PathBuf,
@@ -63,6 +65,8 @@ struct Core {
     /// Live bytes in the store, kept up to date from what each commit adds.
     live_estimate: u64,
     committed_since_check: u64,
+    /// The store has outgrown its data; compact at the next quiet moment.
+    compaction_due: bool,
 }
 
 /// The core lock. A panic while holding it leaves the roster in doubt: stop, so the service
@@ -200,6 +204,7 @@ pub fn serve(opts: &ServeOptions, actor: &str, ready: impl FnOnce()) -> Result<(
         next_id: 1,
         live_estimate,
         committed_since_check: 0,
+        compaction_due: false,
     }));
     let roles = Arc::new(roles);
     stop_on_signals(Arc::clone(&core), opts.socket.clone());
@@ -448,7 +453,16 @@ const MAX_BATCH: usize = 256;
 /// coordinators pressing `y` at once share one journal fsync and one sled flush). Entries
 /// go to every client before the senders get their answers.
 fn commit_loop(core: Arc<Mutex<Core>>, roles: Arc<Roles>, jobs: Receiver<Job>) {
-    while let Ok(first) = jobs.recv() {
+    // A request taken while looking for a quiet moment to compact.
+    let mut carried: Option<Job> = None;
+    loop {
+        let first = match carried.take() {
+            Some(job) => job,
+            None => match jobs.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            },
+        };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match jobs.try_recv() {
@@ -522,7 +536,29 @@ fn commit_loop(core: Arc<Mutex<Core>>, roles: Arc<Roles>, jobs: Receiver<Job>) {
         }
         if core.committed_since_check >= COMPACT_CHECK_EVERY {
             core.committed_since_check = 0;
-            compact_if_grown(core);
+            core.compaction_due = core
+                .store
+                .grown_past(core.live_estimate, COMPACT_ABOVE)
+                .unwrap_or(false);
+        }
+        // A compaction holds every commit while it runs: do it when nobody is waiting,
+        // unless a long burst has let the store grow far past its data.
+        if core.compaction_due {
+            let idle = match jobs.try_recv() {
+                Ok(job) => {
+                    carried = Some(job);
+                    false
+                }
+                Err(_) => true,
+            };
+            let urgent = core
+                .store
+                .grown_past(core.live_estimate, COMPACT_URGENTLY_ABOVE)
+                .unwrap_or(false);
+            if idle || urgent {
+                core.compaction_due = false;
+                compact_if_grown(core);
+            }
         }
     }
 }

@@ -64,11 +64,16 @@ impl Store {
     /// Compacts if the store has outgrown its live data (`COMPACT_ABOVE`); `live` may be an
     /// estimate (see `live_bytes`).
     pub fn compact_if_grown(&mut self, live: u64) -> Result<Option<Compacted>> {
-        if self.size_on_disk()? > COMPACT_ABOVE * live.max(1) {
+        if self.grown_past(live, COMPACT_ABOVE)? {
             self.compact().map(Some)
         } else {
             Ok(None)
         }
+    }
+
+    /// Whether the store takes more than `factor` times `live` bytes on disk.
+    pub fn grown_past(&self, live: u64, factor: u64) -> Result<bool> {
+        Ok(self.size_on_disk()? > factor * live.max(1))
     }
 
     /// Rewrites the database with only its live data (see the module comment). A crash at
