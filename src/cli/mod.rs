@@ -277,7 +277,20 @@ fn dispatch(cli: Cli) -> CliResult {
             import(&dir, &actor, kind, &args, lang)
         }
         Some(Cmd::Export(cmd)) => {
-            let (_, roster) = target.connect()?;
+            let (port, roster) = target.connect()?;
+            // The whole roster with every NIK and phone: through a server, only the KPU
+            // office may take it away in a file.
+            if let Some((user, role)) = port.identity() {
+                if role != crate::domain::Role::Kpu {
+                    return Err(Failure::Other(format!(
+                        "{user}: {}",
+                        lang.t(
+                            "hanya KPU yang boleh mengekspor data pribadi seluruh wilayah",
+                            "only the KPU office may export the whole region's personal data"
+                        )
+                    )));
+                }
+            }
             let (args, roster_kind) = match cmd {
                 ExportCmd::Roster(a) => (a, true),
                 ExportCmd::Reserves(a) => (a, false),
