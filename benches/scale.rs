@@ -20,7 +20,7 @@ use chrono::Utc;
 use criterion::{black_box, criterion_group, BenchmarkGroup, Criterion, SamplingMode};
 use kpps::demo;
 use kpps::domain::gaps::Scope;
-use kpps::domain::{ElectionParams, KelurahanId, Region, Roster};
+use kpps::domain::{Command, ElectionParams, KelurahanId, Region, Roster};
 use kpps::io::region_csv::{load_region_file, palembang, PALEMBANG_SOURCE};
 use kpps::io::report::{render, Format};
 use kpps::store::{codec, Store, StoreInfo};
@@ -328,10 +328,22 @@ fn national_scale(c: &mut Criterion) {
         eprintln!("national {step}: child peak RSS {} MiB", kib / 1024);
     }
 
-    let roster = Store::open(&dir, "bench")
-        .expect("open")
-        .load()
-        .expect("load");
+    let store = Store::open(&dir, "bench").expect("open");
+    let mut roster = store.load().expect("load");
+    // One durable change on the national store: an officer marked absent, then back.
+    let (tps, seat) = roster
+        .region
+        .tps_ids()
+        .find_map(|t| (1..=7).find_map(|s| roster.seat(t, s).map(|_| (t, s))))
+        .expect("an officer");
+    g.bench_function("durable_change/national", |b| {
+        b.iter(|| {
+            let absent = !roster.seat(tps, seat).expect("filled").absent;
+            let command = Command::MarkAbsent { tps, seat, absent };
+            store.execute(&mut roster, &command).expect("recorded")
+        })
+    });
+    drop(store);
     eprintln!(
         "national: demo store {} bytes on disk, logical (encoded values + keys) {} bytes",
         dir_bytes(&dir),

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion};
 use kpps::demo;
-use kpps::domain::{ElectionParams, Region, Roster};
+use kpps::domain::{Command, ElectionParams, Region, Roster};
 use kpps::io::region_csv::{load_region_file, palembang, PALEMBANG_SOURCE};
 use kpps::store::{Store, StoreInfo};
 use kpps::text::Lang;
@@ -123,12 +123,42 @@ fn bench_keys(c: &mut Criterion, name: &str, roster: Roster) {
     g.finish();
 }
 
+/// One durable change (journal fsync, sled transaction + flush) on an opened store of this
+/// size: an officer marked absent, then back, in turn.
+fn bench_replace(c: &mut Criterion, name: &str, dir: &Path) {
+    let store = Store::open(dir, "bench").expect("open");
+    let mut roster = store.load().expect("load");
+    let (tps, seat) = roster
+        .region
+        .tps_ids()
+        .find_map(|t| {
+            (1..=roster.seats_per_tps()).find_map(|s| {
+                roster
+                    .seat(t, s)
+                    .is_some_and(|h| !h.absent)
+                    .then_some((t, s))
+            })
+        })
+        .expect("a present officer");
+    let mut g = c.benchmark_group("durable_change");
+    g.sample_size(50);
+    g.bench_function(BenchmarkId::from_parameter(name), |b| {
+        b.iter(|| {
+            let absent = !roster.seat(tps, seat).expect("filled").absent;
+            let command = Command::MarkAbsent { tps, seat, absent };
+            store.execute(&mut roster, &command).expect("recorded")
+        })
+    });
+    g.finish();
+}
+
 fn startup(c: &mut Criterion) {
     let tmp = tempfile::tempdir().expect("tempdir");
 
     let pal = tmp.path().join("palembang");
     demo_store(&pal, palembang(), PALEMBANG_SOURCE);
     bench_open(c, "palembang", &pal);
+    bench_replace(c, "palembang", &pal);
     bench_keys(
         c,
         "palembang",
@@ -148,6 +178,7 @@ fn startup(c: &mut Criterion) {
             let n = demo_store(&bogor, region.clone(), "bogor.csv");
             assert_eq!(n, region.tps.len());
             bench_open(c, "bogor", &bogor);
+            bench_replace(c, "bogor", &bogor);
             bench_keys(
                 c,
                 "bogor",
