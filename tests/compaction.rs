@@ -133,3 +133,32 @@ fn a_compaction_cut_short_leaves_a_whole_store() {
     assert!(store.check().unwrap().problems.is_empty());
     assert!(!dir.join("sled.old").exists());
 }
+
+#[test]
+fn a_change_is_undone_once_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let (store, mut roster) = demo_store(&dir);
+    let (tps, seat) = roster
+        .region
+        .tps_ids()
+        .find_map(|t| (1..=7).find_map(|s| roster.seat(t, s).filter(|h| !h.absent).map(|_| (t, s))))
+        .unwrap();
+    let absent = |absent| Command::MarkAbsent { tps, seat, absent };
+    let first = store.execute(&mut roster, &absent(true)).unwrap();
+    let kpps::store::Record::Change(event) = first.record.clone() else {
+        unreachable!()
+    };
+    let undo = Command::Undo {
+        seq: first.seq,
+        event,
+    };
+    store.execute(&mut roster, &undo).unwrap();
+    store.execute(&mut roster, &absent(true)).unwrap();
+    // The same undo again would reverse the later change in the first one's name.
+    match store.execute(&mut roster, &undo) {
+        Err(kpps::store::ExecError::Refused(kpps::domain::Refusal::CannotUndo)) => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(roster.seat(tps, seat).unwrap().absent);
+}

@@ -681,6 +681,13 @@ fn removing_a_coordinator_stops_their_open_session_writing() {
         other => panic!("{other:?}"),
     }
     assert!(roster.seat(tps, seat).is_none());
+    // …and the session is closed: no more of the roster reaches it.
+    wait_for("the session to be closed", || {
+        client.sync(&mut roster).lost.is_some()
+    });
+    assert!(server
+        .log()
+        .contains("is no longer a coordinator; disconnected"));
     server.stop();
 }
 

@@ -31,6 +31,8 @@ const SEATS_PER_FRAME: usize = 2_000;
 const RESERVES_PER_FRAME: usize = 200;
 /// A connection must say hello within this time, so a stuck one cannot hold a thread.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a write to a client may block before the client is dropped.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Largest request a client may send (a direct appointment is a few hundred bytes).
 const MAX_REQUEST: usize = 64 << 10;
 /// Committed changes between two looks at the store's size on disk.
@@ -52,6 +54,7 @@ pub struct ServeOptions {
 
 struct Subscriber {
     id: u64,
+    user: String,
     tx: SyncSender<Arc<Vec<u8>>>,
     /// To cut off a client that fell too far behind.
     stream: UnixStream,
@@ -79,6 +82,23 @@ fn lock(core: &Mutex<Core>) -> std::sync::MutexGuard<'_, Core> {
 }
 
 impl Core {
+    /// Disconnects every client whose user the coordinators file no longer lists: they
+    /// must not go on receiving the roster's changes. What is already queued to them (the
+    /// refusal that told them) is still delivered; nothing more is.
+    fn drop_unlisted(&mut self, coordinators: &Coordinators) {
+        self.subscribers.retain(|s| {
+            let listed = coordinators.role_of(&s.user).is_some();
+            if !listed {
+                eprintln!(
+                    "kpps serve: {} is no longer a coordinator; disconnected (client {})",
+                    s.user, s.id
+                );
+                let _ = s.stream.shutdown(std::net::Shutdown::Read);
+            }
+            listed
+        });
+    }
+
     /// Queues a frame to every client; one whose queue is full is disconnected.
     fn broadcast(&mut self, frame: Arc<Vec<u8>>) {
         self.subscribers
@@ -108,7 +128,9 @@ impl Core {
 struct Roles {
     path: PathBuf,
     owner: String,
-    loaded: Mutex<(Option<SystemTime>, Arc<Coordinators>)>,
+    /// The file's mtime when last read (None inside: no file), and what it said; the outer
+    /// None means never read.
+    loaded: Mutex<(Option<Option<SystemTime>>, Arc<Coordinators>)>,
 }
 
 impl Roles {
@@ -117,7 +139,7 @@ impl Roles {
             .and_then(|m| m.modified())
             .ok();
         let mut loaded = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
-        if mtime != loaded.0 || loaded.1.is_empty() {
+        if loaded.0 != Some(mtime) {
             let fresh = match mtime {
                 None => Ok(Coordinators::owner_only(&self.owner)),
                 Some(_) => Coordinators::load(&self.path, &roster.region),
@@ -131,14 +153,14 @@ impl Roles {
                             self.path.display()
                         );
                     }
-                    *loaded = (mtime, Arc::new(c));
+                    *loaded = (Some(mtime), Arc::new(c));
                 }
                 // Keep the last good list; say what is wrong with the new file.
                 Err(errors) => {
                     for e in &errors {
                         eprintln!("kpps serve: {e} (file not reloaded)");
                     }
-                    loaded.0 = mtime;
+                    loaded.0 = Some(mtime);
                 }
             }
         }
@@ -186,15 +208,21 @@ pub fn serve(opts: &ServeOptions, actor: &str, ready: impl FnOnce()) -> Result<(
         })?;
     }
     let live = store.live_bytes()?;
-    let live_estimate = match store.compact_if_grown(live)? {
-        Some(done) => {
+    let live_estimate = match store.compact_if_grown(live) {
+        Ok(Some(done)) => {
             eprintln!(
                 "kpps serve: compacted the store: {} → {} bytes on disk ({live} bytes of data)",
                 done.before, done.after
             );
             store.live_bytes()?
         }
-        None => live,
+        Ok(None) => live,
+        // Not compacted (a full disk, say): the store is as it was and can be served.
+        Err(e @ StoreError::NotCompacted { .. }) => {
+            eprintln!("kpps serve: {e}; serving it as it is");
+            live
+        }
+        Err(e) => return Err(e.into()),
     };
     let listener = bind(&opts.socket, opts.group.as_deref())?;
     let core = Arc::new(Mutex::new(Core {
@@ -331,6 +359,8 @@ fn serve_client(
         _ => return Ok(()), // not a kpps client, or gone
     }
     stream.set_read_timeout(None)?;
+    // A client that stops reading while its socket is full is dropped, not waited for.
+    stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
 
     let (id, role, rx, snapshot) = {
         let mut core = lock(core);
@@ -348,6 +378,7 @@ fn serve_client(
         let (tx, rx) = sync_channel(queue);
         core.subscribers.push(Subscriber {
             id,
+            user: user.clone(),
             tx,
             stream: stream.try_clone()?,
         });
@@ -360,9 +391,10 @@ fn serve_client(
     };
     let user: Arc<str> = user.into();
     let result = read_loop(&mut reader, core, jobs, id, &user);
+    // Dropping the queue lets the writer send what is left in it, then stop.
     lock(core).subscribers.retain(|s| s.id != id);
-    let _ = stream.shutdown(std::net::Shutdown::Both);
     let _ = writer.join();
+    let _ = stream.shutdown(std::net::Shutdown::Both);
     eprintln!("kpps serve: {user} disconnected (client {id})");
     result
 }
@@ -455,6 +487,8 @@ const MAX_BATCH: usize = 256;
 fn commit_loop(core: Arc<Mutex<Core>>, roles: Arc<Roles>, jobs: Receiver<Job>) {
     // A request taken while looking for a quiet moment to compact.
     let mut carried: Option<Job> = None;
+    // The coordinators list the connected clients were last checked against.
+    let mut seen_roles = roles.current(&lock(&core).roster);
     loop {
         let first = match carried.take() {
             Some(job) => job,
@@ -473,6 +507,7 @@ fn commit_loop(core: Arc<Mutex<Core>>, roles: Arc<Roles>, jobs: Receiver<Job>) {
         let mut core = lock(&core);
         let core = &mut *core;
         let coordinators = roles.current(&core.roster);
+        let roles_changed = !Arc::ptr_eq(&coordinators, &seen_roles);
         let mut replies = Vec::with_capacity(batch.len());
         let mut permitted = Vec::with_capacity(batch.len());
         for job in batch {
@@ -527,6 +562,10 @@ fn commit_loop(core: Arc<Mutex<Core>>, roles: Arc<Roles>, jobs: Receiver<Job>) {
         for (client, reply) in replies {
             core.send_to(client, proto::encode(&reply));
         }
+        if roles_changed {
+            core.drop_unlisted(&coordinators);
+            seen_roles = Arc::clone(&coordinators);
+        }
         if disk_failed {
             // Half a write may be on disk: only a reopen (the journal replayed) sets it
             // right. Give the writers a moment to deliver the answers, then stop.
@@ -574,7 +613,10 @@ fn admit(core: &Core, coordinators: &Coordinators, job: &Job) -> Result<Command,
         Ok(Some(logged)) => logged,
         Ok(None) => job.command.clone(),
         Err(ExecError::Refused(refusal)) => return Err(refusal),
-        Err(_) => return Err(Refusal::CannotUndo),
+        Err(e) => {
+            eprintln!("kpps serve: reading the change to undo: {e}");
+            return Err(Refusal::CannotUndo);
+        }
     };
     core.roster.check_ids(&command)?;
     role.permits(&core.roster.region, &command)?;
@@ -596,6 +638,9 @@ fn compact_if_grown(core: &mut Core) {
                 core.live_estimate,
                 start.elapsed().as_millis()
             );
+        }
+        Err(e @ StoreError::NotCompacted { .. }) => {
+            eprintln!("kpps serve: {e}; carrying on without it");
         }
         Err(e) => {
             eprintln!("kpps serve: compaction failed ({e}); restarting to recover");

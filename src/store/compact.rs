@@ -13,23 +13,59 @@ const NEW: &str = "sled.compact";
 const OLD: &str = "sled.old";
 
 /// A compaction stopped between its two renames: the old database waits under `sled.old`.
-pub(super) fn interrupted(dir: &Path) -> bool {
-    !dir.join("sled").join("db").exists() && dir.join(OLD).join("db").exists()
+fn interrupted(dir: &Path) -> bool {
+    !dir.join("sled").join("db").exists() && old_db_exists(dir)
+}
+
+/// The old database is set aside (a compaction is swapping, or was cut short doing so).
+pub(super) fn old_db_exists(dir: &Path) -> bool {
+    dir.join(OLD).join("db").exists()
 }
 
 /// Undoes or completes a compaction that a crash interrupted (only the lock holder calls
 /// this). Until the second rename the old database is the store; after it, the new one.
 pub(super) fn finish_interrupted(dir: &Path) -> std::io::Result<()> {
     if interrupted(dir) {
-        fs::rename(dir.join(OLD), dir.join("sled"))?;
+        let sled = dir.join("sled");
+        if sled.exists() {
+            fs::remove_dir_all(&sled)?; // a new database that never got its `db`
+        }
+        fs::rename(dir.join(OLD), &sled)?;
     }
     for leftover in [NEW, OLD] {
-        if dir.join(leftover).exists() {
-            fs::remove_dir_all(dir.join(leftover))?;
-        }
+        remove_any(&dir.join(leftover))?;
     }
     Ok(())
 }
+
+/// Removes a directory tree or a file, if there is one.
+fn remove_any(path: &Path) -> std::io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => fs::remove_dir_all(path),
+        Ok(_) => fs::remove_file(path),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// fsyncs every file under `dir` and the directories themselves: sled flushes its `db`
+/// file with `sync_file_range` only and never syncs the large values it keeps in `blobs/`,
+/// and the old database is deleted once the new one has taken its name.
+fn sync_tree(dir: &Path) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            sync_tree(&entry.path())?;
+        } else {
+            fs::File::open(entry.path())?.sync_all()?;
+        }
+    }
+    fs::File::open(dir)?.sync_all()
+}
+
+/// Below this size on disk a store is never compacted: sled's smallest file is one 512 KiB
+/// segment, so a store with little data is many times its size whatever we do.
+pub const COMPACT_FLOOR: u64 = 4 << 20;
 
 /// The store is compacted once it takes more than this many times its live data on disk.
 pub const COMPACT_ABOVE: u64 = 3;
@@ -73,12 +109,21 @@ impl Store {
 
     /// Whether the store takes more than `factor` times `live` bytes on disk.
     pub fn grown_past(&self, live: u64, factor: u64) -> Result<bool> {
-        Ok(self.size_on_disk()? > factor * live.max(1))
+        let size = self.size_on_disk()?;
+        Ok(size > COMPACT_FLOOR && size > factor * live.max(1))
     }
 
     /// Rewrites the database with only its live data (see the module comment). A crash at
     /// any point leaves either the old or the new database, both whole.
     pub fn compact(&mut self) -> Result<Compacted> {
+        self.compact_with(Store::copy_live_into)
+    }
+
+    /// `compact`, with the copying step given (tests make it fail).
+    fn compact_with(
+        &mut self,
+        copy: impl FnOnce(&Store, &Path) -> Result<()>,
+    ) -> Result<Compacted> {
         if self.poisoned.load(std::sync::atomic::Ordering::SeqCst) {
             return Err(StoreError::Poisoned(self.dir.clone()));
         }
@@ -89,16 +134,32 @@ impl Store {
         };
         let before = self.size_on_disk()?;
         let fresh = dir.join(NEW);
-        if fresh.exists() {
-            fs::remove_dir_all(&fresh).map_err(io)?;
+        // Until the first rename nothing has changed: a failure here (a full disk, say)
+        // removes the copy and leaves the store as it was.
+        let copied = (|| {
+            remove_any(&fresh).map_err(io)?;
+            copy(self, &fresh)?;
+            sync_tree(&fresh).map_err(io)
+        })();
+        if let Err(e) = copied {
+            let _ = remove_any(&fresh);
+            return Err(StoreError::NotCompacted {
+                path: dir.clone(),
+                detail: e.to_string(),
+            });
         }
-        self.copy_live_into(&fresh)?;
-        // Swap: the old database moves aside, the new one takes its name.
-        fs::rename(dir.join("sled"), dir.join(OLD)).map_err(io)?;
-        fs::rename(&fresh, dir.join("sled")).map_err(io)?;
-        fs::File::open(&dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io)?;
+        // Swap: the old database moves aside, the new one takes its name. From here a
+        // failure leaves the store to `finish_interrupted` at the next open.
+        let swapped = (|| {
+            fs::rename(dir.join("sled"), dir.join(OLD))?;
+            fs::rename(&fresh, dir.join("sled"))?;
+            fs::File::open(&dir)?.sync_all()
+        })();
+        if let Err(source) = swapped {
+            self.poisoned
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            return Err(StoreError::Io { path: dir, source });
+        }
         let sled_err = |source| StoreError::Sled {
             path: dir.clone(),
             source,
@@ -112,7 +173,10 @@ impl Store {
         self.tps_log = tree("tps_log")?;
         self.db = db; // the old database closes here
         fs::remove_dir_all(dir.join(OLD)).map_err(io)?;
-        restrict_permissions(&dir).map_err(io)?;
+        match restrict_permissions(&dir.join("sled")) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+            _ => {}
+        }
         Ok(Compacted {
             before,
             after: self.size_on_disk()?,
@@ -157,5 +221,65 @@ impl Store {
             .map_err(sled_err)?;
         new.flush().map_err(sled_err)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Command, ElectionParams, Roster};
+
+    #[test]
+    fn a_copy_that_fails_leaves_the_store_as_it_was() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("store");
+        let mut roster = crate::demo::generate(
+            crate::domain::region::tests::small(),
+            ElectionParams::default(),
+            1,
+        );
+        let info = super::super::StoreInfo {
+            params: roster.params.clone(),
+            demo_seed: Some(1),
+            regions_source: "test".into(),
+            created: chrono::Utc::now(),
+        };
+        let mut store = Store::create(&dir, "t", &roster, info).unwrap();
+        let (tps, seat) = roster
+            .region
+            .tps_ids()
+            .find_map(|t| (1..=7).find_map(|s| roster.seat(t, s).map(|_| (t, s))))
+            .unwrap();
+        let toggle = |roster: &Roster| Command::MarkAbsent {
+            tps,
+            seat,
+            absent: !roster.seat(tps, seat).unwrap().absent,
+        };
+        let command = toggle(&roster);
+        store.execute(&mut roster, &command).unwrap();
+        let before: Vec<_> = store.log_entries().map(Result::unwrap).collect();
+
+        // The disk fills up half-way through the copy.
+        let failed = store.compact_with(|_, path| {
+            fs::create_dir_all(path).unwrap();
+            fs::write(path.join("db"), vec![0u8; 1000]).unwrap();
+            Err(StoreError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::other("No space left on device"),
+            })
+        });
+        assert!(
+            matches!(failed, Err(StoreError::NotCompacted { .. })),
+            "{failed:?}"
+        );
+        assert!(!dir.join(NEW).exists(), "the half copy is removed");
+
+        // Nothing changed, and the store goes on working, then compacts for real.
+        let after: Vec<_> = store.log_entries().map(Result::unwrap).collect();
+        assert_eq!(after, before);
+        let command = toggle(&roster);
+        store.execute(&mut roster, &command).unwrap();
+        store.compact().unwrap();
+        assert!(store.check().unwrap().problems.is_empty());
     }
 }

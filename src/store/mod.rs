@@ -14,7 +14,7 @@
 
 pub mod codec;
 mod compact;
-pub use compact::{Compacted, COMPACT_ABOVE};
+pub use compact::{Compacted, COMPACT_ABOVE, COMPACT_FLOOR};
 pub mod journal;
 mod lock;
 mod verify;
@@ -105,6 +105,9 @@ pub enum StoreError {
     Poisoned(PathBuf),
     #[error("store {path}: not recorded: {detail}")]
     NotRecorded { path: PathBuf, detail: String },
+    /// A compaction gave up before touching the store (which is as it was).
+    #[error("store {path}: not compacted: {detail}")]
+    NotCompacted { path: PathBuf, detail: String },
 }
 
 /// A command that did not go through.
@@ -218,7 +221,7 @@ impl Store {
 
     /// Whether `dir` holds a kpps store (complete or not), also one caught mid-compaction.
     pub fn exists(dir: &Path) -> bool {
-        Self::sled_dir(dir).join("db").exists() || compact::interrupted(dir)
+        Self::sled_dir(dir).join("db").exists() || compact::old_db_exists(dir)
     }
 
     fn open_raw(dir: &Path, actor: &str) -> Result<Store> {
@@ -693,10 +696,19 @@ impl Store {
             return Ok(None);
         };
         let entry: Option<LogEntry> = self.get(&self.log, &seq.to_be_bytes())?;
-        match entry.map(|e| e.record) {
-            Some(Record::Change(event)) => Ok(Some(Command::Undo { seq: *seq, event })),
-            _ => Err(ExecError::Refused(Refusal::CannotUndo)),
+        let Some(Record::Change(event)) = entry.map(|e| e.record) else {
+            return Err(ExecError::Refused(Refusal::CannotUndo));
+        };
+        // Undone once already: a second undo would reverse a later change in its name.
+        if let Some(tps) = event.tps() {
+            let undone = self.tps_history(tps)?.iter().any(
+                |e| matches!(&e.record, Record::Change(Event::Undone { seq: s, .. }) if s == seq),
+            );
+            if undone {
+                return Err(ExecError::Refused(Refusal::CannotUndo));
+            }
         }
+        Ok(Some(Command::Undo { seq: *seq, event }))
     }
 
     /// The one road for changes already applied to `roster`: journal (fsync), then one sled

@@ -1273,11 +1273,15 @@ impl App {
                 }
                 // Others' changes committed with ours are applied already; our own
                 // confirmation is what this coordinator needs to read now.
-                if let Some(port) = self.port.as_mut() {
-                    port.sync(&mut self.roster);
-                }
+                let lost = self
+                    .port
+                    .as_mut()
+                    .and_then(|port| port.sync(&mut self.roster).lost);
                 self.after_roster_change();
-                self.status = Some(msg);
+                self.status = Some(match lost {
+                    Some(_) => format!("{msg} · ✗ {}", self.s().server_lost),
+                    None => msg,
+                });
             }
             Err(ExecError::Refused(r)) => {
                 let msg = format!("✗ {}", self.lang.refusal(&r, &self.roster.region));
