@@ -162,3 +162,53 @@ fn a_change_is_undone_once_only() {
     }
     assert!(roster.seat(tps, seat).unwrap().absent);
 }
+
+#[test]
+fn changes_made_while_the_copy_runs_are_in_the_compacted_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("store");
+    let (mut store, mut roster) = demo_store(&dir);
+    busy_week(&store, &mut roster, 3_000);
+    let job = store.start_compaction(Store::copy_trees).unwrap();
+    // The coordinators go on working while the copy is made (and after it is done).
+    busy_week(&store, &mut roster, 400);
+    let entries = log(&store);
+    let done = store.finish_compaction(job, Some(&roster)).unwrap();
+    assert!(done.after < done.before);
+
+    assert_eq!(
+        log(&store),
+        entries,
+        "every change, also those made meanwhile"
+    );
+    let loaded = store.load().unwrap();
+    for t in roster.region.tps_ids() {
+        assert_eq!(loaded.seats_of(t), roster.seats_of(t), "TPS {t:?}");
+    }
+    for k in 0..roster.region.kelurahan.len() as u32 {
+        let k = kpps::domain::KelurahanId(k);
+        assert_eq!(loaded.reserves(k), roster.reserves(k));
+    }
+    for t in roster.region.tps_ids().step_by(97) {
+        let history: Vec<u64> = store
+            .tps_history(t)
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        let expected: Vec<u64> = entries
+            .iter()
+            .filter(|e| match &e.record {
+                kpps::store::Record::Change(ev) => ev.tps() == Some(t),
+                _ => false,
+            })
+            .map(|e| e.seq)
+            .collect();
+        assert_eq!(history, expected);
+    }
+    assert!(store.check().unwrap().problems.is_empty());
+    busy_week(&store, &mut roster, 5);
+    drop(store);
+    let store = Store::open(&dir, "t").unwrap();
+    assert!(store.check().unwrap().problems.is_empty());
+}

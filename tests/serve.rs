@@ -450,7 +450,9 @@ fn a_killed_client_is_dropped_and_idle_clients_cost_nothing() {
     std::thread::sleep(std::time::Duration::from_millis(500));
     let ticks = server.cpu_ticks();
     std::thread::sleep(std::time::Duration::from_secs(5));
-    assert_eq!(server.cpu_ticks(), ticks, "an idle server used CPU");
+    // Measured 0 ticks; one tick (10 ms in 5 s) is allowed for the kernel's accounting.
+    let used = server.cpu_ticks() - ticks;
+    assert!(used <= 1, "an idle server used {used} ticks of CPU in 5 s");
     let sent = std::fs::metadata(&bytes).map(|m| m.len()).unwrap_or(0);
     assert_eq!(sent, 0, "the idle TUI was sent {sent} bytes");
 

@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime};
 use super::proto::{self, ToClient, ToServer, PROTOCOL};
 use crate::domain::{Command, KelurahanId, Refusal, Role, Roster, TpsId};
 use crate::io::coordinators::Coordinators;
-use crate::store::{codec, ExecError, Store, StoreError, COMPACT_ABOVE};
+use crate::store::{codec, CompactionJob, ExecError, Store, StoreError, COMPACT_ABOVE};
 
 /// Frames a client may have waiting before it counts as too slow and is disconnected
 /// (about 200 KB of ordinary changes, on top of the socket's own buffer).
@@ -37,8 +37,6 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_REQUEST: usize = 64 << 10;
 /// Committed changes between two looks at the store's size on disk.
 const COMPACT_CHECK_EVERY: u64 = 200;
-/// Past this many times its data, the store is compacted even while requests wait.
-const COMPACT_URGENTLY_ABOVE: u64 = 4;
 
 pub struct ServeOptions {
     pub dir: PathBuf,
@@ -68,8 +66,8 @@ struct Core {
     /// Live bytes in the store, kept up to date from what each commit adds.
     live_estimate: u64,
     committed_since_check: u64,
-    /// The store has outgrown its data; compact at the next quiet moment.
-    compaction_due: bool,
+    /// A compaction copying in the background, if one is.
+    compaction: Option<CompactionJob>,
 }
 
 /// The core lock. A panic while holding it leaves the roster in doubt: stop, so the service
@@ -232,7 +230,7 @@ pub fn serve(opts: &ServeOptions, actor: &str, ready: impl FnOnce()) -> Result<(
         next_id: 1,
         live_estimate,
         committed_since_check: 0,
-        compaction_due: false,
+        compaction: None,
     }));
     let roles = Arc::new(roles);
     stop_on_signals(Arc::clone(&core), opts.socket.clone());
@@ -485,17 +483,12 @@ const MAX_BATCH: usize = 256;
 /// coordinators pressing `y` at once share one journal fsync and one sled flush). Entries
 /// go to every client before the senders get their answers.
 fn commit_loop(core: Arc<Mutex<Core>>, roles: Arc<Roles>, jobs: Receiver<Job>) {
-    // A request taken while looking for a quiet moment to compact.
-    let mut carried: Option<Job> = None;
     // The coordinators list the connected clients were last checked against.
     let mut seen_roles = roles.current(&lock(&core).roster);
     loop {
-        let first = match carried.take() {
-            Some(job) => job,
-            None => match jobs.recv() {
-                Ok(job) => job,
-                Err(_) => return,
-            },
+        let first = match jobs.recv() {
+            Ok(job) => job,
+            Err(_) => return,
         };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -573,32 +566,7 @@ fn commit_loop(core: Arc<Mutex<Core>>, roles: Arc<Roles>, jobs: Receiver<Job>) {
             std::thread::sleep(Duration::from_millis(300));
             std::process::exit(1);
         }
-        if core.committed_since_check >= COMPACT_CHECK_EVERY {
-            core.committed_since_check = 0;
-            core.compaction_due = core
-                .store
-                .grown_past(core.live_estimate, COMPACT_ABOVE)
-                .unwrap_or(false);
-        }
-        // A compaction holds every commit while it runs: do it when nobody is waiting,
-        // unless a long burst has let the store grow far past its data.
-        if core.compaction_due {
-            let idle = match jobs.try_recv() {
-                Ok(job) => {
-                    carried = Some(job);
-                    false
-                }
-                Err(_) => true,
-            };
-            let urgent = core
-                .store
-                .grown_past(core.live_estimate, COMPACT_URGENTLY_ABOVE)
-                .unwrap_or(false);
-            if idle || urgent {
-                core.compaction_due = false;
-                compact_if_grown(core);
-            }
-        }
+        compact_when_grown(core);
     }
 }
 
@@ -623,28 +591,47 @@ fn admit(core: &Core, coordinators: &Coordinators, job: &Job) -> Result<Command,
     Ok(command)
 }
 
-/// Rewrites the store when sled has let it grow past its data (a pause of about a tenth of
-/// a second for a city; commits wait meanwhile).
-fn compact_if_grown(core: &mut Core) {
-    let start = std::time::Instant::now();
-    match core.store.compact_if_grown(core.live_estimate) {
-        Ok(None) => {}
-        Ok(Some(done)) => {
-            core.live_estimate = core.store.live_bytes().unwrap_or(core.live_estimate);
-            eprintln!(
-                "kpps serve: compacted the store: {} → {} bytes on disk ({} bytes of data) in {} ms",
-                done.before,
-                done.after,
-                core.live_estimate,
-                start.elapsed().as_millis()
-            );
+/// Keeps the store within 3× its data without stopping commits: a copy is made on another
+/// thread while changes go on; once it is done, the changes made meanwhile are added to it
+/// and it is swapped in (a few milliseconds for a city, under the commit lock).
+fn compact_when_grown(core: &mut Core) {
+    if let Some(job) = core.compaction.take() {
+        if !job.is_finished() {
+            core.compaction = Some(job);
+            return;
         }
-        Err(e @ StoreError::NotCompacted { .. }) => {
-            eprintln!("kpps serve: {e}; carrying on without it");
+        let start = std::time::Instant::now();
+        match core.store.finish_compaction(job, Some(&core.roster)) {
+            Ok(done) => {
+                let swap = start.elapsed().as_millis();
+                core.live_estimate = core.store.live_bytes().unwrap_or(core.live_estimate);
+                eprintln!(
+                    "kpps serve: compacted the store: {} → {} bytes on disk ({} bytes of data); commits waited {swap} ms",
+                    done.before, done.after, core.live_estimate
+                );
+            }
+            Err(e @ StoreError::NotCompacted { .. }) => {
+                eprintln!("kpps serve: {e}; carrying on without it");
+            }
+            Err(e) => {
+                eprintln!("kpps serve: compaction failed ({e}); restarting to recover");
+                std::process::exit(1);
+            }
         }
-        Err(e) => {
-            eprintln!("kpps serve: compaction failed ({e}); restarting to recover");
-            std::process::exit(1);
+        return;
+    }
+    if core.committed_since_check < COMPACT_CHECK_EVERY {
+        return;
+    }
+    core.committed_since_check = 0;
+    if core
+        .store
+        .grown_past(core.live_estimate, COMPACT_ABOVE)
+        .unwrap_or(false)
+    {
+        match core.store.start_compaction(Store::copy_trees) {
+            Ok(job) => core.compaction = Some(job),
+            Err(e) => eprintln!("kpps serve: compaction not started: {e}"),
         }
     }
 }

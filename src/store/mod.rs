@@ -14,7 +14,7 @@
 
 pub mod codec;
 mod compact;
-pub use compact::{Compacted, COMPACT_ABOVE, COMPACT_FLOOR};
+pub use compact::{Compacted, CompactionJob, COMPACT_ABOVE, COMPACT_FLOOR};
 pub mod journal;
 mod lock;
 mod verify;
