@@ -2,23 +2,14 @@
 //! so a store in use grows far past its data; compaction brings it back under 3×, keeps every
 //! byte of data, and survives a crash at any point of its swap.
 
-use chrono::Utc;
-use kpps::demo;
-use kpps::domain::{Command, ElectionParams, Roster, TpsId, VacateReason};
-use kpps::io::region_csv::{palembang, PALEMBANG_SOURCE};
-use kpps::store::{LogEntry, Store, StoreInfo};
+use kpps::domain::{Command, Roster, TpsId, VacateReason};
+use kpps::store::{LogEntry, Store};
 use rand::{Rng, SeedableRng};
 
 fn demo_store(dir: &std::path::Path) -> (Store, Roster) {
-    let roster = demo::generate(palembang(), ElectionParams::default(), demo::DEFAULT_SEED);
-    let info = StoreInfo {
-        params: roster.params.clone(),
-        demo_seed: Some(demo::DEFAULT_SEED),
-        regions_source: PALEMBANG_SOURCE.into(),
-        created: Utc::now(),
-    };
-    let store = Store::create(dir, "t", &roster, info).unwrap();
-    (store, roster)
+    let election = kpps::cli::ElectionArgs::default();
+    kpps::cli::create_store(dir, "t", &election, Some(kpps::demo::DEFAULT_SEED))
+        .unwrap_or_else(|e| panic!("{e:?}"))
 }
 
 /// An election week in miniature: absences, resignations and fills from reserves.

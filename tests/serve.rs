@@ -25,6 +25,15 @@ fn demo_store() -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, db)
 }
 
+/// The real binary's TUI on `db` (working through its server) in a pty, once it shows the
+/// demo roster.
+fn tui_on(dir: &Path, db: &Path, width: u16, height: u16) -> Tmux {
+    let command = format!("exec {} --db {}", env!("CARGO_BIN_EXE_kpps"), db.display());
+    let tui = Tmux::start(dir, width, height, &command);
+    tui.wait_for_screen("the TUI", |s| s.contains("33.439"));
+    tui
+}
+
 fn connect(server: &Server) -> (Client, Roster) {
     Client::connect(&server.socket).expect("connect")
 }
@@ -361,13 +370,7 @@ fn tps_log(client: &mut Client) -> Vec<LogEntry> {
 fn clients_ride_out_a_server_restart_and_nothing_acknowledged_is_lost() {
     let (dir, db) = demo_store();
     let server = Server::start(&db, &[]);
-    let tui = Tmux::start(
-        dir.path(),
-        80,
-        24,
-        &format!("exec {} --db {}", env!("CARGO_BIN_EXE_kpps"), db.display()),
-    );
-    tui.wait_for_screen("the TUI", |s| s.contains("33.439"));
+    let tui = tui_on(dir.path(), &db, 80, 24);
 
     // Four writers toggle absences as fast as they can; the server is killed mid-stream.
     let socket = server.socket.clone();
@@ -428,13 +431,7 @@ fn a_killed_client_is_dropped_and_idle_clients_cost_nothing() {
     let (dir, db) = demo_store();
     let server = Server::start(&db, &[]);
     let bytes = dir.path().join("tui.bytes");
-    let tui = Tmux::start(
-        dir.path(),
-        80,
-        24,
-        &format!("exec {} --db {}", env!("CARGO_BIN_EXE_kpps"), db.display()),
-    );
-    tui.wait_for_screen("the TUI", |s| s.contains("33.439"));
+    let tui = tui_on(dir.path(), &db, 80, 24);
     tui.run(&[
         "pipe-pane",
         "-t",
@@ -520,13 +517,8 @@ fn the_tui_starts_in_the_coordinators_area_and_refuses_outside_it_at_once() {
     let me = kpps::store::os_user();
     let file = write_coordinators(&db, &format!("{me},pps,{code}\n"));
     let server = Server::start(&db, &["--coordinators", file.to_str().unwrap()]);
-    let tui = Tmux::start(
-        dir.path(),
-        100,
-        30,
-        &format!("exec {} --db {}", env!("CARGO_BIN_EXE_kpps"), db.display()),
-    );
-    let screen = tui.wait_for_screen("the TUI", |s| s.contains("33.439"));
+    let tui = tui_on(dir.path(), &db, 100, 30);
+    let screen = tui.screen();
     assert!(
         screen.contains(&format!("{me} · PPS Kelurahan {name}")),
         "{screen}"

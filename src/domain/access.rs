@@ -34,6 +34,16 @@ impl Role {
         self.covers_kelurahan(region, region.kelurahan_of(tps))
     }
 
+    /// Whether this role may change anything at `tps` (what the TUI asks before it opens a
+    /// dialog; the server checks the whole command with `permits`).
+    pub fn may_write(self, region: &Region, tps: TpsId) -> Result<(), Refusal> {
+        match self {
+            Role::Viewer => Err(Refusal::ReadOnly),
+            _ if self.covers_tps(region, tps) => Ok(()),
+            _ => Err(Refusal::OutsideScope(self)),
+        }
+    }
+
     /// Whether this role may send `command` (whose ids must be in range: see
     /// `Roster::check_ids`). A reserve list belongs to its kelurahan, so appointing a
     /// reserve from another kelurahan needs a role covering both.
@@ -125,6 +135,16 @@ mod tests {
             Role::Viewer.permits(&region, &vacate(a)),
             Err(Refusal::ReadOnly)
         );
+        // The TUI's question before a dialog agrees with the server's check.
+        for role in [pps, ppk, Role::Kpu, Role::Viewer] {
+            for tps in [a, b, c] {
+                assert_eq!(
+                    role.may_write(&region, tps),
+                    role.permits(&region, &vacate(tps)),
+                    "{role:?} at {tps:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -351,6 +351,15 @@ impl Roster {
         self.seats[slot] = Some(holder);
     }
 
+    /// `place_seat` for a whole TPS as stored (seat 1 first; empty seats as `None`).
+    pub fn place_seats(&mut self, tps: TpsId, seats: Vec<Option<Holder>>) {
+        for (i, holder) in seats.into_iter().enumerate() {
+            if let Some(h) = holder {
+                self.place_seat(tps, i as u8 + 1, h);
+            }
+        }
+    }
+
     /// Every person's NIK and where they are.
     fn index_pairs(&self) -> Vec<(Nik, NikLocation)> {
         let spt = self.seats_per_tps() as usize;

@@ -131,11 +131,7 @@ impl Client {
             match next()? {
                 ToClient::Seats(chunk) => {
                     for (tps, seats) in chunk {
-                        for (i, holder) in seats.into_iter().enumerate() {
-                            if let Some(h) = holder {
-                                roster.place_seat(tps, i as u8 + 1, h);
-                            }
-                        }
+                        roster.place_seats(tps, seats);
                     }
                 }
                 ToClient::Reserves(lists) => {

@@ -10,8 +10,8 @@ use std::path::Path;
 use std::collections::BTreeSet;
 
 use super::{
-    affected, codec, open_sled, restrict_permissions, LogEntry, Record, Result, Store, StoreError,
-    K_COMPLETE, K_NEXT_SEQ, TREES,
+    affected, codec, open_sled, open_trees, restrict_permissions, LogEntry, Record, Result, Store,
+    StoreError, K_COMPLETE, K_NEXT_SEQ, TREES,
 };
 use crate::domain::Roster;
 
@@ -140,14 +140,9 @@ impl Store {
         })?;
         let next: u64 = self.get(&self.meta, K_NEXT_SEQ)?.unwrap_or(1);
         let trees: Vec<(&'static str, sled::Tree)> = TREES
-            .iter()
-            .map(|&name| {
-                self.db
-                    .open_tree(name)
-                    .map(|t| (name, t))
-                    .map_err(|e| self.sled_err(e))
-            })
-            .collect::<Result<_>>()?;
+            .into_iter()
+            .zip(open_trees(&self.db).map_err(|e| self.sled_err(e))?)
+            .collect();
         let before = self.size_on_disk()?;
         let path = fresh.clone();
         let handle = std::thread::spawn(move || copy(&trees, &path));
@@ -289,12 +284,8 @@ impl Store {
             source,
         };
         let db = open_sled(&dir.join("sled")).map_err(sled_err)?;
-        let tree = |name: &str| db.open_tree(name).map_err(sled_err);
-        self.meta = tree("meta")?;
-        self.seats = tree("seats")?;
-        self.reserves = tree("reserves")?;
-        self.log = tree("log")?;
-        self.tps_log = tree("tps_log")?;
+        [self.meta, self.seats, self.reserves, self.log, self.tps_log] =
+            open_trees(&db).map_err(sled_err)?;
         self.db = db; // the old database closes here
         fs::remove_dir_all(dir.join(OLD)).map_err(io)?;
         match restrict_permissions(&dir.join("sled")) {

@@ -250,17 +250,17 @@ impl Store {
             path: dir.to_path_buf(),
             source,
         })?;
-        let sled_err = |source| StoreError::Sled {
-            path: dir.to_path_buf(),
-            source,
-        };
-        let tree = |name: &str| db.open_tree(name).map_err(sled_err);
+        let [meta, seats, reserves, log, tps_log] =
+            open_trees(&db).map_err(|source| StoreError::Sled {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         Ok(Store {
-            meta: tree("meta")?,
-            seats: tree("seats")?,
-            reserves: tree("reserves")?,
-            log: tree("log")?,
-            tps_log: tree("tps_log")?,
+            meta,
+            seats,
+            reserves,
+            log,
+            tps_log,
             db,
             dir: dir.to_path_buf(),
             actor: actor.to_string(),
@@ -581,11 +581,7 @@ impl Store {
             drop(tx);
             for chunk in rx {
                 for (tps, seats) in chunk? {
-                    for (i, holder) in seats.into_iter().enumerate() {
-                        if let Some(h) = holder {
-                            roster.place_seat(tps, i as u8 + 1, h);
-                        }
-                    }
+                    roster.place_seats(tps, seats);
                 }
             }
             Ok(())
@@ -892,6 +888,17 @@ impl Store {
 
 /// The names of the sled trees a store uses.
 const TREES: [&str; 5] = ["meta", "seats", "reserves", "log", "tps_log"];
+
+/// The store's trees in `TREES` order.
+fn open_trees(db: &sled::Db) -> sled::Result<[sled::Tree; 5]> {
+    Ok([
+        db.open_tree(TREES[0])?,
+        db.open_tree(TREES[1])?,
+        db.open_tree(TREES[2])?,
+        db.open_tree(TREES[3])?,
+        db.open_tree(TREES[4])?,
+    ])
+}
 
 /// Opens (or creates) a sled database with the store's settings.
 fn open_sled(path: &Path) -> sled::Result<sled::Db> {

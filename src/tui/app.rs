@@ -198,12 +198,7 @@ impl App {
     /// Why this user may not change `tps`, if they may not (the server checks again).
     fn scope_refusal(&self, tps: TpsId) -> Option<String> {
         let (_, role) = self.identity()?;
-        let probe = Command::MarkAbsent {
-            tps,
-            seat: 1,
-            absent: true,
-        };
-        role.permits(&self.roster.region, &probe)
+        role.may_write(&self.roster.region, tps)
             .err()
             .map(|r| format!("✗ {}", self.lang.refusal(&r, &self.roster.region)))
     }
