@@ -281,12 +281,12 @@ proptest! {
         let bytes = apply(&source, &mangles);
         let lines = bytes.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
         std::fs::write(&file, &bytes).unwrap();
-        let store = Store::open(&path, "t").unwrap();
+        let mut store = Store::open(&path, "t").unwrap();
         let mut roster = store.load().unwrap();
         let before_log = store.log_entries().count();
         let kind = if reserves { ImportKind::Reserves } else { ImportKind::Roster };
         let opts = ImportOptions { replace, dry_run: false, lang: Lang::En };
-        match import(&store, &mut roster, kind, &file, &opts) {
+        match import(&mut store, &mut roster, kind, &file, &opts) {
             Ok(_) => {
                 prop_assert!(roster.verify().is_ok());
             }

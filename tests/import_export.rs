@@ -78,7 +78,7 @@ impl Fx {
         path: &Path,
         opts: ImportOptions,
     ) -> Result<ImportReport, ImportFailure> {
-        let store = self.store.as_ref().unwrap();
+        let store = self.store.as_mut().unwrap();
         import(store, &mut self.roster, kind, path, &opts)
     }
 
@@ -263,15 +263,17 @@ fn good_roster_import_is_durable() {
     assert_eq!(report.rows, 15);
     assert_eq!(report.kelurahan, 2);
     assert!(report.written);
-    assert_eq!(report.batches, 1);
+    assert_eq!(report.seq, Some(2));
     assert_eq!(report.warnings, vec![]);
     assert_eq!(fx.log_len(), 2);
     match fx.last_event() {
-        Event::RosterImported {
+        Event::RosterFileImported {
             file,
             cleared,
             seats,
+            absent,
         } => {
+            assert!(absent.is_empty());
             assert_eq!(file, path.display().to_string());
             assert!(cleared.is_empty());
             assert_eq!(seats.len(), 15);
@@ -409,7 +411,6 @@ fn every_error_kind_names_its_line() {
     ];
     let path = fx.file("bad.csv", &csv(ROSTER_HEADER, &rows));
     let failure = fx.import(ImportKind::Roster, &path).unwrap_err();
-    assert_eq!(failure.committed_batches, 0);
     let en = Lang::En;
     let expected: Vec<(u64, String)> = vec![
         (3, en.nik_error(&NikError::ScientificNotation)),
@@ -590,13 +591,8 @@ fn dry_run_validates_and_writes_nothing() {
     };
     let report = fx.import_with(ImportKind::Roster, &path, opts).unwrap();
     assert_eq!(
-        (
-            report.rows,
-            report.kelurahan,
-            report.written,
-            report.batches
-        ),
-        (7, 1, false, 0)
+        (report.rows, report.kelurahan, report.written, report.seq),
+        (7, 1, false, None)
     );
     assert_eq!(fx.log_len(), 1);
     assert_eq!(fx.roster.officer_count(), 0);
@@ -700,9 +696,12 @@ fn filled_seats_are_refused_unless_replace() {
 
     // With replace, Sako is cleared and replaced; Suka Maju is untouched.
     let report = fx.replace(ImportKind::Roster, &b).unwrap();
-    assert_eq!((report.rows, report.kelurahan, report.batches), (3, 1, 1));
+    assert_eq!(
+        (report.rows, report.kelurahan, report.written),
+        (3, 1, true)
+    );
     match fx.last_event() {
-        Event::RosterImported { cleared, seats, .. } => {
+        Event::RosterFileImported { cleared, seats, .. } => {
             assert_eq!(cleared, vec![fx.kel(SAKO)]);
             assert_eq!(seats.len(), 3);
         }
@@ -924,10 +923,18 @@ fn populated() -> Roster {
             for seat in 1..=7u8 {
                 n += 1;
                 if !(n + k as u32).is_multiple_of(6) {
+                    let mut person = person(r6, n);
+                    // Text a spreadsheet would run as a formula must survive the round trip.
+                    if n.is_multiple_of(37) {
+                        person.name = format!("=HYPERLINK(\"http://x\";\"{n}\")").into();
+                    }
+                    if n.is_multiple_of(5) {
+                        person.phone = Some(format!("+62812{n:06}").into());
+                    }
                     seats.push(SeatAssignment {
                         tps: TpsId(t),
                         seat,
-                        person: person(r6, n),
+                        person,
                     });
                 }
             }
@@ -986,7 +993,17 @@ fn export_then_import_reproduces_the_roster() {
     let seats = export_roster(&source.roster, &mut out).unwrap();
     assert_eq!(seats, source.roster.officer_count());
     let text = String::from_utf8(out.clone()).unwrap();
-    assert_eq!(text.lines().next(), Some(ROSTER_HEADER));
+    assert_eq!(
+        text.lines().next(),
+        Some(format!("{ROSTER_HEADER},status").as_str())
+    );
+    // Nothing a spreadsheet would run: formulas go out behind a quote.
+    assert!(text.contains(",\"'=HYPERLINK(\"\""));
+    assert!(text.contains(",'+62812"));
+    for start in [",=", ",+", ",\"=", ",\"+"] {
+        assert!(!text.contains(start), "{start}");
+    }
+    assert_eq!(text.matches(",berhalangan\n").count(), 1);
     assert_eq!(text.lines().count(), seats + 1);
     std::fs::write(&roster_path, out).unwrap();
     let mut out = Vec::new();
@@ -1009,13 +1026,21 @@ fn export_then_import_reproduces_the_roster() {
         reserve_snapshot(&fresh.roster),
         reserve_snapshot(&source.roster)
     );
-    // Absent-today is not part of the file.
-    assert!(fresh.roster.region.tps_ids().all(|t| fresh
-        .roster
-        .seats_of(t)
-        .iter()
-        .flatten()
-        .all(|h: &Holder| !h.absent)));
+    // Absent-today travels in the `status` column.
+    let absent = |r: &Roster| -> usize {
+        r.region
+            .tps_ids()
+            .map(|t| {
+                r.seats_of(t)
+                    .iter()
+                    .flatten()
+                    .filter(|h: &&Holder| h.absent)
+                    .count()
+            })
+            .sum()
+    };
+    assert_eq!(absent(&fresh.roster), 1);
+    assert_eq!(absent(&fresh.roster), absent(&source.roster));
 
     // Exporting the imported store gives the same bytes.
     let mut again = Vec::new();
@@ -1024,7 +1049,7 @@ fn export_then_import_reproduces_the_roster() {
 }
 
 #[test]
-fn large_files_are_committed_in_batches_after_full_validation() {
+fn large_files_are_one_event_after_full_validation() {
     // One kelurahan with 7,143 TPS: 50,001 seats, more than one event may hold.
     let dir = tempfile::tempdir().unwrap();
     let region_path = dir.path().join("wilayah.csv");
@@ -1053,7 +1078,7 @@ fn large_files_are_committed_in_batches_after_full_validation() {
         }
     }
     let good_len = body.len();
-    // A bad last row: nothing may be written, although the first batches were valid.
+    // A bad last row: nothing may be written, although the first 50,001 rows were valid.
     body.push_str(&format!(
         "{SUKA_MAJU},1,1,{}\n",
         person_cols(&person(r6, 1))
@@ -1070,7 +1095,7 @@ fn large_files_are_committed_in_batches_after_full_validation() {
     body.truncate(good_len);
     let path = fx.file("big.csv", &body);
     let report = fx.replace(ImportKind::Roster, &path).unwrap();
-    assert_eq!((report.rows, report.batches), (50_001, 3));
+    assert_eq!((report.rows, report.seq), (50_001, Some(2)));
     let events: Vec<Event> = fx
         .store()
         .log_entries()
@@ -1083,11 +1108,11 @@ fn large_files_are_committed_in_batches_after_full_validation() {
     let shapes: Vec<(usize, usize)> = events
         .iter()
         .map(|e| match e {
-            Event::RosterImported { cleared, seats, .. } => (cleared.len(), seats.len()),
+            Event::RosterFileImported { cleared, seats, .. } => (cleared.len(), seats.len()),
             other => panic!("{other:?}"),
         })
         .collect();
-    assert_eq!(shapes, vec![(1, 20_000), (0, 20_000), (0, 10_001)]);
+    assert_eq!(shapes, vec![(1, 50_001)]);
     fx.reopen();
     assert_eq!(fx.roster.officer_count(), 50_001);
     assert_eq!(fx.holder(SAKO, 7143, 7), Some(&person(r6, 50_001)));

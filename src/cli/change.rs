@@ -298,7 +298,8 @@ pub fn log(target: &Target, args: &LogArgs, lang: Lang) -> CliResult {
     let in_scope = |e: &LogEntry| match (&e.record, kelurahan) {
         (_, None) => true,
         (Record::Change(ev), Some(k)) => match ev {
-            Event::RosterImported { cleared, seats, .. } => {
+            Event::RosterImported { cleared, seats, .. }
+            | Event::RosterFileImported { cleared, seats, .. } => {
                 cleared.contains(&k) || seats.iter().any(|s| roster.region.kelurahan_of(s.tps) == k)
             }
             Event::ReservesImported {

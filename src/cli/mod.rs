@@ -274,7 +274,7 @@ fn dispatch(cli: Cli) -> CliResult {
                 ImportCmd::Roster(a) => (ImportKind::Roster, a),
                 ImportCmd::Reserves(a) => (ImportKind::Reserves, a),
             };
-            import(&dir, &actor, kind, &args, lang)
+            import(&target, kind, &args, lang)
         }
         Some(Cmd::Export(cmd)) => {
             let (port, roster) = target.connect()?;
@@ -616,15 +616,16 @@ pub fn print_row_errors(errors: &[RowError]) {
     }
 }
 
-fn import(dir: &Path, actor: &str, kind: ImportKind, args: &ImportArgs, lang: Lang) -> CliResult {
-    let store = open_store(dir, actor)?;
-    let mut roster = store.load()?;
+/// Through the server when one runs (the KPU office may import while coordinators work),
+/// else into the store opened directly.
+fn import(target: &Target, kind: ImportKind, args: &ImportArgs, lang: Lang) -> CliResult {
+    let (mut port, mut roster) = target.connect()?;
     let opts = ImportOptions {
         replace: args.replace,
         dry_run: args.dry_run,
         lang,
     };
-    match roster_csv::import(&store, &mut roster, kind, &args.file, &opts) {
+    match roster_csv::import(port.as_mut(), &mut roster, kind, &args.file, &opts) {
         Ok(report) => {
             for w in &report.warnings {
                 eprintln!("{} {w}", lang.t("peringatan:", "warning:"));

@@ -58,6 +58,7 @@ impl Role {
             | Command::DesignateKetua { tps, .. } => (Some(*tps), None),
             Command::FillFromReserve { tps, kelurahan, .. } => (Some(*tps), Some(*kelurahan)),
             Command::Undo { event, .. } => (event.tps(), reserve_of(event)),
+            Command::Import(_) => (None, None),
         };
         let in_scope = tps.is_none_or(|t| self.covers_tps(region, t))
             && reserve_kel.is_none_or(|k| self.covers_kelurahan(region, k))

@@ -115,6 +115,16 @@ pub enum Event {
     },
     /// A compensating event: reverses the change logged as `seq` (which is kept in history).
     Undone { seq: u64, event: Box<Event> },
+    /// Seats assigned by a roster file, as one event whatever its size (so an import is all
+    /// or nothing). `absent` holds the positions in `seats` of officers the file marks
+    /// berhalangan sementara. Logs written before the file had a status column hold
+    /// `RosterImported` instead.
+    RosterFileImported {
+        file: String,
+        cleared: Vec<KelurahanId>,
+        seats: Vec<SeatAssignment>,
+        absent: Vec<u32>,
+    },
 }
 
 impl Event {
@@ -126,7 +136,9 @@ impl Event {
             | Event::AbsenceMarked { tps, .. }
             | Event::KetuaDesignated { tps, .. } => Some(*tps),
             Event::Undone { event, .. } => event.tps(),
-            Event::RosterImported { .. } | Event::ReservesImported { .. } => None,
+            Event::RosterImported { .. }
+            | Event::ReservesImported { .. }
+            | Event::RosterFileImported { .. } => None,
         }
     }
 }
@@ -165,6 +177,42 @@ pub enum Command {
         seq: u64,
         event: Event,
     },
+    /// A whole roster or reserve file (the KPU office's), decided again by whoever holds
+    /// the store: the roster may have moved on since the file was checked.
+    Import(Box<Import>),
+}
+
+/// What an import asks for: the rows of one file, already parsed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Import {
+    /// The file's name, for the log.
+    pub file: String,
+    /// Empty every kelurahan the file names (their seats, or their reserve lists) first.
+    pub replace: bool,
+    pub rows: ImportRows,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ImportRows {
+    /// Seat holders; `absent` holds positions in `seats` (berhalangan sementara).
+    Seats {
+        seats: Vec<SeatAssignment>,
+        absent: Vec<u32>,
+    },
+    Reserves(Vec<(KelurahanId, Reserve)>),
+}
+
+impl ImportRows {
+    pub fn len(&self) -> usize {
+        match self {
+            ImportRows::Seats { seats, .. } => seats.len(),
+            ImportRows::Reserves(r) => r.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// Why a command was refused. A refused command changes nothing.
@@ -208,6 +256,17 @@ pub enum Refusal {
     NotACoordinator,
     /// A TPS, kelurahan or seat that does not exist (a malformed request).
     NoSuchPlace,
+    /// Row `row` (counted from 0 in the file's order) of an import is refused for `why`;
+    /// nothing of the import was written.
+    ImportRow {
+        row: u32,
+        why: Box<Refusal>,
+    },
+    /// A reserve rank that the kelurahan's list (or the same import) already holds.
+    RankTaken {
+        kelurahan: KelurahanId,
+        rank: u32,
+    },
 }
 
 /// Where a NIK is held in the roster.

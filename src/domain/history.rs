@@ -212,7 +212,9 @@ fn apply(
             open[*from_seat as usize] = Some(stints.len() - 1);
         }
         Event::Undone { event, .. } => apply(stints, open, stamp, event, true),
-        Event::RosterImported { .. } | Event::ReservesImported { .. } => {}
+        Event::RosterImported { .. }
+        | Event::RosterFileImported { .. }
+        | Event::ReservesImported { .. } => {}
     }
 }
 

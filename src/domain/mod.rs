@@ -4,6 +4,7 @@ pub mod access;
 pub mod event;
 pub mod gaps;
 pub mod history;
+pub mod import;
 pub mod nik;
 pub mod params;
 pub mod person;
@@ -13,7 +14,8 @@ pub mod roster;
 
 pub use access::Role;
 pub use event::{
-    Command, Event, NikLocation, Refusal, Reserve, SeatAssignment, Source, VacateReason,
+    Command, Event, Import, ImportRows, NikLocation, Refusal, Reserve, SeatAssignment, Source,
+    VacateReason,
 };
 pub use nik::{Nik, NikError};
 pub use params::ElectionParams;

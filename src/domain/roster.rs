@@ -528,10 +528,12 @@ impl Roster {
                 place(tps.is_none_or(tps_ok) && kelurahan.into_iter().all(kel_ok))?;
                 seats.into_iter().try_for_each(seat_ok)
             }
+            // Checked row by row, so a refusal can name the row.
+            Command::Import(_) => Ok(()),
         }
     }
 
-    fn check_seat(&self, seat: u8) -> Result<(), Refusal> {
+    pub(super) fn check_seat(&self, seat: u8) -> Result<(), Refusal> {
         let seats = self.seats_per_tps();
         if seat == 0 || seat > seats {
             return Err(Refusal::NoSuchSeat { seat, seats });
@@ -540,7 +542,7 @@ impl Roster {
     }
 
     /// Refuses a person the hard rules exclude (under age on voting day).
-    fn check_eligible(&self, person: &Person) -> Result<(), Refusal> {
+    pub(super) fn check_eligible(&self, person: &Person) -> Result<(), Refusal> {
         let errors: Vec<Finding> = self
             .findings(person)
             .into_iter()
@@ -680,6 +682,7 @@ impl Roster {
                     event: Box::new(event.clone()),
                 })
             }
+            Command::Import(import) => self.decide_import(import),
         }
     }
 
@@ -715,6 +718,7 @@ impl Roster {
                 self.seat(*tps, 1).is_some() && self.seat(*tps, *from_seat).is_none()
             }
             Event::RosterImported { .. }
+            | Event::RosterFileImported { .. }
             | Event::ReservesImported { .. }
             | Event::Undone { .. } => false,
         }
@@ -774,8 +778,34 @@ impl Roster {
                 self.refresh(*tps);
             }
             Event::RosterImported { .. }
+            | Event::RosterFileImported { .. }
             | Event::ReservesImported { .. }
             | Event::Undone { .. } => {}
+        }
+    }
+
+    /// A roster file's seats: `cleared` kelurahan emptied first; `absent` are positions in
+    /// `seats` of officers berhalangan sementara.
+    fn import_seats(&mut self, cleared: &[KelurahanId], seats: &[SeatAssignment], absent: &[u32]) {
+        for &kel in cleared {
+            for t in self.region.kelurahan(kel).tps.clone() {
+                for seat in 1..=self.seats_per_tps() {
+                    self.take_seat(TpsId(t), seat);
+                }
+                self.refresh(TpsId(t));
+            }
+        }
+        let absent: std::collections::HashSet<u32> = absent.iter().copied().collect();
+        for (i, SeatAssignment { tps, seat, person }) in seats.iter().enumerate() {
+            self.load_seat(
+                *tps,
+                *seat,
+                Holder {
+                    person: person.clone(),
+                    absent: absent.contains(&(i as u32)),
+                },
+            );
+            self.refresh(*tps);
         }
     }
 
@@ -822,26 +852,14 @@ impl Roster {
                 self.refresh(*tps);
             }
             Event::RosterImported { cleared, seats, .. } => {
-                for &kel in cleared {
-                    for t in self.region.kelurahan(kel).tps.clone() {
-                        for seat in 1..=self.seats_per_tps() {
-                            self.take_seat(TpsId(t), seat);
-                        }
-                        self.refresh(TpsId(t));
-                    }
-                }
-                for SeatAssignment { tps, seat, person } in seats {
-                    self.load_seat(
-                        *tps,
-                        *seat,
-                        Holder {
-                            person: person.clone(),
-                            absent: false,
-                        },
-                    );
-                    self.refresh(*tps);
-                }
+                self.import_seats(cleared, seats, &[]);
             }
+            Event::RosterFileImported {
+                cleared,
+                seats,
+                absent,
+                ..
+            } => self.import_seats(cleared, seats, absent),
             Event::ReservesImported {
                 cleared, reserves, ..
             } => {

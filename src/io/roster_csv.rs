@@ -13,8 +13,10 @@
 //! `berisiko`, `belum` (or `belum skrining`); `jkn` `ya`/`tidak`; `telepon` optional. Rows whose
 //! fields are all empty (Excel leaves them behind) are skipped.
 //!
-//! Export writes exactly that format (comma-delimited, `YYYY-MM-DD`, tree order), so an export
-//! imported into a fresh store reproduces seats and reserves. Absent-today is not exported.
+//! Roster files may carry a `status` column: `aktif` (or empty) or `berhalangan` (absent
+//! today). Export writes exactly that format (comma-delimited, `YYYY-MM-DD`, tree order, text
+//! that a spreadsheet would run as a formula behind a `'`), so an export imported into a fresh
+//! store reproduces seats, absences and reserves, and exports again to the same bytes.
 //!
 //! # Memory and passes
 //! Validation is one streaming pass over the CSV records (the file is never held as text; it is
@@ -25,11 +27,10 @@
 //! is exactly what was validated even if the file changes in between. Every check finishes
 //! before the first write: a failing file writes nothing.
 //!
-//! # Batches
-//! Up to [`SINGLE_EVENT_MAX`] rows are written as one event (one sled transaction). Larger files
-//! are written as several events of at most [`BATCH_ROWS`] rows each; the first carries
-//! `cleared`. If the store itself fails between batches, [`ImportFailure::committed_batches`]
-//! says how many were already written.
+//! # One event
+//! However large the file, the import is one `Command::Import`, decided again by whoever holds
+//! the store and recorded as one event: one journal entry, one sled transaction. A crash or a
+//! dropped SSH session mid-way leaves either all of it or none of it.
 
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
@@ -43,14 +44,19 @@ use csv::StringRecord;
 use super::RowError;
 use crate::domain::region::normalize_code;
 use crate::domain::{
-    Event, Finding, KelurahanId, Nik, NikError, NikLocation, Person, Reserve, Roster, Screening,
-    SeatAssignment, Severity, Sex, TpsId,
+    Command, Finding, Import, ImportRows, KelurahanId, Nik, NikError, NikLocation, Person, Refusal,
+    Reserve, Roster, Screening, SeatAssignment, Severity, Sex, TpsId,
 };
-use crate::store::Store;
+use crate::store::ExecError;
 use crate::text::Lang;
+use crate::tui::port::Port;
 
-/// Header of a roster file, as exported.
-pub const ROSTER_COLUMNS: [&str; 10] = [
+/// `status` of an officer on duty, and of one berhalangan sementara (absent today).
+pub const STATUS_PRESENT: &str = "aktif";
+pub const STATUS_ABSENT: &str = "berhalangan";
+
+/// Header of a roster file, as exported (`status` is optional on import).
+pub const ROSTER_COLUMNS: [&str; 11] = [
     "kelurahan_code",
     "tps",
     "kpps",
@@ -61,6 +67,7 @@ pub const ROSTER_COLUMNS: [&str; 10] = [
     "telepon",
     "skrining",
     "jkn",
+    "status",
 ];
 
 /// Header of a reserve file, as exported (`tps` is optional on import).
@@ -77,15 +84,10 @@ pub const RESERVE_COLUMNS: [&str; 10] = [
     "tps",
 ];
 
-/// Files with at most this many rows are written as a single event.
-pub const SINGLE_EVENT_MAX: usize = 50_000;
-/// Larger files are written in events of at most this many rows.
-pub const BATCH_ROWS: usize = 20_000;
-
 /// Which kind of file is imported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ImportKind {
-    /// Seat holders (`Event::RosterImported`).
+    /// Seat holders (`Event::RosterFileImported`).
     Roster,
     /// Ranked reserve lists (`Event::ReservesImported`).
     Reserves,
@@ -113,8 +115,8 @@ pub struct ImportReport {
     pub warnings: Vec<RowError>,
     /// Whether anything was written (false for `dry_run` and for files without rows).
     pub written: bool,
-    /// Events committed (0 when nothing was written).
-    pub batches: usize,
+    /// The log entry that recorded the import (None when nothing was written).
+    pub seq: Option<u64>,
 }
 
 /// A refused import: `errors` in line order (line 0 = about the file or the store as a whole).
@@ -122,112 +124,68 @@ pub struct ImportReport {
 pub struct ImportFailure {
     pub errors: Vec<RowError>,
     pub warnings: Vec<RowError>,
-    /// Batches already written when the store failed mid-way (0 for every validation failure:
-    /// a file that does not validate writes nothing).
-    pub committed_batches: usize,
 }
 
-/// Validates a roster or reserve file against `roster` and, unless `dry_run`, commits it
-/// through `store` (which also applies it to `roster`). All-or-nothing: any error writes nothing.
+/// Validates a roster or reserve file against `roster` and, unless `dry_run`, records it
+/// through `port` as one `Command::Import` (which the store, or the server, decides again and
+/// writes as one event). All-or-nothing at any size: any error writes nothing.
 pub fn import(
-    store: &Store,
+    port: &mut dyn Port,
     roster: &mut Roster,
     kind: ImportKind,
     path: &Path,
     opts: &ImportOptions,
 ) -> Result<ImportReport, ImportFailure> {
     let checked = validate(roster, kind, path, opts)?;
-    let rows = checked.items.len();
-    let kelurahan = checked.kelurahan.len();
-    let Checked {
-        items,
-        kelurahan: kel_set,
-        warnings,
-        ..
-    } = checked;
-    if opts.dry_run || rows == 0 {
-        return Ok(ImportReport {
-            rows,
-            kelurahan,
-            warnings,
-            written: false,
-            batches: 0,
-        });
+    let mut report = ImportReport {
+        rows: checked.items.len(),
+        kelurahan: checked.kelurahan.len(),
+        warnings: checked.warnings,
+        written: false,
+        seq: None,
+    };
+    if opts.dry_run || report.rows == 0 {
+        return Ok(report);
     }
-    let cleared: Vec<KelurahanId> = if opts.replace {
-        kel_set.into_iter().collect()
-    } else {
-        Vec::new()
+    let lines = checked.lines;
+    let command = Command::Import(Box::new(Import {
+        file: path.display().to_string(),
+        replace: opts.replace,
+        rows: checked.items,
+    }));
+    let fail = |reason: String, line: u64, warnings: Vec<RowError>| ImportFailure {
+        errors: vec![RowError {
+            file: path.to_path_buf(),
+            line,
+            reason,
+        }],
+        warnings,
     };
-    let file = path.display().to_string();
-    let events: Vec<Event> = match items {
-        Items::Seats(seats) => split_batches(seats)
-            .into_iter()
-            .enumerate()
-            .map(|(i, seats)| Event::RosterImported {
-                file: file.clone(),
-                cleared: if i == 0 { cleared.clone() } else { Vec::new() },
-                seats,
-            })
-            .collect(),
-        Items::Reserves(reserves) => split_batches(reserves)
-            .into_iter()
-            .enumerate()
-            .map(|(i, reserves)| Event::ReservesImported {
-                file: file.clone(),
-                cleared: if i == 0 { cleared.clone() } else { Vec::new() },
-                reserves,
-            })
-            .collect(),
-    };
-    let mut batches = 0;
-    for event in events {
-        if let Err(e) = store.commit(roster, event) {
-            let reason = Msg::Store(e.to_string()).text(opts.lang);
-            return Err(ImportFailure {
-                errors: vec![RowError {
-                    file: path.to_path_buf(),
-                    line: 0,
-                    reason,
-                }],
-                warnings,
-                committed_batches: batches,
-            });
+    match port.execute(roster, &command) {
+        Ok(entry) => {
+            report.written = true;
+            report.seq = Some(entry.seq);
+            Ok(report)
         }
-        batches += 1;
+        // The roster changed between this check and the commit (another coordinator).
+        Err(ExecError::Refused(refusal)) => {
+            let line = match &refusal {
+                Refusal::ImportRow { row, .. } => lines.get(*row as usize).copied().unwrap_or(0),
+                _ => 0,
+            };
+            let why = match &refusal {
+                Refusal::ImportRow { why, .. } => why.as_ref(),
+                other => other,
+            };
+            let reason = opts.lang.refusal(why, &roster.region);
+            Err(fail(reason, line, report.warnings))
+        }
+        Err(e) => Err(fail(
+            Msg::Store(e.to_string()).text(opts.lang),
+            0,
+            report.warnings,
+        )),
     }
-    Ok(ImportReport {
-        rows,
-        kelurahan,
-        warnings,
-        written: true,
-        batches,
-    })
-}
-
-/// Row counts of the events a file of `rows` rows is written as (empty for no rows).
-pub fn batch_sizes(rows: usize) -> Vec<usize> {
-    if rows == 0 {
-        return Vec::new();
-    }
-    if rows <= SINGLE_EVENT_MAX {
-        return vec![rows];
-    }
-    let mut out = vec![BATCH_ROWS; rows / BATCH_ROWS];
-    match rows % BATCH_ROWS {
-        0 => {}
-        rest => out.push(rest),
-    }
-    out
-}
-
-fn split_batches<T>(items: Vec<T>) -> Vec<Vec<T>> {
-    let mut iter = items.into_iter();
-    let sizes = batch_sizes(iter.len());
-    sizes
-        .into_iter()
-        .map(|n| iter.by_ref().take(n).collect())
-        .collect()
 }
 
 /// Writes every seated officer as a roster file, in tree order. Returns the rows written.
@@ -256,6 +214,11 @@ pub fn export_roster(roster: &Roster, out: &mut dyn Write) -> std::io::Result<us
                 phone,
                 screening,
                 jkn,
+                if h.absent {
+                    STATUS_ABSENT
+                } else {
+                    STATUS_PRESENT
+                },
             ])?;
             n += 1;
         }
@@ -301,14 +264,14 @@ pub fn export_reserves(roster: &Roster, out: &mut dyn Write) -> std::io::Result<
 /// A person's file fields: nama, nik, tanggal_lahir, jenis_kelamin, telepon, skrining, jkn.
 fn person_fields(p: &Person) -> [Cow<'_, str>; 7] {
     [
-        Cow::Borrowed(p.name.as_str()),
+        formula_safe(p.name.as_str()),
         Cow::Owned(p.nik.to_string()),
         Cow::Owned(p.birth_date.format("%Y-%m-%d").to_string()),
         Cow::Borrowed(match p.sex {
             Sex::L => "L",
             Sex::P => "P",
         }),
-        Cow::Borrowed(p.phone.as_deref().unwrap_or("")),
+        formula_safe(p.phone.as_deref().unwrap_or("")),
         Cow::Borrowed(match p.screening {
             Screening::NotAtRisk => "tidak berisiko",
             Screening::AtRisk => "berisiko",
@@ -318,28 +281,44 @@ fn person_fields(p: &Person) -> [Cow<'_, str>; 7] {
     ]
 }
 
-// ---------------------------------------------------------------------------------------------
-// Validation
-
-enum Items {
-    Seats(Vec<SeatAssignment>),
-    Reserves(Vec<(KelurahanId, Reserve)>),
-}
-
-impl Items {
-    fn len(&self) -> usize {
-        match self {
-            Items::Seats(v) => v.len(),
-            Items::Reserves(v) => v.len(),
-        }
+/// Spreadsheets run a cell that starts with `=`, `+`, `-`, `@` (or tab/CR) as a formula: such
+/// text is exported behind a `'`, which spreadsheets show as text and `import` takes off
+/// again (see `from_formula_safe`), so export → import → export is the identity.
+pub fn formula_safe(text: &str) -> Cow<'_, str> {
+    if needs_quote(text) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
     }
 }
 
+/// The text `formula_safe` was given.
+pub fn from_formula_safe(field: &str) -> &str {
+    match field.strip_prefix('\'') {
+        Some(rest) if needs_quote(rest) => rest,
+        _ => field,
+    }
+}
+
+/// Starts like a formula, or like a quoted one (so a leading `'` of the data survives).
+fn needs_quote(text: &str) -> bool {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => true,
+        Some('\'') => needs_quote(&text[1..]),
+        _ => false,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation
+
 /// A file that passed validation.
 struct Checked {
-    items: Items,
+    items: ImportRows,
     kelurahan: BTreeSet<KelurahanId>,
     warnings: Vec<RowError>,
+    /// The file line of each row in `items`.
+    lines: Vec<u64>,
 }
 
 /// Column positions of one file.
@@ -355,6 +334,8 @@ struct Layout {
     phone: Option<usize>,
     screening: usize,
     jkn: usize,
+    /// Roster files: `aktif` (or empty) / `berhalangan` (absent today).
+    status: Option<usize>,
 }
 
 fn column(headers: &StringRecord, name: &str) -> Option<usize> {
@@ -395,6 +376,10 @@ impl Layout {
             phone: column(headers, "telepon"),
             screening: need("skrining"),
             jkn: need("jkn"),
+            status: match kind {
+                ImportKind::Roster => column(headers, "status"),
+                ImportKind::Reserves => None,
+            },
         };
         if missing.is_empty() {
             Ok(layout)
@@ -420,6 +405,8 @@ struct Pass<'a> {
     /// Line of each held item, for the checks against the store made after the pass.
     lines: Vec<u64>,
     seats: Vec<SeatAssignment>,
+    /// Positions in `seats` of officers the file marks berhalangan sementara.
+    absent: Vec<u32>,
     reserves: Vec<(KelurahanId, Reserve)>,
 }
 
@@ -437,7 +424,6 @@ fn validate(
             reason: msg.text(lang),
         }],
         warnings: Vec::new(),
-        committed_batches: 0,
     };
     let mut rdr = super::csv_reader(path).map_err(|e| fail(0, Msg::Io(e.to_string())))?;
     let headers = match rdr.headers() {
@@ -454,7 +440,6 @@ fn validate(
             })
             .collect(),
         warnings: Vec::new(),
-        committed_batches: 0,
     })?;
     let mut pass = Pass {
         roster,
@@ -469,6 +454,7 @@ fn validate(
         kelurahan: BTreeSet::new(),
         lines: Vec::new(),
         seats: Vec::new(),
+        absent: Vec::new(),
         reserves: Vec::new(),
     };
     let mut record = StringRecord::new();
@@ -498,17 +484,20 @@ fn validate(
         return Err(ImportFailure {
             errors: pass.errors,
             warnings: pass.warnings,
-            committed_batches: 0,
         });
     }
     let items = match kind {
-        ImportKind::Roster => Items::Seats(pass.seats),
-        ImportKind::Reserves => Items::Reserves(pass.reserves),
+        ImportKind::Roster => ImportRows::Seats {
+            seats: pass.seats,
+            absent: pass.absent,
+        },
+        ImportKind::Reserves => ImportRows::Reserves(pass.reserves),
     };
     Ok(Checked {
         items,
         kelurahan: pass.kelurahan,
         warnings: pass.warnings,
+        lines: pass.lines,
     })
 }
 
@@ -556,6 +545,7 @@ impl Pass<'_> {
         let person = parse_person(l, &get, &mut errs);
 
         // Where the row goes: a seat, or a rank on the kelurahan's reserve list.
+        let mut absent = false;
         let mut seat_target = None;
         let mut reserve_target = None;
         match self.kind {
@@ -591,6 +581,17 @@ impl Pass<'_> {
                         errs.push(Msg::SeatFilled(addr(), s));
                     }
                     seat_target = Some((t, s));
+                }
+                match l
+                    .status
+                    .map(get)
+                    .unwrap_or("")
+                    .to_ascii_lowercase()
+                    .as_str()
+                {
+                    "" | STATUS_PRESENT => {}
+                    STATUS_ABSENT => absent = true,
+                    other => errs.push(Msg::BadStatus(other.to_string())),
                 }
             }
             ImportKind::Reserves => {
@@ -668,6 +669,9 @@ impl Pass<'_> {
         match (person, seat_target, reserve_target) {
             (Some(person), Some((tps, seat)), _) => {
                 self.lines.push(line);
+                if absent {
+                    self.absent.push(self.seats.len() as u32);
+                }
                 self.seats.push(SeatAssignment { tps, seat, person });
             }
             (Some(person), _, Some((k, rank, tps))) => {
@@ -744,7 +748,7 @@ fn parse_person<'r>(
     get: &impl Fn(usize) -> &'r str,
     errs: &mut Vec<Msg>,
 ) -> Option<Person> {
-    let name = get(l.name);
+    let name = from_formula_safe(get(l.name));
     if name.is_empty() {
         errs.push(Msg::Empty("nama"));
     }
@@ -786,6 +790,7 @@ fn parse_person<'r>(
     let phone = l
         .phone
         .map(get)
+        .map(from_formula_safe)
         .filter(|p| !p.is_empty())
         .map(str::to_string);
     if name.is_empty() {
@@ -895,6 +900,7 @@ enum Msg {
     BadSex(String),
     BadScreening(String),
     BadJkn(String),
+    BadStatus(String),
     Nik(NikError),
     Finding(Finding),
     /// First line with this NIK.
@@ -961,6 +967,12 @@ impl Msg {
             }
             Msg::BadJkn(v) if id => format!("jkn harus \"ya\" atau \"tidak\": {v:?}"),
             Msg::BadJkn(v) => format!("jkn must be \"ya\" or \"tidak\": {v:?}"),
+            Msg::BadStatus(v) if id => {
+                format!("status harus \"{STATUS_PRESENT}\" atau \"{STATUS_ABSENT}\": {v:?}")
+            }
+            Msg::BadStatus(v) => {
+                format!("status must be \"{STATUS_PRESENT}\" or \"{STATUS_ABSENT}\": {v:?}")
+            }
             Msg::Nik(e) => lang.nik_error(e),
             Msg::Finding(f) => lang.finding(f),
             Msg::DuplicateNik(first) if id => format!("NIK sama dengan baris {first}"),
@@ -1052,19 +1064,19 @@ mod tests {
     }
 
     #[test]
-    fn batches_only_for_large_files() {
-        assert_eq!(batch_sizes(0), Vec::<usize>::new());
-        assert_eq!(batch_sizes(1), vec![1]);
-        assert_eq!(batch_sizes(50_000), vec![50_000]);
-        assert_eq!(batch_sizes(50_001), vec![20_000, 20_000, 10_001]);
-        assert_eq!(batch_sizes(60_000), vec![20_000, 20_000, 20_000]);
-        let parts = split_batches((0..50_001).collect::<Vec<u32>>());
-        assert_eq!(
-            parts.iter().map(Vec::len).collect::<Vec<_>>(),
-            vec![20_000, 20_000, 10_001]
-        );
-        assert_eq!(parts[1][0], 20_000);
-        assert_eq!(parts[2][10_000], 50_000);
+    fn formula_quoting_round_trips() {
+        for text in [
+            "Siti", "=1+1", "+6281234", "-x", "@a", "'", "''", "'=x", "''+1", "O'Neil", "",
+        ] {
+            let safe = formula_safe(text);
+            assert!(
+                !matches!(safe.chars().next(), Some('=' | '+' | '-' | '@')),
+                "{safe}"
+            );
+            assert_eq!(from_formula_safe(&safe), text, "{text}");
+        }
+        assert_eq!(formula_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(from_formula_safe("'Ain"), "'Ain");
     }
 
     #[test]

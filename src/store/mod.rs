@@ -184,7 +184,8 @@ fn affected(roster: &Roster, event: &Event) -> (BTreeSet<TpsId>, BTreeSet<Kelura
             tps.insert(*t);
         }
         Event::Undone { event, .. } => return affected(roster, event),
-        Event::RosterImported { cleared, seats, .. } => {
+        Event::RosterImported { cleared, seats, .. }
+        | Event::RosterFileImported { cleared, seats, .. } => {
             for k in cleared {
                 tps.extend(roster.region.kelurahan(*k).tps.clone().map(TpsId));
             }

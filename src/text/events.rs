@@ -123,6 +123,20 @@ impl Lang {
                     "no such TPS, kelurahan or seat",
                 )
                 .into(),
+            Refusal::ImportRow { row, why } => match self {
+                Lang::Id => format!("baris data ke-{}: {}", row + 1, self.refusal(why, region)),
+                Lang::En => format!("data row {}: {}", row + 1, self.refusal(why, region)),
+            },
+            Refusal::RankTaken { kelurahan, rank } => match self {
+                Lang::Id => format!(
+                    "peringkat {rank} sudah ada di daftar cadangan {}",
+                    region.kelurahan(*kelurahan).name
+                ),
+                Lang::En => format!(
+                    "rank {rank} is already on the reserve list of {}",
+                    region.kelurahan(*kelurahan).name
+                ),
+            },
         }
     }
 
@@ -225,6 +239,12 @@ impl Lang {
                 file,
                 seats,
                 cleared,
+            }
+            | Event::RosterFileImported {
+                file,
+                seats,
+                cleared,
+                ..
             } => format!(
                 "{} {file}: {} {}{}",
                 self.t("Impor roster", "Roster import"),
