@@ -164,3 +164,89 @@ fn sigkill_at_random_moments_loses_nothing_acknowledged() {
     println!("{TRIALS} kills, {total_acked} acknowledged changes, {torn} torn journal tails cut, {replayed} replays");
     assert!(total_acked > TRIALS, "the child made progress");
 }
+
+/// An import killed at any moment (validation, journal write, sled write) leaves all of the
+/// file or none of it: SIGKILL and SIGHUP (what a dropped SSH session sends) alike.
+#[test]
+fn an_import_killed_at_any_moment_is_all_or_nothing() {
+    if std::env::var(CHILD_ENV).is_ok() {
+        return;
+    }
+    const IMPORT_TRIALS: u32 = 24;
+    let kpps = env!("CARGO_BIN_EXE_kpps");
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = Process::new(kpps).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+    };
+    // Every seat of Palembang as one roster file (33,439 rows).
+    let demo = dir.path().join("demo");
+    let file = dir.path().join("roster.csv");
+    let empty = dir.path().join("empty");
+    run(&["--db", demo.to_str().unwrap(), "demo"]);
+    run(&[
+        "--db",
+        demo.to_str().unwrap(),
+        "export",
+        "roster",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    run(&["--db", empty.to_str().unwrap(), "init"]);
+    let rows = std::fs::read_to_string(&file).unwrap().lines().count() - 1;
+    let copy = |to: &Path| {
+        let status = Process::new("cp")
+            .arg("-a")
+            .arg(&empty)
+            .arg(to)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    let import = |db: &Path| {
+        Process::new(kpps)
+            .args(["--db", db.to_str().unwrap(), "import", "roster"])
+            .arg(&file)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    // How long a whole import takes here; the kills are spread over that span.
+    let timed = dir.path().join("timed");
+    copy(&timed);
+    let start = std::time::Instant::now();
+    assert!(import(&timed).wait().unwrap().success());
+    let span = start.elapsed();
+    let (mut none, mut all) = (0, 0);
+    for trial in 0..IMPORT_TRIALS {
+        let db = dir.path().join(format!("t{trial}"));
+        copy(&db);
+        let mut child = import(&db);
+        std::thread::sleep(span * (trial + 1) / (IMPORT_TRIALS + 1));
+        let signal = if trial % 3 == 2 {
+            libc::SIGHUP
+        } else {
+            libc::SIGKILL
+        };
+        unsafe { libc::kill(child.id() as i32, signal) };
+        child.wait().unwrap();
+        let store = Store::open(&db, "checker").unwrap_or_else(|e| panic!("trial {trial}: {e}"));
+        let report = store.check().unwrap();
+        assert!(
+            report.problems.is_empty(),
+            "trial {trial}: {:?}",
+            report.problems
+        );
+        let officers = store.load().unwrap().officer_count();
+        let changes = store.log_entries().count() - 1;
+        match (officers, changes) {
+            (0, 0) => none += 1,
+            (n, 1) if n == rows => all += 1,
+            other => panic!("trial {trial}: a partial import: (officers, log entries) = {other:?}"),
+        }
+        drop(store);
+        std::fs::remove_dir_all(&db).unwrap();
+    }
+    println!("{IMPORT_TRIALS} killed imports of {rows} rows: {none} left nothing, {all} complete, 0 partial");
+}
