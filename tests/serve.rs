@@ -14,6 +14,7 @@ use common::{kpps, stdout, wait_for, Server, Tmux};
 use kpps::domain::{
     Command, KelurahanId, Nik, Person, Refusal, Roster, Screening, Sex, TpsId, VacateReason,
 };
+use kpps::io::roster_csv::{import, ImportKind, ImportOptions};
 use kpps::net::Client;
 use kpps::store::{ExecError, LogEntry};
 use kpps::tui::port::Port;
@@ -758,5 +759,156 @@ fn the_server_compacts_a_store_that_outgrew_its_data() {
         compacted <= 3 * live,
         "{compacted} B on disk after compaction for {live} B of data"
     );
+    assert!(store.check().unwrap().problems.is_empty());
+}
+
+/// The KPU office imports a file while coordinators work: the import goes through the
+/// server as one request, is decided again there, and reaches every client. A conflict that
+/// arose after the file was checked is refused with the file's line; a PPS may not import.
+#[test]
+fn the_kpu_office_imports_through_a_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    let db = dir.path().join("store");
+    let file = dir.path().join("roster.csv");
+    stdout(&kpps(&demo, &["demo"]));
+    stdout(&kpps(
+        &demo,
+        &["export", "roster", "--out", file.to_str().unwrap()],
+    ));
+    stdout(&kpps(&db, &["init"]));
+    let rows = std::fs::read_to_string(&file).unwrap().lines().count() - 1;
+    let server = Server::start(&db, &[]);
+    let (mut watcher, mut watched) = connect(&server);
+
+    // A roster checked against a stale copy: meanwhile someone filled a seat the file fills.
+    let (mut office, mut stale) = connect(&server);
+    let demo_roster = kpps::store::Store::open(&demo, "t")
+        .unwrap()
+        .load()
+        .unwrap();
+    let (tps, seat) = demo_roster
+        .region
+        .tps_ids()
+        .find_map(|t| demo_roster.seat(t, 3).map(|_| (t, 3)))
+        .unwrap();
+    let (mut other, mut other_roster) = connect(&server);
+    let p = person(&demo_roster, 8801);
+    other
+        .execute(&mut other_roster, &fill_direct(tps, seat, p))
+        .unwrap();
+    let opts = ImportOptions {
+        lang: kpps::text::Lang::En,
+        ..Default::default()
+    };
+    let failure = import(&mut office, &mut stale, ImportKind::Roster, &file, &opts).unwrap_err();
+    let addr = demo_roster.region.address(tps).to_string();
+    let expected_line = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .position(|l| {
+            let (code, number) = addr.split_once('/').unwrap();
+            l.starts_with(&format!("{code},{number},{seat},"))
+        })
+        .unwrap() as u64
+        + 1;
+    assert_eq!(failure.errors.len(), 1, "{:?}", failure.errors);
+    assert_eq!(failure.errors[0].line, expected_line);
+    assert!(
+        failure.errors[0].reason.contains("already filled"),
+        "{:?}",
+        failure.errors
+    );
+    let undo = other.recent_log(1).unwrap()[0].seq;
+    let vacate = Command::Vacate {
+        tps,
+        seat,
+        reason: VacateReason::Resigned,
+    };
+    other.execute(&mut other_roster, &vacate).unwrap();
+    assert!(undo > 1);
+
+    // The CLI imports through the server (the store is the server's: opening it directly
+    // would fail), and every client receives the whole file as one change.
+    let out = kpps(
+        &db,
+        &["--lang", "en", "import", "roster", file.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let last = other.recent_log(1).unwrap()[0].seq;
+    sync_to(&mut watcher, &mut watched, last);
+    assert_eq!(watched.officer_count(), rows);
+    assert_eq!(watched.total(), demo_roster.total());
+
+    // A PPS may not import, even into their own kelurahan.
+    let code = demo_roster.region.kelurahan(KelurahanId(0)).code.clone();
+    let me = kpps::store::os_user();
+    write_coordinators(&db, &format!("{me},pps,{code}\n"));
+    let coordinators = db.parent().unwrap().join("coordinators.csv");
+    server.stop();
+    let server = Server::start(&db, &["--coordinators", coordinators.to_str().unwrap()]);
+    let small = dir.path().join("small.csv");
+    std::fs::write(
+        &small,
+        "kelurahan_code,peringkat,nama,nik,tanggal_lahir,jenis_kelamin,telepon,skrining,jkn\n",
+    )
+    .unwrap();
+    let out = kpps(
+        &db,
+        &[
+            "--lang",
+            "en",
+            "import",
+            "reserves",
+            small.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "an empty file writes nothing: {out:?}"
+    );
+    let reserves = dir.path().join("reserves.csv");
+    stdout(&kpps(
+        &demo,
+        &["export", "reserves", "--out", reserves.to_str().unwrap()],
+    ));
+    let mut own_rows: Vec<String> = std::fs::read_to_string(&reserves)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with(&code))
+        .map(str::to_string)
+        .collect();
+    own_rows.truncate(2);
+    std::fs::write(
+        &small,
+        format!(
+            "{}\n{}\n",
+            std::fs::read_to_string(&reserves)
+                .unwrap()
+                .lines()
+                .next()
+                .unwrap(),
+            own_rows.join("\n")
+        ),
+    )
+    .unwrap();
+    let out = kpps(
+        &db,
+        &[
+            "--lang",
+            "en",
+            "import",
+            "reserves",
+            small.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("outside your area"),
+        "{out:?}"
+    );
+    server.stop();
+    let store = kpps::store::Store::open(&db, "t").unwrap();
+    assert_eq!(store.log_entries().count(), 1 + 2 + 1);
     assert!(store.check().unwrap().problems.is_empty());
 }

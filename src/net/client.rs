@@ -22,6 +22,8 @@ const INBOX: usize = 4096;
 
 /// How long a request waits for its answer before the client gives up on the server.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
+/// A national-size import takes the server several seconds to check and write.
+const IMPORT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
@@ -105,7 +107,7 @@ impl Client {
             stream.try_clone().map_err(|e| broken(&socket, e))?,
         );
         let mut next = || -> Result<ToClient, ConnectError> {
-            proto::read::<ToClient>(&mut reader)
+            proto::read_limited::<ToClient>(&mut reader, proto::MAX_FROM_SERVER)
                 .map_err(|e| broken(&socket, e))?
                 .ok_or_else(|| broken(&socket, "closed the connection during start-up"))
         };
@@ -155,11 +157,12 @@ impl Client {
         let wake = self.wake_tx.try_clone().map_err(|e| broken(&socket, e))?;
         let pending = Arc::clone(&self.wake_pending);
         std::thread::spawn(move || loop {
-            let incoming = match proto::read::<ToClient>(&mut reader) {
-                Ok(Some(message)) => Incoming::Message(message),
-                Ok(None) => Incoming::Lost("the server closed the connection".into()),
-                Err(e) => Incoming::Lost(e.to_string()),
-            };
+            let incoming =
+                match proto::read_limited::<ToClient>(&mut reader, proto::MAX_FROM_SERVER) {
+                    Ok(Some(message)) => Incoming::Message(message),
+                    Ok(None) => Incoming::Lost("the server closed the connection".into()),
+                    Err(e) => Incoming::Lost(e.to_string()),
+                };
             let lost = matches!(incoming, Incoming::Lost(_));
             let gone = tx.send(incoming).is_err();
             if !pending.swap(true, Ordering::SeqCst) {
@@ -195,13 +198,20 @@ impl Client {
 
     /// Next message from the server, or why there is none.
     fn receive(&mut self) -> Result<ToClient, String> {
-        match self.inbox.recv_timeout(ANSWER_TIMEOUT) {
+        self.receive_within(ANSWER_TIMEOUT)
+    }
+
+    fn receive_within(&mut self, timeout: Duration) -> Result<ToClient, String> {
+        match self.inbox.recv_timeout(timeout) {
             Ok(Incoming::Message(m)) => Ok(m),
             Ok(Incoming::Lost(why)) => {
                 self.stream = None;
                 Err(format!("{}: {why}", lost_text()))
             }
-            Err(RecvTimeoutError::Timeout) => Err("the kpps server did not answer in 30 s".into()),
+            Err(RecvTimeoutError::Timeout) => Err(format!(
+                "the kpps server did not answer in {} s",
+                timeout.as_secs()
+            )),
             Err(RecvTimeoutError::Disconnected) => {
                 self.stream = None;
                 Err(lost_text().into())
@@ -286,8 +296,12 @@ impl Port for Client {
             command: command.clone(),
         })
         .map_err(ExecError::Remote)?;
+        let timeout = match command {
+            Command::Import(_) => IMPORT_TIMEOUT,
+            _ => ANSWER_TIMEOUT,
+        };
         loop {
-            let message = self.receive().map_err(|why| {
+            let message = self.receive_within(timeout).map_err(|why| {
                 ExecError::Remote(format!(
                     "{why}; whether the change was recorded will show once reconnected"
                 ))

@@ -1,5 +1,8 @@
 //! The wire between `kpps serve` and its clients: length-prefixed frames (u32 big-endian
 //! length, then a value from `store::codec`, which starts with its format version byte).
+//! A message longer than [`MAX_PART`] (an import's rows, an import pushed to clients) goes
+//! as several frames: every frame but the last has the length's top bit set, and the reader
+//! joins them, up to the limit it was given for a whole message.
 //!
 //! A session: the client sends `Hello`; the server answers `Welcome` (who the kernel says
 //! the client is, its role, the store's parameters and region) and the roster as it stands
@@ -16,10 +19,16 @@ use crate::domain::{Command, Holder, KelurahanId, KelurahanSpec, Refusal, Reserv
 use crate::store::{codec, LogEntry, StoreInfo};
 
 /// Bumped whenever a message changes shape; client and server must agree.
-pub const PROTOCOL: u16 = 1;
+pub const PROTOCOL: u16 = 2;
 
-/// Largest frame either side accepts; snapshots are sent in chunks well below it.
+/// Largest message a client accepts by default; snapshots are sent in chunks well below it.
 pub const MAX_FRAME: usize = 32 << 20;
+/// Largest single frame: longer messages are split (see the module comment).
+pub const MAX_PART: usize = 1 << 20;
+/// Largest message a client accepts from its server (a national-size import pushed to it).
+pub const MAX_FROM_SERVER: usize = 1 << 30;
+/// Set in a frame's length when more frames of the same message follow.
+const MORE: u32 = 1 << 31;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ToServer {
@@ -68,12 +77,21 @@ pub enum ToClient {
     },
 }
 
+/// A message as the bytes that go on the wire (one frame, or several for a long message).
 pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
     let body = codec::encode(message);
-    let mut frame = Vec::with_capacity(4 + body.len());
-    frame.extend_from_slice(&(body.len() as u32).to_be_bytes());
-    frame.extend_from_slice(&body);
-    frame
+    let parts = body.len().div_ceil(MAX_PART).max(1);
+    let mut wire = Vec::with_capacity(4 * parts + body.len());
+    let mut chunks = body.chunks(MAX_PART).peekable();
+    if chunks.peek().is_none() {
+        wire.extend_from_slice(&0u32.to_be_bytes());
+    }
+    while let Some(chunk) = chunks.next() {
+        let more = if chunks.peek().is_some() { MORE } else { 0 };
+        wire.extend_from_slice(&(chunk.len() as u32 | more).to_be_bytes());
+        wire.extend_from_slice(chunk);
+    }
+    wire
 }
 
 pub fn write<T: Serialize>(out: &mut impl Write, message: &T) -> io::Result<()> {
@@ -85,26 +103,37 @@ pub fn read<T: DeserializeOwned>(input: &mut impl Read) -> io::Result<Option<T>>
     read_limited(input, MAX_FRAME)
 }
 
-/// `read`, refusing frames over `limit` bytes before allocating for them.
+/// `read`, refusing a message over `limit` bytes before allocating for more than it.
 pub fn read_limited<T: DeserializeOwned>(
     input: &mut impl Read,
     limit: usize,
 ) -> io::Result<Option<T>> {
-    let mut len = [0u8; 4];
-    match input.read_exact(&mut len) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
-        Err(e) => return Err(e),
+    let mut body = Vec::new();
+    loop {
+        let mut len = [0u8; 4];
+        match input.read_exact(&mut len) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && body.is_empty() => {
+                return Ok(None)
+            }
+            Err(e) => return Err(e),
+        }
+        let len = u32::from_be_bytes(len);
+        let (more, part) = (len & MORE != 0, (len & !MORE) as usize);
+        let total = body.len() + part;
+        if total > limit || (more && part > MAX_PART) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("a message of over {total} bytes exceeds the {limit}-byte limit"),
+            ));
+        }
+        let start = body.len();
+        body.resize(total, 0);
+        input.read_exact(&mut body[start..])?;
+        if !more {
+            break;
+        }
     }
-    let len = u32::from_be_bytes(len) as usize;
-    if len > limit {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("frame of {len} bytes exceeds the {limit}-byte limit"),
-        ));
-    }
-    let mut body = vec![0u8; len];
-    input.read_exact(&mut body)?;
     codec::decode(&body)
         .map(Some)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))
@@ -140,5 +169,29 @@ mod tests {
         assert!(read::<ToServer>(&mut cut.as_slice()).is_err());
         let junk = [0, 0, 0, 3, codec::FORMAT_VERSION, 0xff, 0xff];
         assert!(read::<ToServer>(&mut junk.as_slice()).is_err());
+    }
+
+    #[test]
+    fn long_messages_go_in_parts_and_are_joined_up_to_the_limit() {
+        let long = ToClient::Denied {
+            message: "x".repeat(MAX_PART * 2 + 10),
+        };
+        let wire = encode(&long);
+        // Three frames: two full ones flagged "more", then the rest.
+        let first = u32::from_be_bytes(wire[..4].try_into().unwrap());
+        assert_eq!(first, MAX_PART as u32 | MORE);
+        assert_eq!(wire.len(), codec::encode(&long).len() + 3 * 4);
+        assert_eq!(
+            read::<ToClient>(&mut wire.as_slice()).unwrap(),
+            Some(long.clone())
+        );
+        assert!(read_limited::<ToClient>(&mut wire.as_slice(), MAX_PART * 2).is_err());
+        // A message cut between its parts is an error, not a clean end.
+        let cut = &wire[..4 + MAX_PART];
+        assert!(read::<ToClient>(&mut &cut[..]).is_err());
+        // A flagged part longer than MAX_PART is refused before reading it.
+        let mut bad = ((MAX_PART as u32 + 1) | MORE).to_be_bytes().to_vec();
+        bad.resize(64, 0);
+        assert!(read::<ToClient>(&mut bad.as_slice()).is_err());
     }
 }

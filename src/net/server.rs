@@ -35,6 +35,8 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Largest request a client may send (a direct appointment is a few hundred bytes).
 const MAX_REQUEST: usize = 64 << 10;
+/// Largest request from a KPU client: a whole national roster file is about 400 MB encoded.
+const MAX_IMPORT_REQUEST: usize = 1 << 30;
 /// Committed changes between two looks at the store's size on disk.
 const COMPACT_CHECK_EVERY: u64 = 200;
 
@@ -388,7 +390,13 @@ fn serve_client(
         std::thread::spawn(move || write_loop(stream, snapshot, rx))
     };
     let user: Arc<str> = user.into();
-    let result = read_loop(&mut reader, core, jobs, id, &user);
+    // Only the KPU office imports files, and an import's rows come as one long request.
+    let max_request = if role == Role::Kpu {
+        MAX_IMPORT_REQUEST
+    } else {
+        MAX_REQUEST
+    };
+    let result = read_loop(&mut reader, core, jobs, id, &user, max_request);
     // Dropping the queue lets the writer send what is left in it, then stop.
     lock(core).subscribers.retain(|s| s.id != id);
     let _ = writer.join();
@@ -643,8 +651,9 @@ fn read_loop(
     jobs: &SyncSender<Job>,
     id: u64,
     user: &Arc<str>,
+    max_request: usize,
 ) -> io::Result<()> {
-    while let Some(request) = proto::read_limited::<ToServer>(reader, MAX_REQUEST)? {
+    while let Some(request) = proto::read_limited::<ToServer>(reader, max_request)? {
         match request {
             ToServer::Hello { .. } => {}
             ToServer::Execute { req, command } => {
