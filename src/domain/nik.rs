@@ -10,8 +10,25 @@ use std::fmt;
 use super::person::Sex;
 
 /// A well-formed NIK, stored as its 16 digits in a `u64` (the first digit is never 0).
+/// Decoding checks it as `parse` does: a NIK from a file, a store or a client is never
+/// taken on trust.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "u64")]
 pub struct Nik(u64);
+
+impl TryFrom<u64> for Nik {
+    type Error = NikError;
+
+    fn try_from(value: u64) -> Result<Nik, NikError> {
+        Nik::from_u64(value)
+    }
+}
+
+impl fmt::Display for NikError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid NIK: {self:?}")
+    }
+}
 
 /// Why a NIK was rejected. Every variant is an error: a wrong NIK must never be stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,10 +68,20 @@ impl Nik {
             n if n > 16 => return Err(NikError::TooLong(n)),
             _ => {}
         }
-        if s.starts_with('0') || &s[..6] == "000000" {
+        if s.starts_with('0') {
             return Err(NikError::BadRegion);
         }
-        let value: u64 = s.parse().map_err(|_| NikError::NotDigits)?;
+        Nik::from_u64(s.parse().map_err(|_| NikError::NotDigits)?)
+    }
+
+    /// The NIK whose 16 digits are `value`, checked as `parse` checks text.
+    pub fn from_u64(value: u64) -> Result<Nik, NikError> {
+        const LOW: u64 = 1_000_000_000_000_000;
+        match value {
+            v if v < LOW => return Err(NikError::BadRegion),
+            v if v >= LOW * 10 => return Err(NikError::TooLong(17)),
+            _ => {}
+        }
         let nik = Nik(value);
         let (day, month) = (nik.field(6, 2), nik.field(8, 2));
         let day = if day > 40 { day - 40 } else { day };
@@ -198,5 +225,24 @@ mod tests {
         assert_eq!(n.agrees_with(d(1985, 12, 3), Sex::P), (true, true));
         assert_eq!(n.agrees_with(d(1985, 12, 4), Sex::L), (false, false));
         assert_eq!(n.masked(), "1671********0042");
+    }
+
+    #[test]
+    fn decoding_checks_like_parse() {
+        let n = Nik::compose(167104, d(1985, 12, 3), Sex::P, 42);
+        let json = serde_json::to_string(&n).unwrap();
+        assert_eq!(json, "1671044312850042");
+        assert_eq!(serde_json::from_str::<Nik>(&json).unwrap(), n);
+        // Too short, too long, day 32, month 13: a forged or damaged value is refused.
+        for bad in [
+            "0",
+            "167104431285004",
+            "16710443128500420",
+            "1671043212850042",
+            "1671040313850042",
+        ] {
+            assert!(serde_json::from_str::<Nik>(bad).is_err(), "{bad}");
+            assert!(Nik::parse(bad).is_err(), "{bad}");
+        }
     }
 }
