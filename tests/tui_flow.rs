@@ -398,3 +398,34 @@ fn nik_is_masked_until_revealed_and_hidden_again_when_the_selection_moves() {
         );
     }
 }
+
+#[test]
+fn keys_that_arrive_together_are_searched_once() {
+    let mut s = session(Lang::Id, 80, 24);
+    for key in kpps::tui::keymap::parse_keys("/sako 12") {
+        s.app.handle_key(key);
+    }
+    let Overlay::Search(view) = &s.app.overlay else {
+        panic!()
+    };
+    assert!(view.stale && view.hits.is_empty(), "no search per key");
+    s.app.settle();
+    let Overlay::Search(view) = &s.app.overlay else {
+        panic!()
+    };
+    assert!(!view.stale);
+    assert!(view
+        .hits
+        .iter()
+        .any(|h| h.label.starts_with("TPS 12 · Sako ")));
+    // The event loop's way: the whole burst, then one draw.
+    s.keys("<esc>");
+    assert!(s.burst("/sako 12") > 0);
+    let Overlay::Search(view) = &s.app.overlay else {
+        panic!()
+    };
+    assert!(view
+        .hits
+        .iter()
+        .any(|h| h.label.starts_with("TPS 12 · Sako ")));
+}

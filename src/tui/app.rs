@@ -8,9 +8,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::form::{Form, FormKey};
 use super::keymap::{action_for, Action};
 use super::port::{Port, Reconnect};
+use super::search::{search, NameIndex};
 use crate::domain::gaps::{gaps, GapEntry, Scope};
 use crate::domain::history::{seat_history, Stamp, Stint};
-use crate::domain::region::TpsAddress;
 use crate::domain::{
     Candidate, Command, Event, KecamatanId, KelurahanId, Role, Roster, Severity, TpsId,
     VacateReason,
@@ -52,6 +52,8 @@ pub struct SearchView {
     pub query: String,
     pub hits: Vec<Hit>,
     pub cursor: usize,
+    /// `hits` are for an older query; `App::settle` searches again.
+    pub stale: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -136,6 +138,8 @@ pub struct App {
     undoable: Vec<LogEntry>,
     /// The server refused a reconnection (user removed, other version): stop retrying.
     reconnect_refused: bool,
+    /// Officer names for `/`, built on the first search and told of every change since.
+    names: NameIndex,
 }
 
 impl App {
@@ -159,6 +163,7 @@ impl App {
             revealed: None,
             undoable: Vec::new(),
             reconnect_refused: false,
+            names: NameIndex::default(),
             roster,
             lang,
         };
@@ -426,14 +431,22 @@ impl App {
             }
             _ => return None,
         }
-        let query = view.query.clone();
-        let hits = search(&self.roster, &query);
-        if let Overlay::Search(view) = &mut self.overlay {
-            view.hits = hits;
-            view.cursor = 0;
-        }
+        // Searched once the keys already typed are all in (`settle`): a burst of keys over
+        // a slow link costs one search, not one per key.
+        view.stale = true;
+        view.cursor = 0;
         self.list_offset.set(0);
         Some(true)
+    }
+
+    /// Work put off until the keys waiting are handled: runs before each draw.
+    pub fn settle(&mut self) {
+        if let Overlay::Search(view) = &mut self.overlay {
+            if view.stale {
+                view.hits = search(&self.roster, &mut self.names, &view.query);
+                view.stale = false;
+            }
+        }
     }
 
     /// Applies an action; returns whether anything visible changed.
@@ -578,6 +591,7 @@ impl App {
                     query: String::new(),
                     hits: Vec::new(),
                     cursor: 0,
+                    stale: false,
                 });
                 self.list_offset.set(0);
                 true
@@ -1156,6 +1170,11 @@ impl App {
             return false;
         };
         let synced = port.sync(&mut self.roster);
+        for entry in &synced.entries {
+            if let Record::Change(event) = &entry.record {
+                self.names.touch(event);
+            }
+        }
         if let Some(_why) = synced.lost {
             self.status = Some(format!("✗ {}", self.s().server_lost));
         } else if let Some(entry) = synced.entries.last() {
@@ -1191,6 +1210,7 @@ impl App {
         };
         match port.reconnect(&mut self.roster) {
             Ok(()) => {
+                self.names.invalidate();
                 self.status = Some(format!("✓ {}", self.s().server_back));
                 self.after_roster_change();
                 true
@@ -1254,6 +1274,7 @@ impl App {
                 let Record::Change(event) = &entry.record else {
                     return true;
                 };
+                self.names.touch(event);
                 let msg = format!(
                     "✓ {} #{}: {}",
                     self.lang.strings().saved,
@@ -1268,10 +1289,16 @@ impl App {
                 }
                 // Others' changes committed with ours are applied already; our own
                 // confirmation is what this coordinator needs to read now.
-                let lost = self
-                    .port
-                    .as_mut()
-                    .and_then(|port| port.sync(&mut self.roster).lost);
+                let synced = match self.port.as_mut() {
+                    Some(port) => port.sync(&mut self.roster),
+                    None => Default::default(),
+                };
+                for entry in &synced.entries {
+                    if let Record::Change(event) = &entry.record {
+                        self.names.touch(event);
+                    }
+                }
+                let lost = synced.lost;
                 self.after_roster_change();
                 self.status = Some(match lost {
                     Some(_) => format!("{msg} · ✗ {}", self.s().server_lost),
@@ -1282,7 +1309,11 @@ impl App {
                 let msg = format!("✗ {}", self.lang.refusal(&r, &self.roster.region));
                 self.status = Some(msg);
             }
-            Err(ExecError::Store(e)) => self.status = Some(format!("✗ {e}")),
+            // A failed write reloads the roster from disk.
+            Err(ExecError::Store(e)) => {
+                self.names.invalidate();
+                self.status = Some(format!("✗ {e}"));
+            }
             Err(ExecError::Remote(msg)) => self.status = Some(format!("✗ {msg}")),
         }
         true
@@ -1294,98 +1325,4 @@ fn toggle(lang: Lang) -> Lang {
         Lang::Id => Lang::En,
         Lang::En => Lang::Id,
     }
-}
-
-/// Incremental search over kecamatan and kelurahan names, TPS (`sako 12`,
-/// `16.71.08.1002/12`), officer names and NIKs. Case-insensitive; at most `MAX_HITS`.
-pub fn search(roster: &Roster, query: &str) -> Vec<Hit> {
-    let q = query.trim().to_lowercase();
-    let mut hits = Vec::new();
-    if q.is_empty() {
-        return hits;
-    }
-    let region = &roster.region;
-    let kel_label = |k: KelurahanId| {
-        let kel = region.kelurahan(k);
-        format!("{} · {}", kel.name, region.kecamatan(kel.kecamatan).name)
-    };
-    // An exact TPS address first.
-    if let Some(t) = TpsAddress::parse(&q).and_then(|a| region.find_tps(&a)) {
-        let k = region.kelurahan_of(t);
-        hits.push(Hit {
-            node: Node::Tps(t),
-            seat: None,
-            label: format!("TPS {} · {}", region.tps(t).number, kel_label(k)),
-        });
-    }
-    // "sako 12": a place name followed by a TPS number.
-    let tps_query = q
-        .rsplit_once(' ')
-        .and_then(|(name, num)| Some((name.trim().to_string(), num.parse::<u16>().ok()?)));
-    for (ki, kec) in region.kecamatan.iter().enumerate() {
-        if kec.name.to_lowercase().contains(&q) || kec.code.starts_with(&q) {
-            hits.push(Hit {
-                node: Node::Kecamatan(KecamatanId(ki as u32)),
-                seat: None,
-                label: format!("Kecamatan {}", kec.name),
-            });
-        }
-    }
-    for (ki, kel) in region.kelurahan.iter().enumerate() {
-        let id = KelurahanId(ki as u32);
-        let name = kel.name.to_lowercase();
-        if name.contains(&q) || kel.code.starts_with(&q) {
-            hits.push(Hit {
-                node: Node::Kelurahan(id),
-                seat: None,
-                label: kel_label(id),
-            });
-        }
-        if let Some((place, number)) = &tps_query {
-            let kec_name = region.kecamatan(kel.kecamatan).name.to_lowercase();
-            if name.contains(place.as_str()) || kec_name.contains(place.as_str()) {
-                if let Some(t) = region.tps_in(id, *number) {
-                    hits.push(Hit {
-                        node: Node::Tps(t),
-                        seat: None,
-                        label: format!("TPS {number} · {}", kel_label(id)),
-                    });
-                }
-            }
-        }
-        if hits.len() >= MAX_HITS {
-            hits.truncate(MAX_HITS);
-            return hits;
-        }
-    }
-    // Officers by name, or by NIK digits (at least four, to keep the list meaningful).
-    let digits = q.len() >= 4 && q.bytes().all(|b| b.is_ascii_digit());
-    for t in region.tps_ids() {
-        for (i, seat) in roster.seats_of(t).iter().enumerate() {
-            let Some(h) = seat else { continue };
-            let matched = if digits {
-                h.person.nik.to_string().contains(&q)
-            } else {
-                h.person.name.to_lowercase().contains(&q)
-            };
-            if matched {
-                let k = region.kelurahan_of(t);
-                hits.push(Hit {
-                    node: Node::Tps(t),
-                    seat: Some(i as u8 + 1),
-                    label: format!(
-                        "{} · KPPS {} · TPS {} {}",
-                        h.person.name,
-                        i + 1,
-                        region.tps(t).number,
-                        region.kelurahan(k).name
-                    ),
-                });
-                if hits.len() >= MAX_HITS {
-                    return hits;
-                }
-            }
-        }
-    }
-    hits
 }

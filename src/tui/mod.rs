@@ -9,6 +9,7 @@ pub mod app;
 pub mod form;
 pub mod keymap;
 pub mod port;
+pub mod search;
 pub mod session;
 pub mod ui;
 mod wire;
@@ -434,6 +435,7 @@ fn event_loop(mut app: App) -> io::Result<()> {
             dirty |= app.try_reconnect();
         }
         if dirty {
+            app.settle();
             draw_frame(&mut terminal, &app, theme)?;
             dirty = false;
         }

@@ -33,6 +33,7 @@ impl Session {
     }
 
     fn draw(&mut self) -> usize {
+        self.app.settle();
         draw_frame(&mut self.terminal, &self.app, self.theme).expect("drawing to memory")
     }
 
@@ -52,6 +53,20 @@ impl Session {
             .into_iter()
             .map(|k| self.press(k))
             .collect()
+    }
+
+    /// Keys that arrive together (typed fast, pasted, or queued behind a slow link): the
+    /// event loop handles them all, then settles and draws once. Returns the bytes drawn.
+    pub fn burst(&mut self, keys: &str) -> usize {
+        let mut changed = false;
+        for key in super::keymap::parse_keys(keys) {
+            changed |= self.app.handle_key(key);
+        }
+        if changed {
+            self.draw()
+        } else {
+            0
+        }
     }
 
     /// A resize: one full repaint.
