@@ -295,7 +295,7 @@ impl Roster {
     }
 
     /// Rebuilds every roll-up from the seats (after bulk loads; `apply` is incremental).
-    pub fn recompute_rollups(&mut self) {
+    pub(crate) fn recompute_rollups(&mut self) {
         let spt = self.seats_per_tps() as u32;
         for r in self
             .kelurahan_rollup
@@ -346,13 +346,13 @@ impl Roster {
     /// Puts a person in a seat without touching the NIK index or roll-ups (bulk loads into a
     /// fresh roster: the index is built from the seats when first needed; call
     /// `recompute_rollups` after).
-    pub fn place_seat(&mut self, tps: TpsId, seat: u8, holder: Holder) {
+    pub(crate) fn place_seat(&mut self, tps: TpsId, seat: u8, holder: Holder) {
         let slot = self.slot(tps, seat);
         self.seats[slot] = Some(holder);
     }
 
     /// `place_seat` for a whole TPS as stored (seat 1 first; empty seats as `None`).
-    pub fn place_seats(&mut self, tps: TpsId, seats: Vec<Option<Holder>>) {
+    pub(crate) fn place_seats(&mut self, tps: TpsId, seats: Vec<Option<Holder>>) {
         for (i, holder) in seats.into_iter().enumerate() {
             if let Some(h) = holder {
                 self.place_seat(tps, i as u8 + 1, h);
@@ -423,7 +423,7 @@ impl Roster {
     }
 
     /// Adds a reserve without touching the NIK index (bulk loads).
-    pub fn place_reserve(&mut self, kel: KelurahanId, reserve: Reserve) {
+    pub(crate) fn place_reserve(&mut self, kel: KelurahanId, reserve: Reserve) {
         let list = &mut self.reserves[kel.0 as usize];
         let at = list.partition_point(|r| r.rank < reserve.rank);
         list.insert(at, reserve);
@@ -431,7 +431,7 @@ impl Roster {
 
     /// Puts a person in a seat without roll-up maintenance (bulk loading; call
     /// `recompute_rollups` after).
-    pub fn load_seat(&mut self, tps: TpsId, seat: u8, holder: Holder) {
+    pub(crate) fn load_seat(&mut self, tps: TpsId, seat: u8, holder: Holder) {
         self.nik_map_mut()
             .insert(holder.person.nik, NikLocation::Seat { tps, seat });
         let slot = self.slot(tps, seat);
@@ -439,7 +439,7 @@ impl Roster {
     }
 
     /// Adds a reserve to a kelurahan's list, keeping rank order.
-    pub fn load_reserve(&mut self, kel: KelurahanId, reserve: Reserve) {
+    pub(crate) fn load_reserve(&mut self, kel: KelurahanId, reserve: Reserve) {
         self.nik_map_mut().insert(
             reserve.person.nik,
             NikLocation::Reserve {
