@@ -16,7 +16,7 @@ use crate::domain::{Command, Holder, KelurahanId, KelurahanSpec, Refusal, Reserv
 use crate::store::{codec, LogEntry, StoreInfo};
 
 /// Bumped whenever a message changes shape; client and server must agree.
-pub const PROTOCOL: u16 = 1;
+pub const PROTOCOL: u16 = 2;
 
 /// Largest frame either side accepts; snapshots are sent in chunks well below it.
 pub const MAX_FRAME: usize = 32 << 20;
