@@ -320,8 +320,9 @@ fn replacement_presses(dir: &std::path::Path, w: u16, h: u16) -> Vec<Press> {
         s.app.status
     );
 
-    const VACATE: &str = "vacate (x<enter>y)";
-    out.extend(replay(&mut s, VACATE, Kind::Change, "x<enter>y"));
+    // The menu opens with no ground chosen: j chooses the first.
+    const VACATE: &str = "vacate (xj<enter>y)";
+    out.extend(replay(&mut s, VACATE, Kind::Change, "xj<enter>y"));
     assert!(
         s.app.roster.seat(tps, seat).is_none(),
         "seat vacated: {:?}",

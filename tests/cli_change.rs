@@ -306,3 +306,160 @@ fn reserve_by_nik_bad_addresses_and_absent_back() {
         &["absent", "--tps", &addr, "--seat", &seat, "--back"],
     ));
 }
+
+/// A reserve row: `(kelurahan code, rank, name, skrining, jkn)`.
+type ReserveRow<'a> = (&'a str, u32, &'a str, &'a str, &'a str);
+
+/// Writes a reserves CSV (men born 17-08-1990, NIKs issued in each kelurahan's kecamatan)
+/// and returns its path.
+fn reserves_file(dir: &Path, rows: &[ReserveRow]) -> std::path::PathBuf {
+    let mut csv = String::from(
+        "kelurahan_code,peringkat,nama,nik,tanggal_lahir,jenis_kelamin,telepon,skrining,jkn\n",
+    );
+    for (i, (kel, rank, name, skrining, jkn)) in rows.iter().enumerate() {
+        let region6: String = kel.replace('.', "")[..6].to_string();
+        csv.push_str(&format!(
+            "{kel},{rank},{name},{region6}170890{:04},1990-08-17,L,,{skrining},{jkn}\n",
+            9_900 + i
+        ));
+    }
+    let path = dir.join("reserves.csv");
+    std::fs::write(&path, csv).unwrap();
+    path
+}
+
+/// A store with every seat vacant and only the given reserves.
+fn vacant_with_reserves(rows: &[ReserveRow]) -> Demo {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s");
+    stdout(&kpps(&db, &["init"]));
+    let file = reserves_file(dir.path(), rows);
+    stdout(&kpps(&db, &["import", "reserves", file.to_str().unwrap()]));
+    Demo { _dir: dir, db }
+}
+
+/// `refused`, checking that the reason names every one of `parts`.
+fn refused_naming(db: &Path, args: &[&str], parts: &[&str]) {
+    let before = snapshot(db);
+    let out = kpps(db, args);
+    assert_eq!(out.status.code(), Some(1), "{args:?} should be refused");
+    let err = String::from_utf8_lossy(&out.stderr);
+    for part in parts {
+        assert!(err.contains(part), "{args:?}: {err} (wanted {part:?})");
+    }
+    assert_eq!(snapshot(db), before, "{args:?} changed the store");
+}
+
+#[test]
+fn next_reserve_takes_clean_ones_first_and_an_at_risk_one_only_when_told() {
+    const KEL: &str = "16.71.01.1001";
+    let d = vacant_with_reserves(&[
+        (KEL, 1, "Risiko Satu", "berisiko", "ya"),
+        (KEL, 2, "Bersih Dua", "tidak berisiko", "ya"),
+        // No JKN is paperwork, not a health risk: still offered before the at-risk one.
+        (KEL, 3, "Tanpa Jkn Tiga", "tidak berisiko", "tidak"),
+    ]);
+    let fill = |seat: &str, which: &str, extra: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "--lang",
+            "en",
+            "fill",
+            "--tps",
+            "16.71.01.1001/1",
+            "--seat",
+            seat,
+            "--reserve",
+            which,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    // Rank 1 is at risk, rank 2 is clean: `next` takes rank 2.
+    let out = stdout(&kpps(&d.db, &strs(&fill("1", "next", &[]))));
+    assert!(
+        out.contains("Bersih Dua") && out.contains("#2"),
+        "the clean reserve first: {out}"
+    );
+    let out = stdout(&kpps(&d.db, &strs(&fill("2", "next", &[]))));
+    assert!(out.contains("Tanpa Jkn Tiga"), "{out}");
+    // Only the at-risk reserve is left: refused, naming them, the risk and the flag.
+    refused_naming(
+        &d.db,
+        &strs(&fill("3", "next", &[])),
+        &["Risiko Satu", "#1", "health risk: at risk", "--accept-risk"],
+    );
+    // Naming them by rank is no way round it.
+    refused_naming(
+        &d.db,
+        &strs(&fill("3", "1", &[])),
+        &["Risiko Satu", "health risk: at risk", "--accept-risk"],
+    );
+    // The explicit confirmation appoints them.
+    let out = stdout(&kpps(&d.db, &strs(&fill("3", "next", &["--accept-risk"]))));
+    assert!(out.contains("Risiko Satu"), "{out}");
+    // Nobody left.
+    refused_naming(
+        &d.db,
+        &strs(&fill("4", "next", &["--accept-risk"])),
+        &["no reserve left"],
+    );
+    // The same in Bahasa Indonesia.
+    let out = kpps(
+        &d.db,
+        &[
+            "fill",
+            "--tps",
+            "16.71.01.1001/1",
+            "--seat",
+            "4",
+            "--reserve",
+            "next",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("tidak ada cadangan tersisa"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn an_unscreened_reserve_also_needs_the_confirmation() {
+    const KEL: &str = "16.71.01.1001";
+    let d = vacant_with_reserves(&[(KEL, 1, "Belum Satu", "belum", "ya")]);
+    refused_naming(
+        &d.db,
+        &[
+            "fill",
+            "--tps",
+            "16.71.01.1001/2",
+            "--seat",
+            "1",
+            "--reserve",
+            "next",
+        ],
+        &[
+            "Belum Satu",
+            "berisiko kesehatan: belum skrining",
+            "--accept-risk",
+        ],
+    );
+    let out = stdout(&kpps(
+        &d.db,
+        &[
+            "fill",
+            "--tps",
+            "16.71.01.1001/2",
+            "--seat",
+            "1",
+            "--reserve",
+            "next",
+            "--accept-risk",
+        ],
+    ));
+    assert!(out.contains("Belum Satu"), "{out}");
+}

@@ -912,3 +912,190 @@ fn the_kpu_office_imports_through_a_running_server() {
     assert_eq!(store.log_entries().count(), 1 + 2 + 1);
     assert!(store.check().unwrap().problems.is_empty());
 }
+
+/// A store with every seat vacant and only the given reserves: `(kelurahan code, rank,
+/// name, skrining)`; men born 17-08-1990 with NIKs of the kelurahan's kecamatan.
+fn vacant_with_reserves(
+    rows: &[(&str, u32, String, &str)],
+) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store");
+    stdout(&kpps(&db, &["init"]));
+    let mut csv = String::from(
+        "kelurahan_code,peringkat,nama,nik,tanggal_lahir,jenis_kelamin,telepon,skrining,jkn\n",
+    );
+    for (i, (kel, rank, name, skrining)) in rows.iter().enumerate() {
+        let region6 = kel.replace('.', "")[..6].to_string();
+        csv.push_str(&format!(
+            "{kel},{rank},{name},{region6}170890{:04},1990-08-17,L,,{skrining},ya\n",
+            1 + i
+        ));
+    }
+    let file = dir.path().join("reserves.csv");
+    std::fs::write(&file, csv).unwrap();
+    stdout(&kpps(&db, &["import", "reserves", file.to_str().unwrap()]));
+    (dir, db)
+}
+
+#[test]
+fn a_hundred_simultaneous_next_reserve_fills_use_each_reserve_once() {
+    // Fewer reserves than requests, and more.
+    race_for_next_reserve(40);
+    race_for_next_reserve(130);
+}
+
+/// 100 simultaneous `fill --reserve next` into empty seats of one kelurahan with `k`
+/// reserves: exactly min(100, k) are filled, each reserve once; the rest are told no
+/// reserve is left.
+fn race_for_next_reserve(k: usize) {
+    // 35 Ilir has 34 TPS: 100 empty seats in one kelurahan.
+    const KEL: &str = "16.71.01.1001";
+    let rows: Vec<(&str, u32, String, &str)> = (1..=k as u32)
+        .map(|rank| (KEL, rank, format!("Cadangan {rank}"), "tidak berisiko"))
+        .collect();
+    let (_dir, db) = vacant_with_reserves(&rows);
+    let server = Server::start(&db, &[]);
+    let (_, roster) = connect(&server);
+    let kel = (0..roster.region.kelurahan.len() as u32)
+        .map(KelurahanId)
+        .find(|&k| roster.region.kelurahan(k).code == KEL)
+        .unwrap();
+    assert_eq!(roster.reserves(kel).len(), k);
+    let seats: Vec<(String, u8)> = roster
+        .region
+        .kelurahan(kel)
+        .tps
+        .clone()
+        .map(TpsId)
+        .flat_map(|t| (1..=7).map(move |seat| (t, seat)))
+        .take(100)
+        .map(|(t, seat)| (roster.region.address(t).to_string(), seat))
+        .collect();
+    assert_eq!(seats.len(), 100);
+
+    // 100 coordinators run `kpps fill --reserve next` at the same moment, each its own
+    // process and connection.
+    let barrier = Arc::new(Barrier::new(seats.len()));
+    let handles: Vec<_> = seats
+        .into_iter()
+        .map(|(addr, seat)| {
+            let barrier = Arc::clone(&barrier);
+            let db = db.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                let out = kpps(
+                    &db,
+                    &[
+                        "--lang",
+                        "en",
+                        "fill",
+                        "--tps",
+                        &addr,
+                        "--seat",
+                        &seat.to_string(),
+                        "--reserve",
+                        "next",
+                    ],
+                );
+                (
+                    out.status.code(),
+                    String::from_utf8_lossy(&out.stderr).into_owned(),
+                )
+            })
+        })
+        .collect();
+    let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let filled = results.iter().filter(|(code, _)| *code == Some(0)).count();
+    let no_reserve_left = results
+        .iter()
+        .filter(|(code, err)| *code == Some(1) && err.contains("no reserve left"))
+        .count();
+    eprintln!(
+        "100 simultaneous `fill --reserve next`, {k} reserves: {filled} filled, \
+         {no_reserve_left} refused with \"no reserve left\""
+    );
+    for (code, err) in &results {
+        assert!(
+            *code == Some(0) || (*code == Some(1) && err.contains("no reserve left")),
+            "{code:?}: {err}"
+        );
+    }
+    assert_eq!(filled, k.min(100), "one fill per reserve while any remain");
+    assert_eq!(no_reserve_left, 100 - k.min(100));
+
+    // Each reserve sits at most once, the first min(100, k) by rank; the rest stay listed.
+    let (_, truth) = connect(&server);
+    truth.verify().unwrap();
+    assert_eq!(truth.reserves(kel).len(), k - k.min(100));
+    let mut seated: Vec<String> = truth
+        .region
+        .kelurahan(kel)
+        .tps
+        .clone()
+        .flat_map(|t| truth.seats_of(TpsId(t)).iter().flatten())
+        .map(|h| h.person.name.to_string())
+        .collect();
+    seated.sort();
+    let mut wanted: Vec<String> = rows.iter().take(100).map(|r| r.2.clone()).collect();
+    wanted.sort();
+    assert_eq!(seated, wanted);
+    server.stop();
+    let check = kpps(&db, &["check"]);
+    assert!(check.status.success(), "{}", stdout(&check));
+}
+
+#[test]
+fn next_takes_only_reserves_the_sender_may_appoint() {
+    // 35 Ilir and 32 Ilir are both in kecamatan Ilir Barat II.
+    let (_dir, db) = vacant_with_reserves(&[
+        ("16.71.01.1001", 1, "Risiko Sini".into(), "berisiko"),
+        (
+            "16.71.01.1002",
+            1,
+            "Bersih Sebelah".into(),
+            "tidak berisiko",
+        ),
+    ]);
+    let me = kpps::store::os_user();
+    let file = write_coordinators(&db, &format!("{me},pps,16.71.01.1001\n"));
+    let server = Server::start(&db, &["--coordinators", file.to_str().unwrap()]);
+    let fill = |seat: &str, extra: &[&str]| {
+        let mut args = vec![
+            "--lang",
+            "en",
+            "fill",
+            "--tps",
+            "16.71.01.1001/1",
+            "--seat",
+            seat,
+            "--reserve",
+            "next",
+        ];
+        args.extend_from_slice(extra);
+        kpps(&db, &args)
+    };
+    let log_len = || stdout(&kpps(&db, &["log"])).lines().count();
+    let before = log_len();
+    // The PPS of 35 Ilir may not appoint 32 Ilir's clean reserve; its own is at risk.
+    let out = fill("1", &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("health risk: at risk") && err.contains("--accept-risk"),
+        "{err}"
+    );
+    assert_eq!(log_len(), before);
+    let out = stdout(&fill("1", &["--accept-risk"]));
+    assert!(out.contains("Risiko Sini"), "{out}");
+    // Nothing left that this PPS may appoint, though 32 Ilir still has one.
+    let out = fill("2", &["--accept-risk"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("no reserve left"), "{err}");
+    // As PPK of the kecamatan, `next` reaches the other kelurahan.
+    write_coordinators(&db, &format!("{me},ppk,16.71.01\n"));
+    let out = stdout(&fill("2", &[]));
+    assert!(out.contains("Bersih Sebelah"), "{out}");
+    assert_eq!(log_len(), before + 2);
+    server.stop();
+}

@@ -1,9 +1,12 @@
 //! Recording replacements from the TUI, end to end: key strings on an app backed by a real
 //! store, then the store reopened and checked. Refusals leave the store unchanged.
 
-use chrono::Utc;
+mod common;
+
+use chrono::{NaiveDate, Utc};
+use common::{kpps, stdout, Server, Tmux};
 use kpps::demo;
-use kpps::domain::{ElectionParams, Roster, TpsId};
+use kpps::domain::{ElectionParams, Event, Nik, Person, Reserve, Roster, Screening, Sex, TpsId};
 use kpps::io::region_csv::palembang;
 use kpps::store::{Record, Store, StoreInfo};
 use kpps::text::Lang;
@@ -18,9 +21,15 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Fixture {
+        Fixture::with(|_| {})
+    }
+
+    /// The demo roster changed by `change` before the store is created from it.
+    fn with(change: impl FnOnce(&mut Roster)) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("store");
-        let roster = demo::generate(palembang(), ElectionParams::default(), demo::DEFAULT_SEED);
+        let mut roster = demo::generate(palembang(), ElectionParams::default(), demo::DEFAULT_SEED);
+        change(&mut roster);
         let info = StoreInfo {
             params: ElectionParams::default(),
             demo_seed: Some(demo::DEFAULT_SEED),
@@ -155,8 +164,8 @@ fn vacate_with_a_ground_then_absent_and_back() {
     s.keys("llll");
     assert_eq!(selected_tps(&s), tps);
     let person = s.app.roster.seat(tps, 1).unwrap().person.clone();
-    // x, choose "resigned" (third ground), confirm.
-    s.keys("xjj<enter>");
+    // x (nothing chosen yet), choose "resigned" (third ground), confirm.
+    s.keys("xjjj<enter>");
     assert!(matches!(s.app.overlay, Overlay::Confirm { .. }));
     s.keys("y");
     assert!(s.app.roster.seat(tps, 1).is_none());
@@ -431,5 +440,279 @@ fn snapshots_of_reserves_form_and_history() {
     snap("reserves_wide_id_120x40", "nrw", 120, 40);
     snap("form_id_80x24", "npBudi Santoso<tab>16710117089", 80, 24);
     snap("confirm_id_80x24", "nr<enter>", 80, 24);
-    snap("history_id_120x40", "nr<enter>yx<enter>yH", 120, 40);
+    snap("history_id_120x40", "nr<enter>yxj<enter>yH", 120, 40);
+}
+
+/// The TPS `n` lands on from the start screen: the first with a vacancy.
+fn first_gap(roster: &Roster) -> TpsId {
+    roster
+        .region
+        .tps_ids()
+        .find(|&t| roster.tps_stats(t).has_gap())
+        .unwrap()
+}
+
+/// A man born 17-08-1990 with a NIK of `tps`'s kecamatan that the roster does not hold.
+fn reserve_person(roster: &Roster, tps: TpsId, name: &str, serial: u16, s: Screening) -> Person {
+    let region = &roster.region;
+    let kec = region.kecamatan(region.kecamatan_of(tps));
+    let region6: u32 = kec.code.replace('.', "").parse().unwrap();
+    let birth = NaiveDate::from_ymd_opt(1990, 8, 17).unwrap();
+    let nik = Nik::compose(region6, birth, Sex::L, serial);
+    assert!(roster.locate_nik(nik).is_none(), "test NIK collides");
+    Person {
+        name: name.into(),
+        nik,
+        birth_date: birth,
+        sex: Sex::L,
+        phone: None,
+        screening: s,
+        jkn: true,
+    }
+}
+
+#[test]
+fn at_risk_reserves_come_last_marked_and_need_a_second_confirmation() {
+    let fx = Fixture::with(|roster| {
+        let tps = first_gap(roster);
+        let kel = roster.region.kelurahan_of(tps);
+        let reserves = [
+            (1, "Risiko Satu", Screening::AtRisk),
+            (2, "Bersih Dua", Screening::NotAtRisk),
+            (3, "Belum Tiga", Screening::NotScreened),
+        ]
+        .into_iter()
+        .map(|(rank, name, screening)| {
+            let person = reserve_person(roster, tps, name, 9_990 + rank as u16, screening);
+            (
+                kel,
+                Reserve {
+                    rank,
+                    person,
+                    tps: None,
+                },
+            )
+        })
+        .collect();
+        roster.apply(&Event::ReservesImported {
+            file: "test".into(),
+            cleared: vec![kel],
+            reserves,
+        });
+        // A second empty seat in that TPS, after the one `n` lands on.
+        let first_empty = (1..=7).find(|&s| roster.seat(tps, s).is_none()).unwrap();
+        let seat = (first_empty + 1..=7)
+            .find(|&s| roster.seat(tps, s).is_some())
+            .unwrap();
+        let left = roster
+            .decide(&kpps::domain::Command::Vacate {
+                tps,
+                seat,
+                reason: kpps::domain::VacateReason::Resigned,
+            })
+            .unwrap();
+        roster.apply(&left);
+    });
+    let mut s = fx.session(Lang::Id);
+    s.keys("nr");
+    let tps = selected_tps(&s);
+    let seat = s.app.detail_cursor as u8 + 1;
+    let Overlay::Reserves(view) = &s.app.overlay else {
+        panic!("r opens the reserves")
+    };
+    let ranks: Vec<u32> = view.candidates.iter().map(|c| c.rank).collect();
+    assert_eq!(
+        ranks,
+        vec![2, 1, 3],
+        "the clean reserve first, at-risk ones last"
+    );
+    assert_eq!(view.cursor, 0, "the cursor starts on the clean one");
+    let screen = s.screen().join("\n");
+    for (name, risk) in [
+        ("Risiko Satu", "berisiko"),
+        ("Belum Tiga", "belum skrining"),
+    ] {
+        let line = screen.lines().find(|l| l.contains(name)).unwrap();
+        assert!(line.contains(&format!("⚑ {risk}")), "{line}");
+    }
+    // Choosing the at-risk one: the usual question, then one that names the risk.
+    s.keys("j<enter>");
+    assert!(matches!(s.app.overlay, Overlay::Confirm { .. }));
+    s.keys("y");
+    let Overlay::Confirm { question, .. } = &s.app.overlay else {
+        panic!("a second question: {}", status(&s))
+    };
+    assert!(
+        question.contains("Berisiko kesehatan (berisiko)") && question.contains("Risiko Satu"),
+        "{question}"
+    );
+    assert!(question.contains("tetap angkat?"), "{question}");
+    assert!(s.app.roster.seat(tps, seat).is_none(), "not appointed yet");
+    s.keys("<esc>");
+    assert!(
+        s.app.roster.seat(tps, seat).is_none(),
+        "Esc appoints nobody"
+    );
+    // The fast path takes the clean one.
+    s.keys("r<enter>y");
+    assert!(status(&s).starts_with("✓ Tersimpan"), "{}", status(&s));
+    assert_eq!(
+        s.app.roster.seat(tps, seat).unwrap().person.name,
+        "Bersih Dua"
+    );
+    // And an at-risk one is appointed after both answers.
+    s.keys("<tab>");
+    let next_empty = s
+        .app
+        .roster
+        .seats_of(tps)
+        .iter()
+        .position(Option::is_none)
+        .expect("another empty seat") as u8
+        + 1;
+    s.keys(&format!("g{}r<enter>", "j".repeat(next_empty as usize - 1)));
+    let Overlay::Confirm { .. } = &s.app.overlay else {
+        panic!("{}", status(&s))
+    };
+    s.keys("yy");
+    assert!(status(&s).starts_with("✓ Tersimpan"), "{}", status(&s));
+    assert_eq!(
+        s.app.roster.seat(tps, next_empty).unwrap().person.name,
+        "Risiko Satu"
+    );
+    drop(s);
+    let (_, roster) = fx.reopen();
+    assert_eq!(roster.seat(tps, seat).unwrap().person.name, "Bersih Dua");
+    assert_eq!(
+        roster.seat(tps, next_empty).unwrap().person.name,
+        "Risiko Satu"
+    );
+}
+
+/// The demo store, served by `kpps serve`, with the real TUI on it in tmux (80×24).
+struct Served {
+    dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    server: Option<Server>,
+    tui: Option<Tmux>,
+}
+
+impl Served {
+    fn demo() -> Served {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("store");
+        stdout(&kpps(&db, &["demo"]));
+        Served {
+            dir,
+            db,
+            server: None,
+            tui: None,
+        }
+    }
+
+    fn start(&mut self) -> &Tmux {
+        self.server = Some(Server::start(&self.db, &[]));
+        let command = format!(
+            "exec {} --db {}",
+            env!("CARGO_BIN_EXE_kpps"),
+            self.db.display()
+        );
+        let tui = Tmux::start(self.dir.path(), 80, 24, &command);
+        tui.wait_for_screen("the TUI", |s| s.contains("33.439"));
+        self.tui.insert(tui)
+    }
+
+    /// The newest log entry's number and description, through the server.
+    fn last_change(&self) -> (u64, String) {
+        let log = stdout(&kpps(
+            &self.db,
+            &["log", "--format", "json", "--limit", "1"],
+        ));
+        let json: serde_json::Value = serde_json::from_str(&log).unwrap();
+        (
+            json[0]["seq"].as_u64().unwrap(),
+            json[0]["description"].as_str().unwrap().to_string(),
+        )
+    }
+}
+
+#[test]
+fn x_enter_y_records_nothing_without_a_chosen_ground() {
+    let mut served = Served::demo();
+    let tui = served.start();
+    // The first TPS (complete in the demo), its Ketua's seat.
+    for key in ["l", "l", "l", "l"] {
+        tui.send(key);
+    }
+    tui.wait_for_screen("the first TPS", |s| s.contains("TPS 1 "));
+    let before = served.last_change();
+    let tui = served.tui.as_ref().unwrap();
+    for key in ["x", "Enter", "y"] {
+        tui.send(key);
+    }
+    let screen = tui.wait_for_screen("the request to choose", |s| s.contains("Pilih alasan dulu"));
+    assert!(
+        screen.contains("Kosongkan kursi"),
+        "the menu stays: {screen}"
+    );
+    assert!(!screen.contains("meninggal dunia ·"), "{screen}");
+    assert_eq!(served.last_change(), before, "nothing recorded");
+    // Choosing a ground is one key more, and records that ground.
+    let tui = served.tui.as_ref().unwrap();
+    for key in ["j", "Enter", "y"] {
+        tui.send(key);
+    }
+    tui.wait_for_screen("the saved change", |s| s.contains("Tersimpan #"));
+    let (seq, what) = served.last_change();
+    assert_eq!(seq, before.0 + 1);
+    assert!(what.contains("meninggal dunia"), "{what}");
+}
+
+#[test]
+fn n_r_enter_y_never_appoints_an_at_risk_reserve_without_the_named_question() {
+    let mut served = Served::demo();
+    // The first gap's kelurahan has one reserve, at risk.
+    let address = {
+        let store = Store::open(&served.db, "t").unwrap();
+        let roster = store.load().unwrap();
+        let tps = first_gap(&roster);
+        let kel = roster.region.kelurahan_of(tps);
+        let p = reserve_person(&roster, tps, "Risiko Satu", 9_991, Screening::AtRisk);
+        let code = roster.region.kelurahan(kel).code.clone();
+        let csv = format!(
+            "kelurahan_code,peringkat,nama,nik,tanggal_lahir,jenis_kelamin,telepon,skrining,jkn\n\
+             {code},1,{},{},1990-08-17,L,,berisiko,ya\n",
+            p.name, p.nik
+        );
+        let file = served.dir.path().join("reserves.csv");
+        std::fs::write(&file, csv).unwrap();
+        drop(store);
+        stdout(&kpps(
+            &served.db,
+            &["import", "reserves", "--replace", file.to_str().unwrap()],
+        ));
+        roster.region.address(tps).to_string()
+    };
+    let tui = served.start();
+    for key in ["n", "r", "Enter", "y"] {
+        tui.send(key);
+    }
+    let screen = tui.wait_for_screen("the question naming the risk", |s| {
+        s.contains("tetap angkat?")
+    });
+    assert!(screen.contains("Berisiko kesehatan (berisiko)"), "{screen}");
+    assert!(screen.contains("Risiko Satu"), "{screen}");
+    let before = served.last_change();
+    assert!(
+        !before.1.contains("Risiko Satu"),
+        "not appointed: {before:?}"
+    );
+    // The named question answered: appointed.
+    let tui = served.tui.as_ref().unwrap();
+    tui.send("y");
+    tui.wait_for_screen("the saved change", |s| s.contains("Tersimpan #"));
+    let (seq, what) = served.last_change();
+    assert_eq!(seq, before.0 + 1);
+    assert!(what.contains("Risiko Satu"), "{what}");
+    assert!(what.contains(&address), "{what}");
 }

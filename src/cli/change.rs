@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::Target;
 use super::{parse_person_args, write_stdout, CliResult, Failure};
 use crate::domain::region::TpsAddress;
-use crate::domain::{Command, Event, Roster, TpsId, VacateReason};
+use crate::domain::{Command, Event, KelurahanId, Refusal, Roster, TpsId, VacateReason};
 use crate::store::{ExecError, LogEntry, Record};
 use crate::text::{wib, Lang};
 use crate::tui::port::Port;
@@ -90,10 +90,16 @@ pub struct PersonArgs {
 pub struct FillArgs {
     #[command(flatten)]
     pub seat: SeatArgs,
-    /// From the reserve lists: `next` (best eligible, kelurahan first, then kecamatan), a
-    /// rank in this kelurahan, or a reserve's NIK (any kelurahan of the kecamatan).
+    /// From the reserve lists: `next` (best eligible, kelurahan first, then kecamatan;
+    /// reserves with a health risk last), a rank in this kelurahan, or a reserve's NIK (any
+    /// kelurahan of the kecamatan). `next` is chosen by whoever records the change (the
+    /// server, when one runs), so simultaneous fills each get their own reserve.
     #[arg(long, conflicts_with_all = ["nama", "nik"])]
     pub reserve: Option<String>,
+    /// Appoint a reserve with a health risk (berisiko or belum skrining) when that is who
+    /// the choice comes to; without it such a fill is refused, naming the risk.
+    #[arg(long, requires = "reserve")]
+    pub accept_risk: bool,
     #[command(flatten)]
     pub person: PersonArgs,
 }
@@ -149,11 +155,23 @@ fn run(port: &mut dyn Port, roster: &mut Roster, command: Command, lang: Lang) -
             }
             Ok(())
         }
-        Err(ExecError::Refused(r)) => Err(Failure::Other(format!(
-            "{}: {}",
-            lang.t("ditolak", "refused"),
-            lang.refusal(&r, &roster.region)
-        ))),
+        Err(ExecError::Refused(r)) => {
+            let mut msg = format!(
+                "{}: {}",
+                lang.t("ditolak", "refused"),
+                lang.refusal(&r, &roster.region)
+            );
+            if let Refusal::ReserveAtRisk {
+                kelurahan, rank, ..
+            } = r
+            {
+                if let Some(reserve) = roster.reserves(kelurahan).iter().find(|x| x.rank == rank) {
+                    msg.push_str(&format!(" ({})", reserve.person.name));
+                }
+                msg.push_str(accept_risk_hint(lang));
+            }
+            Err(Failure::Other(msg))
+        }
         Err(ExecError::Store(e)) => Err(Failure::Store(e)),
         Err(ExecError::Remote(msg)) => Err(Failure::Unavailable(msg)),
     }
@@ -204,8 +222,15 @@ pub fn fill(target: &Target, args: &FillArgs, lang: Lang) -> CliResult {
     let tps = find_tps(&roster, &args.seat.tps, lang)?;
     let seat = args.seat.seat;
     let command = match &args.reserve {
+        // Chosen when recorded, not here: another coordinator may take this one meanwhile.
+        Some(which) if which == "next" => Command::FillFromNextReserve {
+            tps,
+            seat,
+            accept_risk: args.accept_risk,
+        },
         Some(which) => {
             let (kelurahan, rank) = pick_reserve(&roster, tps, which, lang)?;
+            refuse_unaccepted_risk(&roster, kelurahan, rank, args.accept_risk, lang)?;
             Command::FillFromReserve {
                 tps,
                 seat,
@@ -236,22 +261,8 @@ fn pick_reserve(
     tps: TpsId,
     which: &str,
     lang: Lang,
-) -> Result<(crate::domain::KelurahanId, u32), Failure> {
+) -> Result<(KelurahanId, u32), Failure> {
     let here = roster.region.kelurahan_of(tps);
-    if which == "next" {
-        return roster
-            .next_reserve(tps)
-            .map(|c| (c.kelurahan, c.rank))
-            .ok_or_else(|| {
-                Failure::Other(
-                    lang.t(
-                        "tidak ada cadangan yang memenuhi syarat di kecamatan ini",
-                        "no eligible reserve in this kecamatan",
-                    )
-                    .into(),
-                )
-            });
-    }
     if which.len() == 16 {
         let nik =
             crate::domain::Nik::parse(which).map_err(|e| Failure::Other(lang.nik_error(&e)))?;
@@ -274,6 +285,46 @@ fn pick_reserve(
         ))
     })?;
     Ok((here, rank))
+}
+
+fn accept_risk_hint(lang: Lang) -> &'static str {
+    lang.t(
+        "; tambahkan --accept-risk untuk tetap mengangkat",
+        "; add --accept-risk to appoint them anyway",
+    )
+}
+
+/// A reserve named by rank or NIK who has a health risk needs `--accept-risk`, as `next`
+/// does. (One no longer on the list is left to the store, which says so.)
+fn refuse_unaccepted_risk(
+    roster: &Roster,
+    kelurahan: KelurahanId,
+    rank: u32,
+    accept_risk: bool,
+    lang: Lang,
+) -> Result<(), Failure> {
+    let Some(reserve) = roster.reserves(kelurahan).iter().find(|r| r.rank == rank) else {
+        return Ok(());
+    };
+    match reserve.person.health_risk() {
+        Some(risk) if !accept_risk => {
+            let kel = &roster.region.kelurahan(kelurahan).name;
+            let name = &reserve.person.name;
+            let risk = lang.health_flag(risk);
+            let what = match lang {
+                Lang::Id => {
+                    format!("cadangan #{rank} di {kel} ({name}) berisiko kesehatan: {risk}")
+                }
+                Lang::En => format!("reserve #{rank} of {kel} ({name}) has a health risk: {risk}"),
+            };
+            Err(Failure::Other(format!(
+                "{}: {what}{}",
+                lang.t("ditolak", "refused"),
+                accept_risk_hint(lang)
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 #[derive(Serialize)]

@@ -56,6 +56,9 @@ impl Role {
             | Command::MarkAbsent { tps, .. }
             | Command::FillDirect { tps, .. }
             | Command::DesignateKetua { tps, .. } => (Some(*tps), None),
+            // Which reserve "next" takes is limited to the role's area when it is decided
+            // (`Roster::decide_as`).
+            Command::FillFromNextReserve { tps, .. } => (Some(*tps), None),
             Command::FillFromReserve { tps, kelurahan, .. } => (Some(*tps), Some(*kelurahan)),
             Command::Undo { event, .. } => (event.tps(), reserve_of(event)),
             Command::Import(_) => (None, None),

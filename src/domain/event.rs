@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::person::{Finding, Person};
+use super::person::{Finding, HealthFlag, Person};
 use super::region::{KelurahanId, TpsId};
 use super::Nik;
 
@@ -180,6 +180,16 @@ pub enum Command {
     /// A whole roster or reserve file (the KPU office's), decided again by whoever holds
     /// the store: the roster may have moved on since the file was checked.
     Import(Box<Import>),
+    /// Fill from the next reserve in offer order, chosen by whoever decides the command (the
+    /// server's committer, at the moment it decides), among the reserves the sender may
+    /// appoint: so simultaneous requests each get a different reserve while any remain.
+    /// A reserve with a health risk is taken only with `accept_risk`. Recorded as the
+    /// `SeatFilled` of the reserve taken. (Appended last: the enum's encoding is by index.)
+    FillFromNextReserve {
+        tps: TpsId,
+        seat: u8,
+        accept_risk: bool,
+    },
 }
 
 /// What an import asks for: the rows of one file, already parsed.
@@ -266,6 +276,14 @@ pub enum Refusal {
     RankTaken {
         kelurahan: KelurahanId,
         rank: u32,
+    },
+    /// No eligible reserve is left that the sender may appoint to this seat.
+    NoReserveLeft,
+    /// The next reserve has a health risk and the sender did not accept it.
+    ReserveAtRisk {
+        kelurahan: KelurahanId,
+        rank: u32,
+        risk: HealthFlag,
     },
 }
 

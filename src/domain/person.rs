@@ -76,6 +76,18 @@ impl Person {
         self.health_flags().next().is_some()
     }
 
+    /// The health risk that puts a reserve after every clean one and needs an explicit
+    /// confirmation before they are appointed: screened at risk, or not screened at all
+    /// (nothing is known). No JKN is not one: it says nothing about the person's health
+    /// and is settled by registering them; it stays a flag that triage shows.
+    pub fn health_risk(&self) -> Option<HealthFlag> {
+        match self.screening {
+            Screening::AtRisk => Some(HealthFlag::AtRisk),
+            Screening::NotScreened => Some(HealthFlag::NotScreened),
+            Screening::NotAtRisk => None,
+        }
+    }
+
     pub fn age_on(&self, day: NaiveDate) -> u32 {
         age_on(self.birth_date, day)
     }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use super::access::Role;
 use super::event::{Command, Event, NikLocation, Refusal, Reserve, SeatAssignment, Source};
 use super::person::{check_person, Finding, Person, Severity};
 use super::region::{KecamatanId, KelurahanId, Region, TpsId};
@@ -483,7 +484,8 @@ impl Roster {
         match command {
             Command::Vacate { tps, seat, .. }
             | Command::MarkAbsent { tps, seat, .. }
-            | Command::FillDirect { tps, seat, .. } => {
+            | Command::FillDirect { tps, seat, .. }
+            | Command::FillFromNextReserve { tps, seat, .. } => {
                 place(tps_ok(*tps))?;
                 seat_ok(*seat)
             }
@@ -575,7 +577,16 @@ impl Roster {
     }
 
     /// Decides a command: the event it produces, or why it is refused. Changes nothing.
+    /// The next reserve may come from anywhere in the kecamatan (a store opened directly
+    /// has no roles); a server decides with `decide_as`.
     pub fn decide(&self, command: &Command) -> Result<Event, Refusal> {
+        self.decide_as(command, Role::Kpu)
+    }
+
+    /// `decide` for a sender with `role`: `FillFromNextReserve` takes only a reserve the
+    /// role may appoint. (Whether the role may send the command at all is
+    /// `Role::permits`, checked before.)
+    pub fn decide_as(&self, command: &Command, role: Role) -> Result<Event, Refusal> {
         self.check_ids(command)?;
         match command {
             Command::Vacate { tps, seat, reason } => {
@@ -672,6 +683,23 @@ impl Roster {
                         person: h.person.clone(),
                     }),
                 }
+            }
+            Command::FillFromNextReserve {
+                tps,
+                seat,
+                accept_risk,
+            } => {
+                self.check_empty_seat(*tps, *seat)?;
+                let next = self.next_reserve_for(*tps, role, *accept_risk)?;
+                self.decide_as(
+                    &Command::FillFromReserve {
+                        tps: *tps,
+                        seat: *seat,
+                        kelurahan: next.kelurahan,
+                        rank: next.rank,
+                    },
+                    role,
+                )
             }
             Command::Undo { seq, event } => {
                 if !self.can_undo(event) {

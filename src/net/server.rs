@@ -513,7 +513,7 @@ fn commit_loop(core: Arc<Mutex<Core>>, roles: Arc<Roles>, jobs: Receiver<Job>) {
         let mut permitted = Vec::with_capacity(batch.len());
         for job in batch {
             match admit(core, &coordinators, &job) {
-                Ok(command) => permitted.push((job, command)),
+                Ok((command, role)) => permitted.push((job, command, role)),
                 Err(refusal) => replies.push((
                     job.client,
                     ToClient::Refused {
@@ -523,14 +523,16 @@ fn commit_loop(core: Arc<Mutex<Core>>, roles: Arc<Roles>, jobs: Receiver<Job>) {
                 )),
             }
         }
-        let commands: Vec<(&Command, &str)> = permitted
+        // Decided in arrival order, each with its sender's role (a "next reserve" is
+        // chosen among those the sender may appoint, as the ones before it left the list).
+        let commands: Vec<(&Command, &str, Role)> = permitted
             .iter()
-            .map(|(job, command)| (command, &*job.user))
+            .map(|(job, command, role)| (command, &*job.user, *role))
             .collect();
-        let results = core.store.execute_batch(&mut core.roster, &commands);
+        let results = core.store.execute_batch_as(&mut core.roster, &commands);
         let mut committed = Vec::new();
         let mut disk_failed = false;
-        for ((job, _), result) in permitted.iter().zip(results) {
+        for ((job, ..), result) in permitted.iter().zip(results) {
             let req = job.req;
             let reply = match result {
                 Ok(entry) => {
@@ -579,8 +581,8 @@ fn commit_loop(core: Arc<Mutex<Core>>, roles: Arc<Roles>, jobs: Receiver<Job>) {
 }
 
 /// Checks one request before it is decided; returns the command to run (an undo carries
-/// the logged event, whatever the client sent).
-fn admit(core: &Core, coordinators: &Coordinators, job: &Job) -> Result<Command, Refusal> {
+/// the logged event, whatever the client sent) and the sender's role.
+fn admit(core: &Core, coordinators: &Coordinators, job: &Job) -> Result<(Command, Role), Refusal> {
     let role = coordinators
         .role_of(&job.user)
         .ok_or(Refusal::NotACoordinator)?;
@@ -596,7 +598,7 @@ fn admit(core: &Core, coordinators: &Coordinators, job: &Job) -> Result<Command,
     };
     core.roster.check_ids(&command)?;
     role.permits(&core.roster.region, &command)?;
-    Ok(command)
+    Ok((command, role))
 }
 
 /// Keeps the store within 3× its data without stopping commits: a copy is made on another

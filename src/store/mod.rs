@@ -32,7 +32,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 
 use crate::domain::{
     Command, ElectionParams, Event, Holder, KelurahanId, KelurahanSpec, Refusal, Region, Reserve,
-    Roster, Source, TpsId,
+    Role, Roster, Source, TpsId,
 };
 use codec::CodecError;
 pub use lock::StoreLock;
@@ -623,6 +623,21 @@ impl Store {
         roster: &mut Roster,
         commands: &[(&Command, &str)],
     ) -> Vec<Result<LogEntry, ExecError>> {
+        let all: Vec<(&Command, &str, Role)> = commands
+            .iter()
+            .map(|&(command, actor)| (command, actor, Role::Kpu))
+            .collect();
+        self.execute_batch_as(roster, &all)
+    }
+
+    /// `execute_batch` with each sender's role, for what a command leaves to the moment it
+    /// is decided: the reserve `Command::FillFromNextReserve` takes is one the role may
+    /// appoint (`Roster::decide_as`).
+    pub fn execute_batch_as(
+        &self,
+        roster: &mut Roster,
+        commands: &[(&Command, &str, Role)],
+    ) -> Vec<Result<LogEntry, ExecError>> {
         let next_seq = match self.get::<u64>(&self.meta, K_NEXT_SEQ) {
             Ok(seq) => seq.unwrap_or(1),
             Err(e) => {
@@ -637,7 +652,7 @@ impl Store {
         let mut entries = Vec::new();
         let (mut tps_ids, mut kel_ids) = (BTreeSet::new(), BTreeSet::new());
         let at = Utc::now();
-        for (command, actor) in commands {
+        for &(command, actor, role) in commands {
             let logged = match self.logged_undo(command) {
                 Ok(logged) => logged,
                 Err(e) => {
@@ -645,7 +660,7 @@ impl Store {
                     continue;
                 }
             };
-            match roster.decide(logged.as_ref().unwrap_or(command)) {
+            match roster.decide_as(logged.as_ref().unwrap_or(command), role) {
                 Err(refusal) => results.push(Err(ExecError::Refused(refusal))),
                 Ok(event) => {
                     let (t, k) = affected(roster, &event);

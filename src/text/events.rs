@@ -137,6 +137,30 @@ impl Lang {
                     region.kelurahan(*kelurahan).name
                 ),
             },
+            Refusal::NoReserveLeft => self
+                .t(
+                    "tidak ada cadangan tersisa (semua cadangan yang boleh Anda angkat di sini \
+                     sudah diangkat atau tidak memenuhi syarat)",
+                    "no reserve left (every reserve you may appoint here is appointed or \
+                     not eligible)",
+                )
+                .into(),
+            Refusal::ReserveAtRisk {
+                kelurahan,
+                rank,
+                risk,
+            } => match self {
+                Lang::Id => format!(
+                    "cadangan berikutnya, #{rank} di {}, berisiko kesehatan: {}",
+                    region.kelurahan(*kelurahan).name,
+                    self.health_flag(*risk)
+                ),
+                Lang::En => format!(
+                    "the next reserve, #{rank} of {}, has a health risk: {}",
+                    region.kelurahan(*kelurahan).name,
+                    self.health_flag(*risk)
+                ),
+            },
         }
     }
 

@@ -79,11 +79,12 @@ pub enum Overlay {
     Help,
     Gaps(GapsView),
     Search(SearchView),
+    /// Opens with no ground chosen: Enter records nothing until one is.
     Vacate {
         tps: TpsId,
         seat: u8,
         choices: Vec<VacateChoice>,
-        cursor: usize,
+        cursor: Option<usize>,
     },
     Reserves(ReserveView),
     Form(Box<Form>),
@@ -91,6 +92,9 @@ pub enum Overlay {
     Confirm {
         command: Command,
         question: String,
+        /// A second question, naming a health risk, that `y` leads to before anything is
+        /// recorded (appointing a reserve who is at risk or not screened).
+        risk: Option<String>,
     },
     History {
         tps: TpsId,
@@ -398,9 +402,18 @@ impl App {
         if let Overlay::Form(_) = self.overlay {
             return self.form_key(key);
         }
-        if let Overlay::Confirm { .. } = self.overlay {
+        if let Overlay::Confirm { risk, .. } = &mut self.overlay {
             return match key.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => self.confirm(),
+                KeyCode::Char('y') | KeyCode::Char('Y') => match risk.take() {
+                    // The first `y` leads to the question that names the risk.
+                    Some(risk) => {
+                        if let Overlay::Confirm { question, .. } = &mut self.overlay {
+                            *question = risk;
+                        }
+                        true
+                    }
+                    None => self.confirm(),
+                },
                 KeyCode::Char('n') | KeyCode::Esc => {
                     self.overlay = Overlay::None;
                     self.status = Some(self.s().cancelled.to_string());
@@ -831,11 +844,12 @@ impl App {
             .map(VacateChoice::Ground)
             .collect();
         choices.push(VacateChoice::Absent(!holder.absent));
+        // Nothing preselected: `x Enter y` must not record a death.
         self.overlay = Overlay::Vacate {
             tps,
             seat,
             choices,
-            cursor: 0,
+            cursor: None,
         };
         true
     }
@@ -849,7 +863,13 @@ impl App {
             return self.say(self.s().vacate_first);
         }
         let candidates = self.reserve_candidates(tps, wide);
-        let cursor = candidates.iter().position(Candidate::eligible).unwrap_or(0);
+        // On the first eligible reserve without a health risk, if there is one (at-risk
+        // ones are listed last, and ask again before they are appointed).
+        let cursor = candidates
+            .iter()
+            .position(|c| c.eligible() && c.risk.is_none())
+            .or_else(|| candidates.iter().position(Candidate::eligible))
+            .unwrap_or(0);
         self.overlay = Overlay::Reserves(ReserveView {
             tps,
             seat,
@@ -897,7 +917,11 @@ impl App {
             self.s().make_ketua_q,
             self.roster.region.address(tps)
         );
-        self.overlay = Overlay::Confirm { command, question };
+        self.overlay = Overlay::Confirm {
+            command,
+            question,
+            risk: None,
+        };
         true
     }
 
@@ -918,7 +942,11 @@ impl App {
             entry.seq,
             self.lang.describe_event(event, &self.roster.region)
         );
-        self.overlay = Overlay::Confirm { command, question };
+        self.overlay = Overlay::Confirm {
+            command,
+            question,
+            risk: None,
+        };
         true
     }
 
@@ -971,23 +999,23 @@ impl App {
     /// Keys in the vacate, reserve and log pickers.
     fn update_picker(&mut self, action: Action) -> bool {
         let page = self.page.get().max(1);
-        let (len, cursor) = match &mut self.overlay {
+        // The vacate menu starts with nothing chosen: the first move chooses.
+        let (len, before) = match &self.overlay {
             Overlay::Vacate {
                 choices, cursor, ..
-            } => (choices.len(), cursor),
-            Overlay::Reserves(v) => (v.candidates.len(), &mut v.cursor),
-            Overlay::Log { entries, cursor } => (entries.len(), cursor),
+            } => (choices.len(), *cursor),
+            Overlay::Reserves(v) => (v.candidates.len(), Some(v.cursor)),
+            Overlay::Log { entries, cursor } => (entries.len(), Some(*cursor)),
             _ => return false,
         };
-        let before = *cursor;
         let last = len.saturating_sub(1);
-        match action {
-            Action::Up => *cursor = cursor.saturating_sub(1),
-            Action::Down => *cursor = (*cursor + 1).min(last),
-            Action::PageUp => *cursor = cursor.saturating_sub(page),
-            Action::PageDown => *cursor = (*cursor + page).min(last),
-            Action::Top => *cursor = 0,
-            Action::Bottom => *cursor = last,
+        let to = match action {
+            Action::Up => before.map_or(last, |c| c.saturating_sub(1)),
+            Action::Down => before.map_or(0, |c| (c + 1).min(last)),
+            Action::PageUp => before.map_or(0, |c| c.saturating_sub(page)),
+            Action::PageDown => before.map_or(0, |c| (c + page).min(last)),
+            Action::Top => 0,
+            Action::Bottom => last,
             Action::Back | Action::Left => {
                 self.overlay = Overlay::None;
                 return true;
@@ -1005,21 +1033,34 @@ impl App {
             }
             Action::Open | Action::Right => return self.pick(),
             _ => return false,
+        };
+        if before == Some(to) {
+            return false;
         }
-        before != *cursor
+        match &mut self.overlay {
+            Overlay::Vacate { cursor, .. } => *cursor = Some(to),
+            Overlay::Reserves(v) => v.cursor = to,
+            Overlay::Log { cursor, .. } => *cursor = to,
+            _ => {}
+        }
+        true
     }
 
     /// Enter in a picker: turn the choice into a command waiting for `y`.
     fn pick(&mut self) -> bool {
         let region = &self.roster.region;
         let s = self.lang.strings();
-        let (command, question) = match &self.overlay {
+        let (command, question, risk) = match &self.overlay {
             Overlay::Vacate {
                 tps,
                 seat,
                 choices,
                 cursor,
             } => {
+                let Some(cursor) = cursor else {
+                    self.status = Some(s.choose_ground.to_string());
+                    return true;
+                };
                 let name = self
                     .roster
                     .seat(*tps, *seat)
@@ -1051,6 +1092,7 @@ impl App {
                 (
                     command,
                     format!("KPPS {seat} {name}: {why} · TPS {}?", region.address(*tps)),
+                    None,
                 )
             }
             Overlay::Reserves(v) => {
@@ -1080,7 +1122,16 @@ impl App {
                     v.seat,
                     region.address(v.tps)
                 );
-                (command, question)
+                let risk = c.risk.map(|risk| {
+                    format!(
+                        "⚑ {} ({}): {} — {}",
+                        s.health_risk,
+                        self.lang.health_flag(risk),
+                        r.person.name,
+                        s.appoint_anyway_q
+                    )
+                });
+                (command, question, risk)
             }
             Overlay::Log { entries, cursor } => {
                 // Enter on a log line jumps to its TPS.
@@ -1095,7 +1146,11 @@ impl App {
             }
             _ => return false,
         };
-        self.overlay = Overlay::Confirm { command, question };
+        self.overlay = Overlay::Confirm {
+            command,
+            question,
+            risk,
+        };
         true
     }
 
@@ -1157,7 +1212,11 @@ impl App {
                     person,
                     berita_acara: (!ba.is_empty()).then(|| ba.to_string()),
                 };
-                self.overlay = Overlay::Confirm { command, question };
+                self.overlay = Overlay::Confirm {
+                    command,
+                    question,
+                    risk: None,
+                };
                 true
             }
         }

@@ -771,9 +771,10 @@ impl Screen<'_> {
                         VacateChoice::Absent(true) => s.absent_today_choice,
                         VacateChoice::Absent(false) => s.back_on_duty,
                     };
-                    let marker = if i == *cursor { "› " } else { "  " };
+                    let chosen = *cursor == Some(i);
+                    let marker = if chosen { "› " } else { "  " };
                     let mut line = Line::raw(format!("{marker}{label}"));
-                    if i == *cursor {
+                    if chosen {
                         line = line.style(Theme::selected(true));
                     }
                     lines.push(line);
@@ -784,7 +785,7 @@ impl Screen<'_> {
                         s.vacate_title,
                         region.address(*tps)
                     ),
-                    s.picker_hints,
+                    s.vacate_hints,
                 )
             }
             Overlay::Reserves(v) => {
@@ -804,8 +805,7 @@ impl Screen<'_> {
                     };
                     let age = r.person.age_on(app.roster.params.voting_day);
                     let mut text = format!(
-                        "#{:<3} {} · {age} {} · {}",
-                        c.rank,
+                        "{} · {age} {} · {}",
                         r.person.name,
                         s.years,
                         lang.sex(r.person.sex)
@@ -817,16 +817,28 @@ impl Screen<'_> {
                         text.push_str(&format!(" · {}", region.kelurahan(c.kelurahan).name));
                     }
                     let notes: Vec<String> = c.findings.iter().map(|f| lang.finding(f)).collect();
+                    // A health risk is marked on its own (those reserves are listed last);
+                    // other flags go with the warnings.
                     let flags: Vec<&str> = r
                         .person
                         .health_flags()
+                        .filter(|&f| Some(f) != c.risk)
                         .map(|f| lang.health_flag(f))
                         .collect();
                     let mut spans = vec![Span::raw(format!(
-                        "{} {}",
+                        "{} #{:<3} ",
                         if i == v.cursor { "›" } else { " " },
-                        text
+                        c.rank
                     ))];
+                    // Before the name, so a long line never cuts it off.
+                    if let Some(risk) = c.risk {
+                        spans.push(Span::styled(
+                            format!("⚑ {}", lang.health_flag(risk)),
+                            self.theme.severe(),
+                        ));
+                        spans.push(Span::raw(" · "));
+                    }
+                    spans.push(Span::raw(text));
                     if !c.eligible() {
                         spans.push(Span::styled(
                             format!(" ✗ {}: {}", s.ineligible, notes.join("; ")),
