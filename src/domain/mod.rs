@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod area;
+pub mod draft;
 pub mod event;
 pub mod gaps;
 pub mod history;

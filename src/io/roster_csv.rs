@@ -42,6 +42,7 @@ use chrono::NaiveDate;
 use csv::StringRecord;
 
 use super::RowError;
+use crate::domain::draft::{WarningCounts, WarningKind};
 use crate::domain::region::normalize_code;
 use crate::domain::{
     Command, Finding, Import, ImportRows, KelurahanId, Nik, NikError, NikLocation, Person, Refusal,
@@ -113,6 +114,8 @@ pub struct ImportReport {
     /// Non-blocking findings: over the preferred age, NIK disagreeing with birth date or sex,
     /// NIK issued outside the region.
     pub warnings: Vec<RowError>,
+    /// `warnings` counted by kind, for a summary.
+    pub warning_counts: WarningCounts,
     /// Whether anything was written (false for `dry_run` and for files without rows).
     pub written: bool,
     /// The log entry that recorded the import (None when nothing was written).
@@ -124,6 +127,8 @@ pub struct ImportReport {
 pub struct ImportFailure {
     pub errors: Vec<RowError>,
     pub warnings: Vec<RowError>,
+    /// `warnings` counted by kind, for a summary.
+    pub warning_counts: WarningCounts,
 }
 
 /// Validates a roster or reserve file against `roster` and, unless `dry_run`, records it
@@ -141,6 +146,7 @@ pub fn import(
         rows: checked.items.len(),
         kelurahan: checked.kelurahan.len(),
         warnings: checked.warnings,
+        warning_counts: checked.warning_counts,
         written: false,
         seq: None,
     };
@@ -153,13 +159,14 @@ pub fn import(
         replace: opts.replace,
         rows: checked.items,
     }));
-    let fail = |reason: String, line: u64, warnings: Vec<RowError>| ImportFailure {
+    let fail = |reason: String, line: u64, report: ImportReport| ImportFailure {
         errors: vec![RowError {
             file: path.to_path_buf(),
             line,
             reason,
         }],
-        warnings,
+        warnings: report.warnings,
+        warning_counts: report.warning_counts,
     };
     match port.execute(roster, &command) {
         Ok(entry) => {
@@ -178,13 +185,9 @@ pub fn import(
                 other => other,
             };
             let reason = opts.lang.refusal(why, &roster.region);
-            Err(fail(reason, line, report.warnings))
+            Err(fail(reason, line, report))
         }
-        Err(e) => Err(fail(
-            Msg::Store(e.to_string()).text(opts.lang),
-            0,
-            report.warnings,
-        )),
+        Err(e) => Err(fail(Msg::Store(e.to_string()).text(opts.lang), 0, report)),
     }
 }
 
@@ -317,6 +320,7 @@ struct Checked {
     items: ImportRows,
     kelurahan: BTreeSet<KelurahanId>,
     warnings: Vec<RowError>,
+    warning_counts: WarningCounts,
     /// The file line of each row in `items`.
     lines: Vec<u64>,
 }
@@ -397,6 +401,7 @@ struct Pass<'a> {
     file: &'a Path,
     errors: Vec<RowError>,
     warnings: Vec<RowError>,
+    warning_counts: WarningCounts,
     /// NIK (as u64) → line it first appeared on.
     niks: HashMap<u64, u64>,
     seats_seen: HashMap<(TpsId, u8), u64>,
@@ -424,6 +429,7 @@ fn validate(
             reason: msg.text(lang),
         }],
         warnings: Vec::new(),
+        warning_counts: WarningCounts::default(),
     };
     let mut rdr = super::csv_reader(path).map_err(|e| fail(0, Msg::Io(e.to_string())))?;
     let headers = match rdr.headers() {
@@ -440,6 +446,7 @@ fn validate(
             })
             .collect(),
         warnings: Vec::new(),
+        warning_counts: WarningCounts::default(),
     })?;
     let mut pass = Pass {
         roster,
@@ -448,6 +455,7 @@ fn validate(
         file: path,
         errors: Vec::new(),
         warnings: Vec::new(),
+        warning_counts: WarningCounts::default(),
         niks: HashMap::new(),
         seats_seen: HashMap::new(),
         ranks_seen: HashMap::new(),
@@ -484,6 +492,7 @@ fn validate(
         return Err(ImportFailure {
             errors: pass.errors,
             warnings: pass.warnings,
+            warning_counts: pass.warning_counts,
         });
     }
     let items = match kind {
@@ -497,6 +506,7 @@ fn validate(
         items,
         kelurahan: pass.kelurahan,
         warnings: pass.warnings,
+        warning_counts: pass.warning_counts,
         lines: pass.lines,
     })
 }
@@ -510,7 +520,8 @@ impl Pass<'_> {
         });
     }
 
-    fn warning(&mut self, line: u64, msg: Msg) {
+    fn warning(&mut self, line: u64, kind: WarningKind, msg: Msg) {
+        self.warning_counts.add(kind);
         self.warnings.push(RowError {
             file: self.file.to_path_buf(),
             line,
@@ -653,10 +664,11 @@ impl Pass<'_> {
                 }
             }
             for f in roster.findings(p) {
-                if f.severity() == Severity::Error {
-                    errs.push(Msg::Finding(f));
-                } else {
-                    self.warning(line, Msg::Finding(f));
+                match WarningKind::of_finding(&f) {
+                    Some(kind) if f.severity() == Severity::Warning => {
+                        self.warning(line, kind, Msg::Finding(f))
+                    }
+                    _ => errs.push(Msg::Finding(f)),
                 }
             }
         }

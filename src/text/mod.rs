@@ -3,6 +3,7 @@
 
 pub mod clock;
 mod events;
+mod person;
 mod strings;
 
 pub use events::wib;
