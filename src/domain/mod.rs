@@ -10,6 +10,7 @@ pub mod import;
 pub mod nik;
 pub mod params;
 pub mod person;
+pub mod phone;
 pub mod region;
 pub mod reserves;
 pub mod roster;

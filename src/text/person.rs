@@ -2,9 +2,43 @@
 
 use super::Lang;
 use crate::domain::draft::{WarningCounts, WarningKind};
+use crate::domain::phone::{PhoneError, LANDLINE_DIGITS, MOBILE_DIGITS};
 use crate::domain::ElectionParams;
 
 impl Lang {
+    /// Why a phone number was refused.
+    pub fn phone_error(self, e: &PhoneError) -> String {
+        let (m, l) = (MOBILE_DIGITS, LANDLINE_DIGITS);
+        match (self, e) {
+            (Lang::Id, PhoneError::ScientificNotation) => "telepon dalam notasi ilmiah (rusak oleh spreadsheet); format kolom sebagai teks dan ekspor ulang".into(),
+            (Lang::En, PhoneError::ScientificNotation) => "phone in scientific notation (damaged by a spreadsheet); format the column as text and export again".into(),
+            (Lang::Id, PhoneError::BadCharacter(c)) => format!("telepon hanya boleh berisi angka, spasi, -, ., ( ) dan + di depan, bukan {c:?}"),
+            (Lang::En, PhoneError::BadCharacter(c)) => format!("phone may hold digits, spaces, -, ., ( ) and a leading + only, not {c:?}"),
+            (Lang::Id, PhoneError::NotIndonesian) => "telepon luar negeri; nomor Indonesia mulai dengan 0, 62 atau +62".into(),
+            (Lang::En, PhoneError::NotIndonesian) => "a foreign phone number; Indonesian numbers start with 0, 62 or +62".into(),
+            (Lang::Id, PhoneError::Ambiguous62) => "telepon mulai dengan 62 tanpa +: tulis +62… atau 0…".into(),
+            (Lang::En, PhoneError::Ambiguous62) => "phone starts with 62 without +: write +62… or 0…".into(),
+            (Lang::Id, PhoneError::BadStart) => "telepon harus mulai dengan 08, 0 + kode area, 62 atau +62".into(),
+            (Lang::En, PhoneError::BadStart) => "phone must start with 08, 0 and an area code, 62 or +62".into(),
+            (Lang::Id, PhoneError::TooShort(n)) => format!("telepon hanya {n} digit (HP {}–{}, telepon rumah {}–{})", m.start(), m.end(), l.start(), l.end()),
+            (Lang::En, PhoneError::TooShort(n)) => format!("phone has only {n} digits (mobile {}–{}, landline {}–{})", m.start(), m.end(), l.start(), l.end()),
+            (Lang::Id, PhoneError::TooLong(n)) => format!("telepon {n} digit, terlalu panjang (HP {}–{}, telepon rumah {}–{})", m.start(), m.end(), l.start(), l.end()),
+            (Lang::En, PhoneError::TooLong(n)) => format!("phone has {n} digits, too many (mobile {}–{}, landline {}–{})", m.start(), m.end(), l.start(), l.end()),
+        }
+    }
+
+    /// A phone number that lost its leading 0 and was stored with it.
+    pub fn phone_zero_restored(self, given: &str, stored: &str) -> String {
+        match self {
+            Lang::Id => format!(
+                "telepon {given} tanpa 0 di depan (spreadsheet?); disimpan sebagai {stored}"
+            ),
+            Lang::En => {
+                format!("phone {given} lacks its leading 0 (a spreadsheet?); stored as {stored}")
+            }
+        }
+    }
+
     /// One kind of warning, as a summary names it: `usia di atas 55`.
     pub fn warning_kind(self, kind: WarningKind, params: &ElectionParams) -> String {
         let max = params.preferred_max_age;
