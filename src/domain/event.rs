@@ -208,6 +208,9 @@ pub enum Refusal {
     NotACoordinator,
     /// A TPS, kelurahan or seat that does not exist (a malformed request).
     NoSuchPlace,
+    /// Typed text breaks the rules of `freetext` (control or invisible characters, too
+    /// long, empty name): a client that skipped its own checks.
+    BadText(super::freetext::TextError),
 }
 
 /// Where a NIK is held in the roster.

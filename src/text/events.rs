@@ -123,6 +123,7 @@ impl Lang {
                     "no such TPS, kelurahan or seat",
                 )
                 .into(),
+            Refusal::BadText(e) => self.text_error(e),
         }
     }
 
