@@ -3,6 +3,7 @@
 
 mod change;
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,6 +11,7 @@ use std::process::ExitCode;
 use chrono::{NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand};
 
+use crate::domain::freetext::{self, TextField};
 use crate::domain::gaps::Scope;
 use crate::domain::region::Lookup;
 use crate::domain::{ElectionParams, Region, Roster};
@@ -249,8 +251,21 @@ pub fn run() -> ExitCode {
 }
 
 fn dispatch(cli: Cli) -> CliResult {
-    let actor = cli.actor.clone().unwrap_or_else(os_user);
     let lang = cli.lang;
+    // The name recorded in the audit log and shown to everyone who reads it.
+    let actor = match cli.actor.as_deref() {
+        Some(raw) => {
+            let name = checked_flag("as", TextField::Actor, raw, lang)?;
+            if name.is_empty() {
+                return Err(Failure::Other(format!(
+                    "--as {}",
+                    lang.t("kosong", "is empty")
+                )));
+            }
+            name.into_owned()
+        }
+        None => os_user(),
+    };
     let dir = cli
         .db
         .clone()
@@ -329,9 +344,10 @@ fn parse_person_args(a: &change::PersonArgs, lang: Lang) -> Result<crate::domain
         |what: &str| Failure::Other(format!("--{what} {}", lang.t("wajib diisi", "is required")));
     let name = a
         .nama
-        .clone()
+        .as_deref()
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| missing("nama"))?;
+    let name = checked_flag("nama", TextField::Name, name, lang)?;
     let nik_raw = a.nik.as_deref().ok_or_else(|| missing("nik"))?;
     let nik = crate::domain::Nik::parse(nik_raw)
         .map_err(|e| Failure::Other(format!("--nik: {}", lang.nik_error(&e))))?;
@@ -366,7 +382,12 @@ fn parse_person_args(a: &change::PersonArgs, lang: Lang) -> Result<crate::domain
         "tidak" => false,
         other => return Err(Failure::Other(format!("--jkn {other:?}: ya | tidak"))),
     };
-    let phone = a.telepon.clone().filter(|p| !p.trim().is_empty());
+    let phone = a
+        .telepon
+        .as_deref()
+        .map(|p| checked_flag("telepon", TextField::Phone, p, lang))
+        .transpose()?
+        .filter(|p| !p.is_empty());
     Ok(crate::domain::Person {
         name: name.into(),
         nik,
@@ -376,6 +397,18 @@ fn parse_person_args(a: &change::PersonArgs, lang: Lang) -> Result<crate::domain
         screening,
         jkn,
     })
+}
+
+/// A typed flag value checked by the domain's text rules: trimmed, or refused naming the flag,
+/// e.g. `--nama berisi karakter kontrol atau tak terlihat (U+001B) di karakter ke-6`.
+pub(crate) fn checked_flag<'a>(
+    flag: &str,
+    field: TextField,
+    raw: &'a str,
+    lang: Lang,
+) -> Result<Cow<'a, str>, Failure> {
+    freetext::clean(field, raw)
+        .map_err(|e| Failure::Other(format!("--{flag} {}", lang.text_problem(&e.problem))))
 }
 
 /// Where the data is: a store directory, and the socket its server (if any) listens on.
@@ -585,7 +618,24 @@ fn init(
     demo_seed: Option<u64>,
     lang: Lang,
 ) -> CliResult {
-    let (store, roster) = create_store(dir, actor, election, demo_seed)?;
+    // Shown in every coordinator's header: held to the same rules as typed names.
+    let name = checked_flag(
+        "election-name",
+        TextField::ElectionName,
+        &election.election_name,
+        lang,
+    )?;
+    if name.is_empty() {
+        return Err(Failure::Other(format!(
+            "--election-name {}",
+            lang.t("kosong", "is empty")
+        )));
+    }
+    let election = ElectionArgs {
+        election_name: name.into_owned(),
+        ..election.clone()
+    };
+    let (store, roster) = create_store(dir, actor, &election, demo_seed)?;
     let t = roster.total();
     let what = if demo_seed.is_some() {
         lang.t("Store demo dibuat", "Demo store created")
@@ -617,6 +667,14 @@ pub fn print_row_errors(errors: &[RowError]) {
 }
 
 fn import(dir: &Path, actor: &str, kind: ImportKind, args: &ImportArgs, lang: Lang) -> CliResult {
+    // The file's name is recorded in the log that every coordinator reads.
+    if let Some(problem) = freetext::find_unsafe(&args.file.display().to_string()) {
+        return Err(Failure::Other(format!(
+            "{}: {}",
+            lang.t("nama berkas", "file name"),
+            lang.text_problem(&problem)
+        )));
+    }
     let store = open_store(dir, actor)?;
     let mut roster = store.load()?;
     let opts = ImportOptions {

@@ -11,7 +11,8 @@
 //! UTF-8 BOM, CRLF; kelurahan codes dotted (`16.71.08.1002`) or undotted (`1671081002`); dates
 //! `YYYY-MM-DD`, `DD/MM/YYYY` or `DD-MM-YYYY`; sex `L`/`P`; `skrining` `tidak berisiko`,
 //! `berisiko`, `belum` (or `belum skrining`); `jkn` `ya`/`tidak`; `telepon` optional. Rows whose
-//! fields are all empty (Excel leaves them behind) are skipped.
+//! fields are all empty (Excel leaves them behind) are skipped. `nama` and `telepon` are held to
+//! `domain::freetext` (no control or invisible characters, length caps) like every typed text.
 //!
 //! Export writes exactly that format (comma-delimited, `YYYY-MM-DD`, tree order), so an export
 //! imported into a fresh store reproduces seats and reserves. Absent-today is not exported.
@@ -41,6 +42,7 @@ use chrono::NaiveDate;
 use csv::StringRecord;
 
 use super::RowError;
+use crate::domain::freetext::{self, TextError, TextField, TextProblem};
 use crate::domain::region::normalize_code;
 use crate::domain::{
     Event, Finding, KelurahanId, Nik, NikError, NikLocation, Person, Reserve, Roster, Screening,
@@ -744,10 +746,21 @@ fn parse_person<'r>(
     get: &impl Fn(usize) -> &'r str,
     errs: &mut Vec<Msg>,
 ) -> Option<Person> {
-    let name = get(l.name);
-    if name.is_empty() {
-        errs.push(Msg::Empty("nama"));
-    }
+    // Typed text: trimmed, no control or invisible characters, within its cap.
+    let name = match freetext::required(TextField::Name, get(l.name)) {
+        Ok(name) => Some(name),
+        Err(TextError {
+            problem: TextProblem::Empty,
+            ..
+        }) => {
+            errs.push(Msg::Empty("nama"));
+            None
+        }
+        Err(e) => {
+            errs.push(Msg::Text(e));
+            None
+        }
+    };
     let nik = Nik::parse(get(l.nik))
         .map_err(|e| errs.push(Msg::Nik(e)))
         .ok();
@@ -783,16 +796,11 @@ fn parse_person<'r>(
             None
         }
     };
-    let phone = l
-        .phone
-        .map(get)
-        .filter(|p| !p.is_empty())
-        .map(str::to_string);
-    if name.is_empty() {
-        return None;
-    }
+    let phone = freetext::optional(TextField::Phone, l.phone.map(get))
+        .map_err(|e| errs.push(Msg::Text(e)))
+        .ok()?;
     Some(Person {
-        name: name.into(),
+        name: name?.into(),
         nik: nik?,
         birth_date: birth?,
         sex: sex?,
@@ -907,6 +915,8 @@ enum Msg {
     RankTaken(String, u32),
     NikAtSeat(String, u8),
     NikAtReserve(String, u32),
+    /// A typed value breaking the text rules (control characters, too long).
+    Text(TextError),
 }
 
 impl Msg {
@@ -962,6 +972,7 @@ impl Msg {
             Msg::BadJkn(v) if id => format!("jkn harus \"ya\" atau \"tidak\": {v:?}"),
             Msg::BadJkn(v) => format!("jkn must be \"ya\" or \"tidak\": {v:?}"),
             Msg::Nik(e) => lang.nik_error(e),
+            Msg::Text(e) => lang.text_error(e),
             Msg::Finding(f) => lang.finding(f),
             Msg::DuplicateNik(first) if id => format!("NIK sama dengan baris {first}"),
             Msg::DuplicateNik(first) => format!("same NIK as line {first}"),
