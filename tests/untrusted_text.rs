@@ -1,6 +1,8 @@
 //! Text a coordinator types cannot hurt another: control characters (ESC, OSC titles, BEL,
 //! NUL), bidi overrides and oversize values are refused on every road in (the command line,
-//! import files, a client talking to `kpps serve` directly) and nothing is written.
+//! import files, a client talking to `kpps serve` directly) and nothing is written; text that
+//! an older store already holds is drawn escaped in `kpps log` and in the TUI, so no raw
+//! control byte reaches anyone's terminal and the window title stays as it was.
 
 mod common;
 
@@ -8,10 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use chrono::NaiveDate;
-use common::{kpps, stdout, Server};
+use common::{kpps, stdout, Server, Tmux};
 use kpps::domain::{Command, Event, Nik, Person, Roster, Screening, Sex, Source, TpsId};
 use kpps::net::Client;
-use kpps::store::ExecError;
+use kpps::store::{ExecError, Store};
 use kpps::text::Lang;
 use kpps::tui::port::Port;
 
@@ -320,6 +322,213 @@ fn the_server_refuses_hostile_text_from_a_raw_client() {
     server.stop();
 }
 
+/// A store written before the rules: an officer whose name, phone and berita acara carry
+/// an OSC title sequence and a bidi override, recorded by an actor whose name does too.
+fn legacy_store() -> (tempfile::TempDir, PathBuf) {
+    let (dir, db) = init_store();
+    let store = Store::open(&db, "op\x1b]2;evil\x07").unwrap();
+    let mut roster = store.load().unwrap();
+    let mut p = person(OSC_NAME, 77);
+    p.phone = Some("0812\x1b[5m".into());
+    store
+        .commit(
+            &mut roster,
+            Event::SeatFilled {
+                tps: TpsId(0),
+                seat: 2,
+                person: p,
+                source: Source::Direct {
+                    berita_acara: Some("BA\u{202e}\x07".into()),
+                },
+            },
+        )
+        .unwrap();
+    drop(store);
+    wait_until_unlocked(&db);
+    (dir, db)
+}
+
+/// Waits until nothing holds the store's lock. A child that another test thread forked
+/// while this thread had the store open holds a copy of the lock until it execs.
+fn wait_until_unlocked(db: &Path) {
+    common::wait_for("the store's lock", || {
+        let lock = std::fs::File::open(db.join("kpps.lock")).unwrap();
+        // SAFETY: flock on a valid, owned descriptor (closed, and unlocked, on return).
+        unsafe {
+            libc::flock(
+                std::os::unix::io::AsRawFd::as_raw_fd(&lock),
+                libc::LOCK_EX | libc::LOCK_NB,
+            ) == 0
+        }
+    });
+}
+
+#[test]
+fn kpps_log_draws_stored_control_characters_escaped() {
+    let (_dir, db) = legacy_store();
+    for lang in ["id", "en"] {
+        let out = kpps(&db, &["--lang", lang, "log"]);
+        let text = stdout(&out);
+        assert_no_terminal_controls("kpps log", &out.stdout);
+        assert!(text.contains("Budi \\x1b]0;pwned\\x07Santoso"), "{text}");
+        assert!(text.contains("op\\x1b]2;evil\\x07"), "{text}");
+        assert!(text.contains("BA\\u{202e}\\x07"), "{text}");
+    }
+    // Through a server the same.
+    let server = Server::start(&db, &[]);
+    let out = kpps(&db, &["--socket", server.socket.to_str().unwrap(), "log"]);
+    assert_no_terminal_controls("kpps log through a server", &out.stdout);
+    assert!(stdout(&out).contains("Budi \\x1b]0;pwned\\x07Santoso"));
+    server.stop();
+}
+
+/// Waits until the file stops growing (the frame for the last key has arrived).
+fn settle(path: &Path) -> Vec<u8> {
+    let mut last = Vec::new();
+    for _ in 0..200 {
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        let now = std::fs::read(path).unwrap_or_default();
+        if now.len() == last.len() && !now.is_empty() {
+            return now;
+        }
+        last = now;
+    }
+    panic!("the terminal output never settled");
+}
+
+#[test]
+fn the_tui_draws_stored_control_characters_escaped_and_keeps_its_title() {
+    let (dir, db) = legacy_store();
+    let piped = dir.path().join("piped.bin");
+    let cmd = format!(
+        "stty -echo; read -r _; exec '{}' --db '{}'",
+        env!("CARGO_BIN_EXE_kpps"),
+        db.display()
+    );
+    let tmux = Tmux::start(dir.path(), 160, 30, &cmd);
+    let title = || tmux.run(&["display-message", "-p", "-t", "t", "#{pane_title}"]);
+    let title_before = title();
+    tmux.run(&[
+        "pipe-pane",
+        "-o",
+        "-t",
+        "t",
+        &format!("cat > '{}'", piped.display()),
+    ]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    tmux.send("Enter");
+    tmux.wait_for_screen("the app", |s| s.contains("4.777"));
+    // The city-wide log: the entry, its actor and berita acara.
+    tmux.send("J");
+    let screen = tmux.wait_for_screen("the log", |s| s.contains("pwned"));
+    assert!(
+        screen.contains("Budi \\x1b]0;pwned\\x07Santoso"),
+        "{screen}"
+    );
+    assert!(screen.contains("op\\x1b]2;evil\\x07"), "{screen}");
+    assert!(screen.contains("BA BA\\u{202e}\\x07"), "{screen}");
+    // Enter jumps to the TPS: its seat list shows the name (and no actor).
+    tmux.send("Enter");
+    tmux.wait_for_screen("the TPS", |s| {
+        s.contains("Budi \\x1b]0;pwned\\x07Santoso") && !s.contains("evil")
+    });
+    // The seat's history: who, who recorded it, and the berita acara.
+    tmux.send("H");
+    tmux.wait_for_screen("the history", |s| {
+        s.contains("BA\\u{202e}\\x07") && s.contains("op\\x1b]2;evil\\x07")
+    });
+    // Search echoes what was typed and lists the officer. (One key at a time: ESC and `/`
+    // arriving together would read as Alt-/.)
+    tmux.send("Escape");
+    tmux.wait_for_screen("the history to close", |s| !s.contains("evil"));
+    tmux.send("/");
+    tmux.run(&["send-keys", "-t", "t", "-l", "pwned"]);
+    tmux.wait_for_screen("the search", |s| {
+        s.contains("/pwned") && s.contains("Budi \\x1b]0;pwned\\x07Santoso")
+    });
+    let bytes = settle(&piped);
+    assert_eq!(title(), title_before, "the window title changed");
+    assert!(
+        !bytes.windows(2).any(|w| w == b"\x1b]"),
+        "an OSC sequence reached the terminal"
+    );
+    assert!(!bytes.contains(&0x07), "a BEL reached the terminal");
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(
+        !text.contains('\u{202e}'),
+        "a bidi override reached the terminal"
+    );
+    tmux.send("Escape");
+    tmux.send("q");
+}
+
+/// The direct-appointment form, on the real rendering path over a real store: hostile text
+/// is shown escaped with the error beside its field, in both languages, and nothing is sent.
+#[test]
+fn the_form_flags_hostile_text_beside_the_field_and_records_nothing() {
+    use kpps::tui::app::Overlay;
+    use kpps::tui::session::Session;
+    use kpps::tui::App;
+    for (lang, name_err, phone_err, ba_err, status) in [
+        (
+            Lang::Id,
+            "✗ karakter terlarang U+202E (ke-7)",
+            "✗ maks. 20 karakter",
+            "✗ karakter terlarang U+009B (ke-3)",
+            "Nama: karakter terlarang U+202E (ke-7)",
+        ),
+        (
+            Lang::En,
+            "✗ forbidden character U+202E (#7)",
+            "✗ max 20 characters",
+            "✗ forbidden character U+009B (#3)",
+            "Name: forbidden character U+202E (#7)",
+        ),
+    ] {
+        let (_dir, db) = init_store();
+        let store = Store::open(&db, "pps").unwrap();
+        let roster = store.load().unwrap();
+        let mut s = Session::new(App::with_port(roster, lang, Box::new(store)), 80, 24);
+        s.keys("np");
+        assert!(matches!(s.app.overlay, Overlay::Form(_)));
+        s.keys(
+            "Ahmad \u{202e}ilA<tab>1671010105900003<tab><tab><tab>0812 3456 7890 1234 56\
+             <tab><tab><tab>BA\u{9b}2J",
+        );
+        let screen = s.screen().join("\n");
+        let line = |what: &str| {
+            screen
+                .lines()
+                .find(|l| l.contains(what))
+                .unwrap_or_else(|| panic!("no {what:?} on\n{screen}"))
+                .to_string()
+        };
+        assert!(line("Ahmad \\u{202e}ilA").contains(name_err), "{screen}");
+        assert!(line("0812 3456").contains(phone_err), "{screen}");
+        assert!(line("BA\\x9b2J").contains(ba_err), "{screen}");
+        s.keys("<enter>");
+        assert!(matches!(s.app.overlay, Overlay::Form(_)), "the form stays");
+        assert_eq!(s.app.status.as_deref(), Some(status));
+        assert_no_terminal_controls_but_csi("the form's frames", s.output());
+        drop(s);
+        wait_until_unlocked(&db);
+        let store = Store::open(&db, "checker").unwrap();
+        assert_eq!(store.log_entries().count(), 1, "only the creation entry");
+    }
+}
+
+/// Like `assert_no_terminal_controls`, for a TUI's byte stream: ESC only as the start of the
+/// writer's own CSI sequences, and no other control or bidi character.
+fn assert_no_terminal_controls_but_csi(what: &str, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    assert_eq!(
+        text.matches('\x1b').count(),
+        text.matches("\x1b[").count(),
+        "{what}: an ESC that does not start a CSI sequence"
+    );
+    assert_no_terminal_controls(what, text.replace('\x1b', "").as_bytes());
+}
+
 /// Names recorded for everyone to read, other than people's: the `--as` name, the
 /// election's name, an imported file's name, a region file's names.
 #[test]
@@ -405,4 +614,63 @@ fn other_recorded_names_are_held_to_the_same_rules() {
         stderr(&out)
     );
     assert!(!other.exists(), "no store was created");
+}
+
+/// A store whose region tree and election name already hold control characters (written
+/// before region files were checked): the gaps report and every TUI frame stay clean.
+#[test]
+fn stored_place_names_are_drawn_harmlessly() {
+    use kpps::domain::{ElectionParams, KelurahanSpec, Region};
+    use kpps::store::StoreInfo;
+    use kpps::tui::session::Session;
+    use kpps::tui::App;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store");
+    let spec = |kec: &str, code: &str, name: &str| KelurahanSpec {
+        kecamatan_code: "16.71.01".into(),
+        kecamatan: kec.into(),
+        code: code.into(),
+        name: name.into(),
+        tps_ranges: vec![(1, 3)],
+    };
+    let region = Region::build(vec![
+        spec("Ilir\x1b]0;kec\x07", "16.71.01.1001", "35 Ilir\u{202e}x"),
+        spec("Ilir\x1b]0;kec\x07", "16.71.01.1002", "Bukit\x1b[2J"),
+    ])
+    .unwrap();
+    let params = ElectionParams {
+        name: "Pemilu\x1b]0;pemilu\x07".into(),
+        ..ElectionParams::default()
+    };
+    let roster = Roster::new(region, params.clone());
+    let info = StoreInfo {
+        params,
+        demo_seed: None,
+        regions_source: "t".into(),
+        created: chrono::Utc::now(),
+    };
+    drop(Store::create(&db, "t", &roster, info).unwrap());
+    wait_until_unlocked(&db);
+    for format in ["table", "text"] {
+        for lang in ["id", "en"] {
+            let out = kpps(&db, &["--lang", lang, "gaps", "--format", format]);
+            assert_no_terminal_controls("kpps gaps", &out.stdout);
+            assert!(stdout(&out).contains("Bukit\\x1b[2J"), "{}", stdout(&out));
+        }
+    }
+    let out = kpps(
+        &db,
+        &["gaps", "--kecamatan", "16.71.01", "--format", "text"],
+    );
+    assert!(
+        stdout(&out).contains("Kecamatan Ilir\\x1b]0;kec\\x07"),
+        "{}",
+        stdout(&out)
+    );
+    // The TUI: tree, detail, gaps list and search, each frame as the terminal receives it.
+    let store = Store::open(&db, "t").unwrap();
+    let roster = store.load().unwrap();
+    let mut s = Session::new(App::with_port(roster, Lang::Id, Box::new(store)), 80, 24);
+    s.keys("l<enter>jj<enter>v<esc>/bukit<enter>n");
+    assert_no_terminal_controls_but_csi("the TUI's frames", s.output());
 }

@@ -8,7 +8,7 @@ use super::{checked_flag, parse_person_args, write_stdout, CliResult, Failure};
 use crate::domain::region::TpsAddress;
 use crate::domain::{Command, Event, Roster, TextField, TpsId, VacateReason};
 use crate::store::{ExecError, LogEntry, Record};
-use crate::text::{wib, Lang};
+use crate::text::{safe, wib, Lang};
 use crate::tui::port::Port;
 
 #[derive(Args, Debug)]
@@ -355,7 +355,7 @@ pub fn log(target: &Target, args: &LogArgs, lang: Lang) -> CliResult {
                     "#{:<5} {}  {:<12} {}\n",
                     e.seq,
                     wib(e.at),
-                    e.actor,
+                    safe(&e.actor),
                     describe(e)
                 ));
             }

@@ -22,7 +22,7 @@ use crate::io::RowError;
 use crate::net::server::ServeError;
 use crate::net::{Client, ConnectError, ServeOptions};
 use crate::store::{os_user, Store, StoreError, StoreInfo};
-use crate::text::Lang;
+use crate::text::{safe, Lang};
 use crate::tui::port::Port;
 
 #[derive(Parser, Debug)]
@@ -215,6 +215,12 @@ impl From<StoreError> for Failure {
 
 pub type CliResult = Result<(), Failure>;
 
+/// A message for the terminal, line by line through `text::safe`: it may echo what was typed
+/// or stored (a file name, a name in a refusal).
+fn shown(msg: &str) -> String {
+    msg.split('\n').map(safe).collect::<Vec<_>>().join("\n")
+}
+
 pub fn default_store_dir(demo: bool) -> PathBuf {
     let base = dirs::data_dir()
         .unwrap_or_else(|| PathBuf::from("."))
@@ -231,7 +237,7 @@ pub fn run() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Reported) => ExitCode::from(1),
         Err(Failure::Store(e)) => {
-            eprintln!("kpps: {e}");
+            eprintln!("kpps: {}", shown(&e.to_string()));
             match e {
                 StoreError::InUse(_) | StoreError::NotFound(_) | StoreError::Incomplete(_) => {
                     ExitCode::from(2)
@@ -240,11 +246,11 @@ pub fn run() -> ExitCode {
             }
         }
         Err(Failure::Unavailable(msg)) => {
-            eprintln!("kpps: {msg}");
+            eprintln!("kpps: {}", shown(&msg));
             ExitCode::from(2)
         }
         Err(Failure::Other(msg)) => {
-            eprintln!("kpps: {msg}");
+            eprintln!("kpps: {}", shown(&msg));
             ExitCode::from(1)
         }
     }
@@ -659,7 +665,7 @@ fn init(
 pub fn print_row_errors(errors: &[RowError]) {
     const SHOWN: usize = 50;
     for e in errors.iter().take(SHOWN) {
-        eprintln!("{e}");
+        eprintln!("{}", safe(&e.to_string()));
     }
     if errors.len() > SHOWN {
         eprintln!("… {} more", errors.len() - SHOWN);
@@ -685,7 +691,11 @@ fn import(dir: &Path, actor: &str, kind: ImportKind, args: &ImportArgs, lang: La
     match roster_csv::import(&store, &mut roster, kind, &args.file, &opts) {
         Ok(report) => {
             for w in &report.warnings {
-                eprintln!("{} {w}", lang.t("peringatan:", "warning:"));
+                eprintln!(
+                    "{} {}",
+                    lang.t("peringatan:", "warning:"),
+                    safe(&w.to_string())
+                );
             }
             let verb = if args.dry_run {
                 lang.t(
@@ -697,7 +707,7 @@ fn import(dir: &Path, actor: &str, kind: ImportKind, args: &ImportArgs, lang: La
             };
             println!(
                 "{}: {} {} {verb}, {} kelurahan, {} {}",
-                args.file.display(),
+                safe(&args.file.display().to_string()),
                 lang.num(report.rows as u64),
                 lang.t("baris", "rows"),
                 lang.num(report.kelurahan as u64),
@@ -708,12 +718,16 @@ fn import(dir: &Path, actor: &str, kind: ImportKind, args: &ImportArgs, lang: La
         }
         Err(failure) => {
             for w in &failure.warnings {
-                eprintln!("{} {w}", lang.t("peringatan:", "warning:"));
+                eprintln!(
+                    "{} {}",
+                    lang.t("peringatan:", "warning:"),
+                    safe(&w.to_string())
+                );
             }
             print_row_errors(&failure.errors);
             eprintln!(
                 "{}: {} {}; {}",
-                args.file.display(),
+                safe(&args.file.display().to_string()),
                 lang.num(failure.errors.len() as u64),
                 lang.t("kesalahan", "errors"),
                 lang.t("tidak ada yang diimpor", "nothing was imported"),

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 
-use super::Lang;
+use super::{safe, Lang};
 use crate::domain::history::{Stint, StintEnd, StintStart};
 use crate::domain::{Event, NikLocation, Refusal, Region, Role, Source};
 
@@ -153,8 +153,9 @@ impl Lang {
             }
             Source::Direct { berita_acara } => match berita_acara {
                 Some(ba) => format!(
-                    "{}, BA {ba}",
-                    self.t("penunjukan langsung", "direct appointment")
+                    "{}, BA {}",
+                    self.t("penunjukan langsung", "direct appointment"),
+                    safe(ba)
                 ),
                 None => self.t("penunjukan langsung", "direct appointment").into(),
             },
@@ -174,7 +175,7 @@ impl Lang {
                 "{} KPPS {seat}: {} {} ({})",
                 at(tps),
                 self.t("diisi", "filled by"),
-                person.name,
+                safe(&person.name),
                 self.source(source, region)
             ),
             Event::SeatVacated {
@@ -185,7 +186,7 @@ impl Lang {
             } => format!(
                 "{} KPPS {seat}: {} {} ({})",
                 at(tps),
-                person.name,
+                safe(&person.name),
                 self.t("keluar", "left"),
                 self.vacate_reason(*reason)
             ),
@@ -218,7 +219,7 @@ impl Lang {
             } => format!(
                 "{}: {} {} ({} KPPS {from_seat})",
                 at(tps),
-                person.name,
+                safe(&person.name),
                 self.t("ditetapkan Ketua", "designated Ketua"),
                 self.t("dari", "from"),
             ),
@@ -227,8 +228,9 @@ impl Lang {
                 seats,
                 cleared,
             } => format!(
-                "{} {file}: {} {}{}",
+                "{} {}: {} {}{}",
                 self.t("Impor roster", "Roster import"),
+                safe(file),
                 self.num(seats.len() as u64),
                 self.t("kursi", "seats"),
                 if cleared.is_empty() {
@@ -242,8 +244,9 @@ impl Lang {
                 }
             ),
             Event::ReservesImported { file, reserves, .. } => format!(
-                "{} {file}: {} {}",
+                "{} {}: {} {}",
                 self.t("Impor cadangan", "Reserve import"),
+                safe(file),
                 self.num(reserves.len() as u64),
                 self.t("cadangan", "reserves")
             ),
@@ -265,20 +268,20 @@ impl Lang {
                 "{} · {} · {}",
                 wib(st.at),
                 self.source(src, region),
-                st.actor
+                safe(&st.actor)
             ),
             (StintStart::DesignatedKetua { from_seat }, Some(st)) => format!(
                 "{} · {} KPPS {from_seat} · {}",
                 wib(st.at),
                 self.t("Ketua, dari", "Ketua, from"),
-                st.actor
+                safe(&st.actor)
             ),
             (StintStart::Restored, Some(st)) => {
                 format!(
                     "{} · {} · {}",
                     wib(st.at),
                     self.t("dipulihkan (batal)", "restored (undo)"),
-                    st.actor
+                    safe(&st.actor)
                 )
             }
             (_, None) => String::new(),
@@ -294,13 +297,13 @@ impl Lang {
                 let next = s
                     .replaced_by
                     .as_ref()
-                    .map(|n| format!(" → {n}"))
+                    .map(|n| format!(" → {}", safe(n)))
                     .unwrap_or_default();
                 format!(
                     "{} {} · {why} · {}{next}",
                     self.t("s/d", "until"),
                     wib(st.at),
-                    st.actor
+                    safe(&st.actor)
                 )
             }
         };
@@ -314,7 +317,7 @@ impl Lang {
             )
         };
         (
-            format!("{} ({}){absences}", s.name, s.nik.masked()),
+            format!("{} ({}){absences}", safe(&s.name), s.nik.masked()),
             format!("{start} → {end}"),
         )
     }
