@@ -1,11 +1,12 @@
 //! The gaps report in four shapes: a terminal table, CSV for a spreadsheet, JSON for
-//! scripts, and a short text to paste into a chat group.
+//! scripts, and a short text to paste into a chat group. Names in the table and the text go
+//! through `text::safe`; CSV and JSON keep them verbatim (their formats quote them).
 
 use serde::Serialize;
 
 use crate::domain::gaps::{gaps, GapEntry, Scope};
 use crate::domain::Roster;
-use crate::text::Lang;
+use crate::text::{safe, Lang};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -163,12 +164,12 @@ fn scope_name(roster: &Roster, scope: Scope, lang: Lang) -> String {
         Scope::Kecamatan(k) => format!(
             "{} {}",
             lang.t("Kecamatan", "Kecamatan"),
-            roster.region.kecamatan(k).name
+            safe(&roster.region.kecamatan(k).name)
         ),
         Scope::Kelurahan(k) => format!(
             "{} {}",
             lang.t("Kelurahan", "Kelurahan"),
-            roster.region.kelurahan(k).name
+            safe(&roster.region.kelurahan(k).name)
         ),
     }
 }
@@ -223,8 +224,8 @@ fn table(roster: &Roster, scope: Scope, entries: &[GapEntry], lang: Lang) -> Str
                 .join(", ");
             [
                 roster.region.address(e.tps).to_string(),
-                kec.to_string(),
-                kel.to_string(),
+                safe(kec).into_owned(),
+                safe(kel).into_owned(),
                 if e.ketua_missing {
                     lang.t("TIDAK ADA", "MISSING")
                 } else {
@@ -266,7 +267,7 @@ fn chat_text(roster: &Roster, scope: Scope, entries: &[GapEntry], lang: Lang) ->
     let mut out = String::new();
     out.push_str(&format!(
         "*{} — {}*\n",
-        roster.params.name,
+        safe(&roster.params.name),
         scope_name(roster, scope, lang)
     ));
     if roster.demo {
@@ -305,7 +306,8 @@ fn chat_text(roster: &Roster, scope: Scope, entries: &[GapEntry], lang: Lang) ->
                 ""
             };
             out.push_str(&format!(
-                "- TPS {n} {kel}{ketua}: {} {}\n",
+                "- TPS {n} {}{ketua}: {} {}\n",
+                safe(kel),
                 lang.t("kursi", "seats"),
                 seats_list(&e.vacant_seats)
             ));
