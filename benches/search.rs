@@ -49,7 +49,7 @@ fn bench_search(c: &mut Criterion) {
     let mut s = Session::new(App::new(roster, Lang::Id), 80, 24);
     s.keys("/sit");
     // Alternately type `i` and take it back: the query is `siti` or `sit`, each a new search.
-    let keys = parse_keys("i<backspace>");
+    let keys = parse_keys("i<bs>");
     let mut i = 0usize;
     g.bench_function(format!("key/{scale}"), |b| {
         b.iter(|| {
