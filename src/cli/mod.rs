@@ -3,6 +3,7 @@
 
 mod change;
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,6 +11,7 @@ use std::process::ExitCode;
 use chrono::{NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand};
 
+use crate::domain::freetext::{self, TextField};
 use crate::domain::gaps::Scope;
 use crate::domain::region::Lookup;
 use crate::domain::{ElectionParams, Region, Roster};
@@ -20,7 +22,7 @@ use crate::io::RowError;
 use crate::net::server::ServeError;
 use crate::net::{Client, ConnectError, ServeOptions};
 use crate::store::{os_user, Store, StoreError, StoreInfo};
-use crate::text::Lang;
+use crate::text::{safe, Lang};
 use crate::tui::port::Port;
 
 #[derive(Parser, Debug)]
@@ -222,6 +224,12 @@ impl From<StoreError> for Failure {
 
 pub type CliResult = Result<(), Failure>;
 
+/// A message for the terminal, line by line through `text::safe`: it may echo what was typed
+/// or stored (a file name, a name in a refusal).
+fn shown(msg: &str) -> String {
+    msg.split('\n').map(safe).collect::<Vec<_>>().join("\n")
+}
+
 pub fn default_store_dir(demo: bool) -> PathBuf {
     let base = dirs::data_dir()
         .unwrap_or_else(|| PathBuf::from("."))
@@ -238,7 +246,7 @@ pub fn run() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Reported) => ExitCode::from(1),
         Err(Failure::Store(e)) => {
-            eprintln!("kpps: {e}");
+            eprintln!("kpps: {}", shown(&e.to_string()));
             match e {
                 StoreError::InUse(_) | StoreError::NotFound(_) | StoreError::Incomplete(_) => {
                     ExitCode::from(2)
@@ -247,19 +255,32 @@ pub fn run() -> ExitCode {
             }
         }
         Err(Failure::Unavailable(msg)) => {
-            eprintln!("kpps: {msg}");
+            eprintln!("kpps: {}", shown(&msg));
             ExitCode::from(2)
         }
         Err(Failure::Other(msg)) => {
-            eprintln!("kpps: {msg}");
+            eprintln!("kpps: {}", shown(&msg));
             ExitCode::from(1)
         }
     }
 }
 
 fn dispatch(cli: Cli) -> CliResult {
-    let actor = cli.actor.clone().unwrap_or_else(os_user);
     let lang = cli.lang;
+    // The name recorded in the audit log and shown to everyone who reads it.
+    let actor = match cli.actor.as_deref() {
+        Some(raw) => {
+            let name = checked_flag("as", TextField::Actor, raw, lang)?;
+            if name.is_empty() {
+                return Err(Failure::Other(format!(
+                    "--as {}",
+                    lang.t("kosong", "is empty")
+                )));
+            }
+            name.into_owned()
+        }
+        None => os_user(),
+    };
     let dir = cli
         .db
         .clone()
@@ -344,9 +365,10 @@ fn parse_person_args(a: &change::PersonArgs, lang: Lang) -> Result<crate::domain
         |what: &str| Failure::Other(format!("--{what} {}", lang.t("wajib diisi", "is required")));
     let name = a
         .nama
-        .clone()
+        .as_deref()
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| missing("nama"))?;
+    let name = checked_flag("nama", TextField::Name, name, lang)?;
     let nik_raw = a.nik.as_deref().ok_or_else(|| missing("nik"))?;
     let nik = crate::domain::Nik::parse(nik_raw)
         .map_err(|e| Failure::Other(format!("--nik: {}", lang.nik_error(&e))))?;
@@ -381,7 +403,12 @@ fn parse_person_args(a: &change::PersonArgs, lang: Lang) -> Result<crate::domain
         "tidak" => false,
         other => return Err(Failure::Other(format!("--jkn {other:?}: ya | tidak"))),
     };
-    let phone = a.telepon.clone().filter(|p| !p.trim().is_empty());
+    let phone = a
+        .telepon
+        .as_deref()
+        .map(|p| checked_flag("telepon", TextField::Phone, p, lang))
+        .transpose()?
+        .filter(|p| !p.is_empty());
     Ok(crate::domain::Person {
         name: name.into(),
         nik,
@@ -391,6 +418,18 @@ fn parse_person_args(a: &change::PersonArgs, lang: Lang) -> Result<crate::domain
         screening,
         jkn,
     })
+}
+
+/// A typed flag value checked by the domain's text rules: trimmed, or refused naming the flag,
+/// e.g. `--nama berisi karakter kontrol atau tak terlihat (U+001B) di karakter ke-6`.
+pub(crate) fn checked_flag<'a>(
+    flag: &str,
+    field: TextField,
+    raw: &'a str,
+    lang: Lang,
+) -> Result<Cow<'a, str>, Failure> {
+    freetext::clean(field, raw)
+        .map_err(|e| Failure::Other(format!("--{flag} {}", lang.text_problem(&e.problem))))
 }
 
 /// Where the data is: a store directory, and the socket its server (if any) listens on.
@@ -600,7 +639,24 @@ fn init(
     demo_seed: Option<u64>,
     lang: Lang,
 ) -> CliResult {
-    let (store, roster) = create_store(dir, actor, election, demo_seed)?;
+    // Shown in every coordinator's header: held to the same rules as typed names.
+    let name = checked_flag(
+        "election-name",
+        TextField::ElectionName,
+        &election.election_name,
+        lang,
+    )?;
+    if name.is_empty() {
+        return Err(Failure::Other(format!(
+            "--election-name {}",
+            lang.t("kosong", "is empty")
+        )));
+    }
+    let election = ElectionArgs {
+        election_name: name.into_owned(),
+        ..election.clone()
+    };
+    let (store, roster) = create_store(dir, actor, &election, demo_seed)?;
     let t = roster.total();
     let what = if demo_seed.is_some() {
         lang.t("Store demo dibuat", "Demo store created")
@@ -624,7 +680,7 @@ fn init(
 pub fn print_row_errors(errors: &[RowError]) {
     const SHOWN: usize = 50;
     for e in errors.iter().take(SHOWN) {
-        eprintln!("{e}");
+        eprintln!("{}", safe(&e.to_string()));
     }
     if errors.len() > SHOWN {
         eprintln!("… {} more", errors.len() - SHOWN);
@@ -634,6 +690,14 @@ pub fn print_row_errors(errors: &[RowError]) {
 /// Through the server when one runs (the KPU office may import while coordinators work),
 /// else into the store opened directly.
 fn import(target: &Target, kind: ImportKind, args: &ImportArgs, lang: Lang) -> CliResult {
+    // The file's name is recorded in the log that every coordinator reads.
+    if let Some(problem) = freetext::find_unsafe(&args.file.display().to_string()) {
+        return Err(Failure::Other(format!(
+            "{}: {}",
+            lang.t("nama berkas", "file name"),
+            lang.text_problem(&problem)
+        )));
+    }
     let (mut port, mut roster) = target.connect()?;
     let opts = ImportOptions {
         replace: args.replace,
@@ -646,7 +710,11 @@ fn import(target: &Target, kind: ImportKind, args: &ImportArgs, lang: Lang) -> C
     let warnings = |list: &[RowError], counts: &crate::domain::draft::WarningCounts| {
         if args.verbose {
             for w in list {
-                eprintln!("{} {w}", lang.t("peringatan:", "warning:"));
+                eprintln!(
+                    "{} {}",
+                    lang.t("peringatan:", "warning:"),
+                    safe(&w.to_string())
+                );
             }
         }
         if let Some(summary) = lang.warning_summary(counts, &params) {
@@ -658,7 +726,10 @@ fn import(target: &Target, kind: ImportKind, args: &ImportArgs, lang: Lang) -> C
                     " (every one by line: --verbose)",
                 )
             };
-            eprintln!("{}: {summary}{hint}", args.file.display());
+            eprintln!(
+                "{}: {summary}{hint}",
+                safe(&args.file.display().to_string())
+            );
         }
     };
     match roster_csv::import(port.as_mut(), &mut roster, kind, &args.file, &opts) {
@@ -674,7 +745,7 @@ fn import(target: &Target, kind: ImportKind, args: &ImportArgs, lang: Lang) -> C
             };
             println!(
                 "{}: {} {} {verb}, {} kelurahan, {} {}",
-                args.file.display(),
+                safe(&args.file.display().to_string()),
                 lang.num(report.rows as u64),
                 lang.t("baris", "rows"),
                 lang.num(report.kelurahan as u64),
@@ -688,7 +759,7 @@ fn import(target: &Target, kind: ImportKind, args: &ImportArgs, lang: Lang) -> C
             print_row_errors(&failure.errors);
             eprintln!(
                 "{}: {} {}; {}",
-                args.file.display(),
+                safe(&args.file.display().to_string()),
                 lang.num(failure.errors.len() as u64),
                 lang.t("kesalahan", "errors"),
                 lang.t("tidak ada yang diimpor", "nothing was imported"),

@@ -11,7 +11,8 @@
 //! UTF-8 BOM, CRLF; kelurahan codes dotted (`16.71.08.1002`) or undotted (`1671081002`); dates
 //! `YYYY-MM-DD`, `DD/MM/YYYY` or `DD-MM-YYYY`; sex `L`/`P`; `skrining` `tidak berisiko`,
 //! `berisiko`, `belum` (or `belum skrining`); `jkn` `ya`/`tidak`; `telepon` optional. Rows whose
-//! fields are all empty (Excel leaves them behind) are skipped.
+//! fields are all empty (Excel leaves them behind) are skipped. `nama` and `telepon` are held to
+//! `domain::freetext` (no control or invisible characters, length caps) like every typed text.
 //!
 //! Roster files may carry a `status` column: `aktif` (or empty) or `berhalangan` (absent
 //! today). Export writes exactly that format (comma-delimited, `YYYY-MM-DD`, tree order, text
@@ -43,6 +44,7 @@ use csv::StringRecord;
 
 use super::RowError;
 use crate::domain::draft::{WarningCounts, WarningKind};
+use crate::domain::freetext::{self, TextError, TextField, TextProblem};
 use crate::domain::region::normalize_code;
 use crate::domain::{
     Command, Finding, Import, ImportRows, KelurahanId, Nik, NikError, NikLocation, Person, Refusal,
@@ -760,10 +762,21 @@ fn parse_person<'r>(
     get: &impl Fn(usize) -> &'r str,
     errs: &mut Vec<Msg>,
 ) -> Option<Person> {
-    let name = from_formula_safe(get(l.name));
-    if name.is_empty() {
-        errs.push(Msg::Empty("nama"));
-    }
+    // Typed text: trimmed, no control or invisible characters, within its cap.
+    let name = match freetext::required(TextField::Name, from_formula_safe(get(l.name))) {
+        Ok(name) => Some(name),
+        Err(TextError {
+            problem: TextProblem::Empty,
+            ..
+        }) => {
+            errs.push(Msg::Empty("nama"));
+            None
+        }
+        Err(e) => {
+            errs.push(Msg::Text(e));
+            None
+        }
+    };
     let nik = Nik::parse(get(l.nik))
         .map_err(|e| errs.push(Msg::Nik(e)))
         .ok();
@@ -799,17 +812,11 @@ fn parse_person<'r>(
             None
         }
     };
-    let phone = l
-        .phone
-        .map(get)
-        .map(from_formula_safe)
-        .filter(|p| !p.is_empty())
-        .map(str::to_string);
-    if name.is_empty() {
-        return None;
-    }
+    let phone = freetext::optional(TextField::Phone, l.phone.map(get).map(from_formula_safe))
+        .map_err(|e| errs.push(Msg::Text(e)))
+        .ok()?;
     Some(Person {
-        name: name.into(),
+        name: name?.into(),
         nik: nik?,
         birth_date: birth?,
         sex: sex?,
@@ -925,6 +932,8 @@ enum Msg {
     RankTaken(String, u32),
     NikAtSeat(String, u8),
     NikAtReserve(String, u32),
+    /// A typed value breaking the text rules (control characters, too long).
+    Text(TextError),
 }
 
 impl Msg {
@@ -986,6 +995,7 @@ impl Msg {
                 format!("status must be \"{STATUS_PRESENT}\" or \"{STATUS_ABSENT}\": {v:?}")
             }
             Msg::Nik(e) => lang.nik_error(e),
+            Msg::Text(e) => lang.text_error(e),
             Msg::Finding(f) => lang.finding(f),
             Msg::DuplicateNik(first) if id => format!("NIK sama dengan baris {first}"),
             Msg::DuplicateNik(first) => format!("same NIK as line {first}"),

@@ -4,6 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::domain::freetext::{self, TextField};
 use crate::domain::{Nik, Person, Roster, Screening, Severity, Sex, TpsId};
 use crate::io::roster_csv::parse_date;
 use crate::text::Lang;
@@ -221,8 +222,23 @@ impl Form {
                 text,
             })
         };
-        let name = self.name.trim();
-        if name.is_empty() {
+        // Typed text is held to the domain's rules (control or invisible characters, length)
+        // here, beside the field, before anything is sent.
+        let mut text = |field: Field, kind: TextField, raw: &str| match freetext::clean(kind, raw) {
+            Ok(v) => Some(v.to_string()),
+            Err(e) => {
+                note(field, Severity::Error, lang.text_problem_short(&e.problem));
+                None
+            }
+        };
+        let name = text(Field::Name, TextField::Name, &self.name);
+        let phone = text(Field::Phone, TextField::Phone, &self.phone);
+        let berita_acara = text(
+            Field::BeritaAcara,
+            TextField::BeritaAcara,
+            &self.berita_acara,
+        );
+        if name.as_deref() == Some("") {
             note(
                 Field::Name,
                 Severity::Error,
@@ -271,12 +287,14 @@ impl Form {
                 lang.t("pilih L/P (Spasi)", "choose M/F (Space)").into(),
             );
         }
-        let (Some(nik), Some(birth_date), Some(sex), false) =
-            (nik, birth, self.sex, name.is_empty())
+        let (Some(nik), Some(birth_date), Some(sex), Some(name), Some(phone), Some(_)) =
+            (nik, birth, self.sex, name, phone, berita_acara)
         else {
             return (None, notes);
         };
-        let phone = self.phone.trim();
+        if name.is_empty() {
+            return (None, notes);
+        }
         let person = Person {
             name: name.into(),
             nik,

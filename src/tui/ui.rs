@@ -17,8 +17,8 @@ use crate::domain::history::Stint;
 use crate::domain::Severity;
 use crate::domain::{Rollup, TpsId};
 use crate::store::{LogEntry, Record};
-use crate::text::wib;
 use crate::text::Strings;
+use crate::text::{safe, wib};
 use ratatui::widgets::Clear;
 
 /// Styles: colour only as a hint; with NO_COLOR only bold/reverse remain.
@@ -151,7 +151,7 @@ impl Widget for Screen<'_> {
         }
         let s = self.app.s();
         if let Some(msg) = &self.app.status {
-            Paragraph::new(fit(msg, status.width as usize))
+            Paragraph::new(fit(&safe(msg), status.width as usize))
                 .style(self.theme.gap())
                 .render(status, buf);
         }
@@ -192,7 +192,8 @@ impl Screen<'_> {
         }
         if let Some((user, role)) = app.identity() {
             title.push(Span::raw(format!(
-                "  {user} · {}",
+                "  {} · {}",
+                safe(&user),
                 lang.role(role, &app.roster.region)
             )));
         }
@@ -387,9 +388,9 @@ impl Screen<'_> {
                 )),
                 Some(h) => {
                     let name = if h.absent {
-                        format!("✗ {} ({})", h.person.name, s.absent_today)
+                        format!("✗ {} ({})", safe(&h.person.name), s.absent_today)
                     } else {
-                        h.person.name.to_string()
+                        safe(&h.person.name).into_owned()
                     };
                     let style = if h.absent {
                         self.theme.gap()
@@ -657,7 +658,7 @@ impl Screen<'_> {
                 (
                     format!(
                         "/{}▏  {}{more} {}",
-                        v.query,
+                        safe(&v.query),
                         lang.num(v.hits.len() as u64),
                         s.hits
                     ),
@@ -692,7 +693,7 @@ impl Screen<'_> {
                     };
                     self.gap_line(&v.entries[i], place_width)
                 }
-                Overlay::Search(v) => Line::raw(fit(&v.hits[i].label, width)),
+                Overlay::Search(v) => Line::raw(fit(&safe(&v.hits[i].label), width)),
                 _ => return,
             };
             if i == cursor {
@@ -806,7 +807,7 @@ impl Screen<'_> {
                     let age = r.person.age_on(app.roster.params.voting_day);
                     let mut text = format!(
                         "{} · {age} {} · {}",
-                        r.person.name,
+                        safe(&r.person.name),
                         s.years,
                         lang.sex(r.person.sex)
                     );
@@ -880,6 +881,7 @@ impl Screen<'_> {
                 for (i, field) in Field::ALL.iter().enumerate() {
                     let focused = i == form.field;
                     let value = form.value(*field, lang);
+                    let value = safe(&value);
                     let cursor = if focused && !field.is_choice() {
                         "▏"
                     } else {
@@ -919,7 +921,7 @@ impl Screen<'_> {
                 )
             }
             Overlay::Confirm { question, .. } => {
-                for chunk in wrap(question, inner_w) {
+                for chunk in wrap(&safe(question), inner_w) {
                     lines.push(Line::raw(chunk));
                 }
                 (String::new(), s.confirm_hints)
@@ -1012,7 +1014,7 @@ impl Screen<'_> {
                 Record::Change(ev) => app.lang.describe_event(ev, &app.roster.region),
                 Record::Created { .. } => s.store_created.to_string(),
             };
-            let text = format!("#{} {} {} · {what}", e.seq, wib(e.at), e.actor);
+            let text = format!("#{} {} {} · {what}", e.seq, wib(e.at), safe(&e.actor));
             let mut line = Line::raw(fit(&text, width));
             if i == cursor {
                 line = line.style(Theme::selected(true));
