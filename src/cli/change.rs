@@ -239,7 +239,7 @@ pub fn fill(target: &Target, args: &FillArgs, lang: Lang) -> CliResult {
             }
         }
         None => {
-            let person = parse_person_args(&args.person, lang)?;
+            let person = parse_person_args(&args.person, &roster, lang)?;
             let ba = args
                 .person
                 .berita_acara

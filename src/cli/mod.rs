@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use chrono::{NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand};
 
+use crate::domain::draft::PersonDraft;
 use crate::domain::freetext::{self, TextField};
 use crate::domain::gaps::Scope;
 use crate::domain::region::Lookup;
@@ -22,7 +23,7 @@ use crate::io::RowError;
 use crate::net::server::ServeError;
 use crate::net::{Client, ConnectError, ServeOptions};
 use crate::store::{os_user, Store, StoreError, StoreInfo};
-use crate::text::{safe, Lang};
+use crate::text::{safe, Label, Lang};
 use crate::tui::port::Port;
 
 #[derive(Parser, Debug)]
@@ -358,66 +359,43 @@ fn dispatch(cli: Cli) -> CliResult {
     }
 }
 
-/// A person from command-line fields, validated as an import row would be.
-fn parse_person_args(a: &change::PersonArgs, lang: Lang) -> Result<crate::domain::Person, Failure> {
-    use crate::io::roster_csv::{parse_date, parse_screening};
-    let missing =
-        |what: &str| Failure::Other(format!("--{what} {}", lang.t("wajib diisi", "is required")));
-    let name = a
-        .nama
-        .as_deref()
-        .filter(|n| !n.trim().is_empty())
-        .ok_or_else(|| missing("nama"))?;
-    let name = checked_flag("nama", TextField::Name, name, lang)?;
-    let nik_raw = a.nik.as_deref().ok_or_else(|| missing("nik"))?;
-    let nik = crate::domain::Nik::parse(nik_raw)
-        .map_err(|e| Failure::Other(format!("--nik: {}", lang.nik_error(&e))))?;
-    let birth_raw = a
-        .tanggal_lahir
-        .as_deref()
-        .ok_or_else(|| missing("tanggal-lahir"))?;
-    let birth_date = parse_date(birth_raw).ok_or_else(|| {
-        Failure::Other(format!(
-            "--tanggal-lahir {birth_raw:?}: {}",
-            lang.t("tanggal tidak valid", "not a date")
-        ))
-    })?;
-    let sex = match a
-        .jenis_kelamin
-        .as_deref()
-        .map(|s| s.trim().to_ascii_uppercase())
-    {
-        Some(s) if s == "L" => crate::domain::Sex::L,
-        Some(s) if s == "P" => crate::domain::Sex::P,
-        Some(other) => return Err(Failure::Other(format!("--jenis-kelamin {other:?}: L/P"))),
-        None => return Err(missing("jenis-kelamin")),
+/// A person from command-line fields, through the same check as an import row and the
+/// form (`PersonDraft`). Every error is named by its flag; warnings are printed and do not
+/// stop the appointment.
+fn parse_person_args(
+    a: &change::PersonArgs,
+    roster: &Roster,
+    lang: Lang,
+) -> Result<crate::domain::Person, Failure> {
+    let draft = PersonDraft {
+        nama: a.nama.as_deref().unwrap_or(""),
+        nik: a.nik.as_deref().unwrap_or(""),
+        tanggal_lahir: a.tanggal_lahir.as_deref().unwrap_or(""),
+        jenis_kelamin: a.jenis_kelamin.as_deref().unwrap_or(""),
+        telepon: a.telepon.as_deref().unwrap_or(""),
+        skrining: &a.skrining,
+        jkn: &a.jkn,
     };
-    let screening = parse_screening(&a.skrining).ok_or_else(|| {
-        Failure::Other(format!(
-            "--skrining {:?}: tidak berisiko | berisiko | belum",
-            a.skrining
-        ))
-    })?;
-    let jkn = match a.jkn.trim().to_ascii_lowercase().as_str() {
-        "ya" => true,
-        "tidak" => false,
-        other => return Err(Failure::Other(format!("--jkn {other:?}: ya | tidak"))),
-    };
-    let phone = a
-        .telepon
-        .as_deref()
-        .map(|p| checked_flag("telepon", TextField::Phone, p, lang))
-        .transpose()?
-        .filter(|p| !p.is_empty());
-    Ok(crate::domain::Person {
-        name: name.into(),
-        nik,
-        birth_date,
-        sex,
-        phone: phone.map(Into::into),
-        screening,
-        jkn,
-    })
+    match draft.validate(&roster.params, &roster.region) {
+        Ok(checked) => {
+            for w in &checked.warnings {
+                eprintln!(
+                    "{} {}",
+                    lang.t("peringatan:", "warning:"),
+                    safe(&lang.field_issue(w, Label::Flag))
+                );
+            }
+            Ok(checked.person)
+        }
+        Err(issues) => Err(Failure::Other(
+            issues
+                .iter()
+                .filter(|i| i.severity() == crate::domain::Severity::Error)
+                .map(|i| lang.field_issue(i, Label::Flag))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )),
+    }
 }
 
 /// A typed flag value checked by the domain's text rules: trimmed, or refused naming the flag,

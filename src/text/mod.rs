@@ -7,6 +7,7 @@ mod person;
 mod strings;
 
 pub use events::wib;
+pub use person::Label;
 
 pub use strings::Strings;
 
