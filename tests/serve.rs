@@ -16,8 +16,8 @@ use kpps::domain::{
 };
 use kpps::io::roster_csv::{import, ImportKind, ImportOptions};
 use kpps::net::Client;
+use kpps::port::Port;
 use kpps::store::{ExecError, LogEntry};
-use kpps::tui::port::Port;
 
 fn demo_store() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();

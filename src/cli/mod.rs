@@ -21,9 +21,10 @@ use crate::io::roster_csv::{self, ImportKind, ImportOptions};
 use crate::io::RowError;
 use crate::net::server::ServeError;
 use crate::net::{Client, ConnectError, ServeOptions};
+use crate::port::Port;
 use crate::store::{os_user, Store, StoreError, StoreInfo};
 use crate::text::{safe, Lang};
-use crate::tui::port::Port;
+use crate::tui::App;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -286,7 +287,7 @@ fn dispatch(cli: Cli) -> CliResult {
         actor: actor.clone(),
     };
     match cli.command {
-        None => crate::tui::run_app(&target, lang, cli.demo),
+        None => run_app(&target, lang, cli.demo),
         Some(Cmd::Serve(args)) => serve(&target, &args),
         Some(Cmd::Init(args)) => init(&dir, &actor, &args.election, None, lang),
         Some(Cmd::Demo(args)) => init(&dir, &actor, &args.election, Some(args.seed), lang),
@@ -452,6 +453,29 @@ impl Target {
             Err(e) => Err(Failure::Unavailable(e.to_string())),
         }
     }
+}
+
+/// `kpps` with no subcommand: connect to the store's server, or open (or create) the store,
+/// and run the interface.
+fn run_app(target: &Target, lang: Lang, demo: bool) -> CliResult {
+    let terminal =
+        |app| crate::tui::run_terminal(app).map_err(|e| Failure::Other(format!("terminal: {e}")));
+    if let Some((client, roster)) = target.connect_server()? {
+        return terminal(App::with_port(roster, lang, Box::new(client)));
+    }
+    let (dir, actor) = (target.dir.as_path(), target.actor.as_str());
+    let (store, roster) = if Store::exists(dir) {
+        let store = open_store(dir, actor)?;
+        let mut roster = store.load()?;
+        // Duplicate-NIK checks need the index; the first screen does not: build it meanwhile.
+        roster.index_in_background();
+        (store, roster)
+    } else {
+        // First run: the embedded Palembang tree, empty (or with the demo roster).
+        let seed = demo.then_some(crate::demo::DEFAULT_SEED);
+        create_store(dir, actor, &ElectionArgs::default(), seed)?
+    };
+    terminal(App::with_port(roster, lang, Box::new(store)))
 }
 
 fn serve(target: &Target, args: &ServeArgs) -> CliResult {

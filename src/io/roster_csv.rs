@@ -49,9 +49,9 @@ use crate::domain::{
     Command, Finding, Import, ImportRows, KelurahanId, Nik, NikError, NikLocation, Person, Refusal,
     Reserve, Roster, Screening, SeatAssignment, Severity, Sex, TpsId,
 };
+use crate::port::Port;
 use crate::store::ExecError;
 use crate::text::Lang;
-use crate::tui::port::Port;
 
 /// `status` of an officer on duty, and of one berhalangan sementara (absent today).
 pub const STATUS_PRESENT: &str = "aktif";

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use super::proto::{self, ToClient, ToServer, PROTOCOL};
 use crate::domain::{Command, Region, Role, Roster, TpsId};
+use crate::port::{Port, Reconnect, Synced};
 use crate::store::{ExecError, LogEntry, Record};
-use crate::tui::port::{Port, Reconnect, Synced};
 
 /// Messages the reader thread may hold for the TUI.
 const INBOX: usize = 4096;
