@@ -910,8 +910,10 @@ fn a_flood_of_connections_from_an_unlisted_user_costs_the_server_nothing() {
     // The flood was refused as it was accepted: no thread, no descriptor kept for it.
     let (threads_now, fds_now) = (server.status("Threads"), server.open_fds());
     eprintln!("while 1,000 refused connections are held open: {threads_now} threads (were {threads}), {fds_now} descriptors (were {fds})");
-    assert!(threads_now <= threads + 2, "{threads_now} threads");
-    assert!(fds_now <= fds + 8, "{fds_now} descriptors");
+    // The coordinator's connection holds two threads and four descriptors; a commit may
+    // start a few more store threads. A thread per flooding connection would be 1,000.
+    assert!(threads_now <= threads + 12, "{threads_now} threads");
+    assert!(fds_now <= fds + 12, "{fds_now} descriptors");
     // Logged in a few lines, not a thousand.
     let log = server.log();
     assert!(
@@ -957,8 +959,12 @@ fn a_coordinator_opening_a_thousand_connections_gets_sixteen() {
     });
     let (threads_now, rss) = (server.status("Threads"), server.rss_mib());
     eprintln!("1,000 connections from one coordinator: {threads_now} threads (were {threads}), {rss} MiB resident");
-    // Two threads for each of 16 sessions (and this client's), none for the rest.
-    assert!(threads_now <= threads + 2 * 17 + 2, "{threads_now} threads");
+    // Two threads for each of 16 sessions (and this client's), none for the rest (and a
+    // few more store threads a commit may start).
+    assert!(
+        threads_now <= threads + 2 * 17 + 10,
+        "{threads_now} threads"
+    );
     let log = server.log();
     assert_eq!(log.matches("nobody connected as").count(), 16);
     assert!(
