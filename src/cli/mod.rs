@@ -180,9 +180,13 @@ pub struct ServeArgs {
     /// Give the socket to this group (mode 0660) so its members can connect.
     #[arg(long)]
     pub group: Option<String>,
-    /// Changes a client may have waiting before it is cut off as too slow.
-    #[arg(long, default_value_t = crate::net::server::CLIENT_QUEUE, hide = true)]
+    /// Bytes of changes and answers a client may have waiting before it is cut off as too
+    /// slow.
+    #[arg(long = "client-queue-bytes", default_value_t = crate::net::server::CLIENT_QUEUE, hide = true)]
     pub client_queue: usize,
+    /// Connections open at once, in all (default: what the descriptor limit allows).
+    #[arg(long, hide = true)]
+    pub max_clients: Option<usize>,
 }
 
 #[derive(Args, Debug)]
@@ -496,6 +500,7 @@ fn serve(target: &Target, args: &ServeArgs) -> CliResult {
         coordinators,
         group: args.group.clone(),
         client_queue: args.client_queue,
+        max_clients: args.max_clients,
     };
     crate::net::serve(&opts, &target.actor, || {}).map_err(|e| match e {
         ServeError::Store(e) => Failure::Store(e),
