@@ -13,9 +13,9 @@ use chrono::NaiveDate;
 use common::{kpps, stdout, Server, Tmux};
 use kpps::domain::{Command, Event, Nik, Person, Roster, Screening, Sex, Source, TpsId};
 use kpps::net::Client;
+use kpps::port::Port;
 use kpps::store::{ExecError, Store};
 use kpps::text::Lang;
-use kpps::tui::port::Port;
 
 /// An OSC sequence that retitles the window, inside a name.
 const OSC_NAME: &str = "Budi \x1b]0;pwned\x07Santoso";

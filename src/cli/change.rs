@@ -7,9 +7,9 @@ use super::Target;
 use super::{checked_flag, parse_person_args, write_stdout, CliResult, Failure};
 use crate::domain::region::TpsAddress;
 use crate::domain::{Command, Event, KelurahanId, Refusal, Roster, TextField, TpsId, VacateReason};
+use crate::port::Port;
 use crate::store::{ExecError, LogEntry, Record};
 use crate::text::{safe, wib, Lang};
-use crate::tui::port::Port;
 
 #[derive(Args, Debug)]
 pub struct SeatArgs {

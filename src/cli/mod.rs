@@ -22,9 +22,10 @@ use crate::io::roster_csv::{self, ImportKind, ImportOptions};
 use crate::io::RowError;
 use crate::net::server::ServeError;
 use crate::net::{Client, ConnectError, ServeOptions};
+use crate::port::Port;
 use crate::store::{os_user, Store, StoreError, StoreInfo};
 use crate::text::{safe, Label, Lang};
-use crate::tui::port::Port;
+use crate::tui::App;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -183,9 +184,13 @@ pub struct ServeArgs {
     /// Give the socket to this group (mode 0660) so its members can connect.
     #[arg(long)]
     pub group: Option<String>,
-    /// Changes a client may have waiting before it is cut off as too slow.
-    #[arg(long, default_value_t = crate::net::server::CLIENT_QUEUE, hide = true)]
+    /// Bytes of changes and answers a client may have waiting before it is cut off as too
+    /// slow.
+    #[arg(long = "client-queue-bytes", default_value_t = crate::net::server::CLIENT_QUEUE, hide = true)]
     pub client_queue: usize,
+    /// Connections open at once, in all (default: what the descriptor limit allows).
+    #[arg(long, hide = true)]
+    pub max_clients: Option<usize>,
 }
 
 #[derive(Args, Debug)]
@@ -296,7 +301,7 @@ fn dispatch(cli: Cli) -> CliResult {
         actor: actor.clone(),
     };
     match cli.command {
-        None => crate::tui::run_app(&target, lang, cli.demo),
+        None => run_app(&target, lang, cli.demo),
         Some(Cmd::Serve(args)) => serve(&target, &args),
         Some(Cmd::Init(args)) => init(&dir, &actor, &args.election, None, lang),
         Some(Cmd::Demo(args)) => init(&dir, &actor, &args.election, Some(args.seed), lang),
@@ -447,6 +452,29 @@ impl Target {
     }
 }
 
+/// `kpps` with no subcommand: connect to the store's server, or open (or create) the store,
+/// and run the interface.
+fn run_app(target: &Target, lang: Lang, demo: bool) -> CliResult {
+    let terminal =
+        |app| crate::tui::run_terminal(app).map_err(|e| Failure::Other(format!("terminal: {e}")));
+    if let Some((client, roster)) = target.connect_server()? {
+        return terminal(App::with_port(roster, lang, Box::new(client)));
+    }
+    let (dir, actor) = (target.dir.as_path(), target.actor.as_str());
+    let (store, roster) = if Store::exists(dir) {
+        let store = open_store(dir, actor)?;
+        let mut roster = store.load()?;
+        // Duplicate-NIK checks need the index; the first screen does not: build it meanwhile.
+        roster.index_in_background();
+        (store, roster)
+    } else {
+        // First run: the embedded Palembang tree, empty (or with the demo roster).
+        let seed = demo.then_some(crate::demo::DEFAULT_SEED);
+        create_store(dir, actor, &ElectionArgs::default(), seed)?
+    };
+    terminal(App::with_port(roster, lang, Box::new(store)))
+}
+
 fn serve(target: &Target, args: &ServeArgs) -> CliResult {
     let coordinators = args
         .coordinators
@@ -465,6 +493,7 @@ fn serve(target: &Target, args: &ServeArgs) -> CliResult {
         coordinators,
         group: args.group.clone(),
         client_queue: args.client_queue,
+        max_clients: args.max_clients,
     };
     crate::net::serve(&opts, &target.actor, || {}).map_err(|e| match e {
         ServeError::Store(e) => Failure::Store(e),

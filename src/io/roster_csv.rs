@@ -48,9 +48,9 @@ use crate::domain::{
     Command, Import, ImportRows, KelurahanId, Nik, NikLocation, Person, Refusal, Reserve, Roster,
     Screening, SeatAssignment, Sex, TpsId,
 };
+use crate::port::Port;
 use crate::store::ExecError;
 use crate::text::{Label, Lang};
-use crate::tui::port::Port;
 
 /// `status` of an officer on duty, and of one berhalangan sementara (absent today).
 pub const STATUS_PRESENT: &str = "aktif";

@@ -7,7 +7,6 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::form::{Form, FormKey};
 use super::keymap::{action_for, Action};
-use super::port::{Port, Reconnect};
 use super::search::{search, NameIndex};
 use crate::domain::gaps::{gaps, GapEntry, Scope};
 use crate::domain::history::{seat_history, Stamp, Stint};
@@ -15,6 +14,7 @@ use crate::domain::{
     Candidate, Command, Event, KecamatanId, KelurahanId, Role, Roster, Severity, TpsId,
     VacateReason,
 };
+use crate::port::{Port, Reconnect};
 use crate::store::{ExecError, LogEntry, Record};
 use crate::text::{Lang, Strings};
 
