@@ -1029,7 +1029,7 @@ fn export_then_import_reproduces_the_roster() {
         for p in seats.iter_mut().flatten().flatten() {
             if let Some(phone) = &p.phone {
                 let stored = normalize_phone(phone).unwrap().unwrap().number;
-                p.phone = Some(stored.into());
+                p.phone = Some(stored);
             }
         }
         seats

@@ -253,6 +253,13 @@ fn the_three_roads_refuse_the_same_people_for_the_same_reasons() {
         ),
         ("under age", young),
         (
+            "phone as a spreadsheet number",
+            Case {
+                phone: "8,12346E+10".into(),
+                ..siti(12)
+            },
+        ),
+        (
             "two phones",
             Case {
                 phone: "0812/0813".into(),

@@ -173,7 +173,14 @@ impl PersonDraft<'_> {
         }
         let phone = match freetext::clean(TextField::Phone, self.telepon) {
             Err(e) => {
-                issue(PersonField::Telepon, Problem::Text(e.problem));
+                // `8,12346E+10` is not only a stray character: say what happened to it.
+                let problem = match (e.problem, phone::normalize(self.telepon)) {
+                    (TextProblem::NotPhone { .. }, Err(PhoneError::ScientificNotation)) => {
+                        Problem::Phone(PhoneError::ScientificNotation)
+                    }
+                    (p, _) => Problem::Text(p),
+                };
+                issue(PersonField::Telepon, problem);
                 None
             }
             Ok(text) => match phone::normalize(&text) {
@@ -212,7 +219,7 @@ impl PersonDraft<'_> {
                 PersonField::Telepon,
                 Problem::PhoneZeroRestored {
                     given: self.telepon.trim().to_string(),
-                    stored: p.number.clone(),
+                    stored: p.number.to_string(),
                 },
             );
         }
@@ -221,7 +228,7 @@ impl PersonDraft<'_> {
             nik,
             birth_date,
             sex,
-            phone: phone.map(|p| p.number.into()),
+            phone: phone.map(|p| p.number),
             screening,
             jkn,
         };
@@ -312,6 +319,13 @@ pub fn parse_date(raw: &str) -> Option<NaiveDate> {
 
 /// `tidak berisiko`, `berisiko`, `belum` / `belum skrining` (any case; `_` or `-` for spaces).
 pub fn parse_screening(raw: &str) -> Option<Screening> {
+    // The words as exports write them, at once; anything else word by word.
+    match raw {
+        "tidak berisiko" => return Some(Screening::NotAtRisk),
+        "berisiko" => return Some(Screening::AtRisk),
+        "belum" => return Some(Screening::NotScreened),
+        _ => {}
+    }
     let mut words = raw
         .split(|c: char| c.is_whitespace() || c == '_' || c == '-')
         .filter(|w| !w.is_empty());
@@ -432,6 +446,17 @@ mod tests {
         assert_eq!(c.person.phone.as_deref(), Some("081234567890"));
         assert_eq!(c.person.screening, Screening::NotAtRisk);
         assert!(c.person.jkn);
+        let sci = PersonDraft {
+            telepon: "8,12346E+10",
+            ..siti()
+        };
+        assert_eq!(
+            issues(sci),
+            vec![(
+                PersonField::Telepon,
+                Problem::Phone(PhoneError::ScientificNotation)
+            )]
+        );
         let no_phone = PersonDraft {
             telepon: "  ",
             ..siti()

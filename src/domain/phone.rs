@@ -13,6 +13,8 @@
 //! parentheses between digits are dropped. Anything else is refused with the reason.
 //! Numbers already stored are left as they were.
 
+use compact_str::CompactString;
+
 /// Mobile numbers (`08…`): 10 to 13 digits in the national form.
 pub const MOBILE_DIGITS: std::ops::RangeInclusive<usize> = 10..=13;
 /// Landlines (`0` + area code + number): 9 to 12 digits.
@@ -21,8 +23,8 @@ pub const LANDLINE_DIGITS: std::ops::RangeInclusive<usize> = 9..=12;
 /// A number in its stored form.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Phone {
-    /// `081234567890`.
-    pub number: String,
+    /// `081234567890` (inline, no allocation: an import normalises millions of them).
+    pub number: CompactString,
     /// The input had lost its leading 0 (`81234567890`): the 0 was put back.
     pub restored_zero: bool,
 }
@@ -51,56 +53,74 @@ pub fn normalize(raw: &str) -> Result<Option<Phone>, PhoneError> {
     if text.is_empty() {
         return Ok(None);
     }
-    if text.contains(['E', 'e']) && text.bytes().any(|b| b.is_ascii_digit()) {
-        let exponent = text.split(['E', 'e']).nth(1).unwrap_or("");
-        if !exponent.is_empty()
-            && exponent
-                .trim_start_matches(['+', '-'])
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-        {
-            return Err(PhoneError::ScientificNotation);
-        }
-    }
     let (plus, rest) = match text.strip_prefix('+') {
         Some(rest) => (true, rest),
         None => (false, text),
     };
-    if let Some(c) = rest
-        .chars()
-        .find(|c| !(c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')')))
-    {
-        return Err(PhoneError::BadCharacter(c));
+    // The digits, on the stack with room for a 0 in front (`buf[0]`): an import normalises
+    // millions of numbers, so no allocation until the result.
+    const ROOM: usize = 24;
+    let mut buf = [0u8; ROOM];
+    let mut len = 1;
+    for (i, &b) in rest.as_bytes().iter().enumerate() {
+        match b {
+            b'0'..=b'9' if len < ROOM => {
+                buf[len] = b;
+                len += 1;
+            }
+            b'0'..=b'9' => {
+                return Err(PhoneError::TooLong(
+                    rest.bytes().filter(u8::is_ascii_digit).count(),
+                ))
+            }
+            b' ' | b'-' | b'.' | b'(' | b')' => {}
+            _ => {
+                // A byte outside ASCII starts a character: `i` is on its boundary.
+                let c = rest[i..].chars().next().unwrap_or('?');
+                return Err(if is_scientific(text) {
+                    PhoneError::ScientificNotation
+                } else {
+                    PhoneError::BadCharacter(c)
+                });
+            }
+        }
     }
-    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+    let digits = &buf[1..len];
     if digits.is_empty() {
         return Err(PhoneError::BadStart);
     }
     let mut restored_zero = false;
-    let national = if plus {
-        let Some(after) = digits.strip_prefix("62") else {
+    // Where the national form starts in `buf` (a 0 written in front where needed).
+    let start = if plus {
+        if !digits.starts_with(b"62") {
             return Err(PhoneError::NotIndonesian);
-        };
-        // `+62 (0)812…`: the zero is sometimes kept after the country code.
-        if after.starts_with('0') {
-            after.to_string()
-        } else {
-            format!("0{after}")
         }
-    } else if let Some(after) = digits.strip_prefix("62") {
-        match after.as_bytes().first() {
-            Some(b'8') => format!("0{after}"),
-            Some(b'0') => after.to_string(),
+        // `+62 (0)812…`: the zero is sometimes kept after the country code.
+        if digits.get(2) == Some(&b'0') {
+            3
+        } else {
+            buf[2] = b'0';
+            2
+        }
+    } else if digits.starts_with(b"62") {
+        match digits.get(2) {
+            Some(b'8') => {
+                buf[2] = b'0';
+                2
+            }
+            Some(b'0') => 3,
             _ => return Err(PhoneError::Ambiguous62),
         }
-    } else if digits.starts_with('0') {
-        digits
-    } else if digits.starts_with('8') {
+    } else if digits[0] == b'0' {
+        1
+    } else if digits[0] == b'8' {
         restored_zero = true;
-        format!("0{digits}")
+        buf[0] = b'0';
+        0
     } else {
         return Err(PhoneError::BadStart);
     };
+    let national = std::str::from_utf8(&buf[start..len]).expect("ASCII digits");
     if national.as_bytes().get(1).is_none_or(|&b| b == b'0') {
         return Err(PhoneError::BadStart);
     }
@@ -117,9 +137,20 @@ pub fn normalize(raw: &str) -> Result<Option<Phone>, PhoneError> {
         return Err(PhoneError::TooLong(n));
     }
     Ok(Some(Phone {
-        number: national,
+        number: national.into(),
         restored_zero,
     }))
+}
+
+/// `8,12346E+10`, `8.12346e10`: digits, then an exponent.
+fn is_scientific(text: &str) -> bool {
+    let Some((mantissa, exponent)) = text.split_once(['E', 'e']) else {
+        return false;
+    };
+    let exponent = exponent.trim_start_matches(['+', '-']);
+    mantissa.bytes().any(|b| b.is_ascii_digit())
+        && !exponent.is_empty()
+        && exponent.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -128,7 +159,7 @@ mod tests {
 
     fn ok(raw: &str) -> (String, bool) {
         let p = normalize(raw).unwrap().unwrap();
-        (p.number, p.restored_zero)
+        (p.number.into(), p.restored_zero)
     }
 
     #[test]
@@ -171,6 +202,9 @@ mod tests {
             ("+", BadStart),
             ("0812345", TooShort(7)),
             ("08123456789012", TooLong(14)),
+            ("0812 3456 7890 1234 5678 9012 3456", TooLong(28)),
+            ("+62", BadStart),
+            ("+6", NotIndonesian),
             ("07113", TooShort(5)),
             ("0711352123456", TooLong(13)),
             ("812345", TooShort(7)),
