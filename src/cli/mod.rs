@@ -225,15 +225,25 @@ pub fn run() -> ExitCode {
     // SAFETY: umask only changes this process's file-creation mask.
     unsafe { libc::umask(0o077) };
     let cli = Cli::parse();
+    let lang = cli.lang;
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Reported) => ExitCode::from(1),
         Err(Failure::Store(e)) => {
             eprintln!("kpps: {e}");
+            if let StoreError::ForeignOwner { owner, path, .. } = &e {
+                eprintln!("kpps: {}", as_owner(owner, path, lang));
+            }
             match e {
-                StoreError::InUse(_) | StoreError::NotFound(_) | StoreError::Incomplete(_) => {
-                    ExitCode::from(2)
-                }
+                StoreError::InUse(_)
+                | StoreError::NotFound(_)
+                | StoreError::Incomplete(_)
+                | StoreError::DiskFull { .. }
+                | StoreError::NotRecorded { .. }
+                | StoreError::JournalOnly { .. }
+                | StoreError::Uncertain { .. }
+                | StoreError::Disagrees { .. }
+                | StoreError::ForeignOwner { .. } => ExitCode::from(2),
                 _ => ExitCode::from(1),
             }
         }
@@ -246,6 +256,35 @@ pub fn run() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The exact command that runs this one as the store's owner: this kpps, the same
+/// arguments, and `--db` spelled out (sudo drops $KPPS_DB).
+fn as_owner(owner: &str, dir: &Path, lang: Lang) -> String {
+    use crate::store::shell_quote;
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "kpps".into());
+    let mut words = vec![
+        shell_quote(&exe),
+        "--db".into(),
+        shell_quote(&dir.display().to_string()),
+    ];
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--db" {
+            args.next();
+        } else if !arg.starts_with("--db=") {
+            words.push(shell_quote(&arg));
+        }
+    }
+    let line = words.join(" ");
+    format!(
+        "{} {owner}: sudo -u {o} {line}   ({} runuser -u {o} -- {line})",
+        lang.t("jalankan sebagai", "run it as"),
+        lang.t("atau:", "or:"),
+        o = shell_quote(owner)
+    )
 }
 
 fn dispatch(cli: Cli) -> CliResult {
@@ -504,6 +543,9 @@ fn check(dir: &Path, actor: &str, lang: Lang) -> CliResult {
 
 fn rebuild(from: &Path, dest: &Path, actor: &str, lang: Lang) -> CliResult {
     let (store, changes) = crate::store::rebuild(from, dest, actor)?;
+    for notice in &store.notices {
+        eprintln!("kpps: {notice}");
+    }
     let report = store.check()?;
     println!(
         "{} {} ← {}: {} {}",
