@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::domain::gaps::Scope;
 use crate::domain::region::Lookup;
 use crate::domain::{ElectionParams, Region, Roster};
+use crate::io::outfile::{OutFile, OutFileError};
 use crate::io::region_csv::{self, PALEMBANG_SOURCE};
 use crate::io::report::{self, Format};
 use crate::io::roster_csv::{self, ImportKind, ImportOptions};
@@ -709,10 +710,11 @@ fn import(dir: &Path, actor: &str, kind: ImportKind, args: &ImportArgs, lang: La
 
 fn export(roster: &Roster, roster_kind: bool, out: Option<&Path>, lang: Lang) -> CliResult {
     let io_err = |e: std::io::Error| Failure::Other(e.to_string());
-    let mut sink: Box<dyn Write> = match out {
-        Some(p) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p).map_err(io_err)?,
-        )),
+    let out_err = |e: OutFileError| Failure::Other(e.text(lang));
+    // Never through a link, never into another user's file (see io::outfile).
+    let mut file = out.map(OutFile::create).transpose().map_err(out_err)?;
+    let mut sink: Box<dyn Write + '_> = match file.as_mut() {
+        Some(f) => Box::new(f),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let rows = if roster_kind {
@@ -722,6 +724,10 @@ fn export(roster: &Roster, roster_kind: bool, out: Option<&Path>, lang: Lang) ->
     }
     .map_err(io_err)?;
     sink.flush().map_err(io_err)?;
+    drop(sink);
+    if let Some(file) = file {
+        file.commit().map_err(out_err)?;
+    }
     eprintln!(
         "{} {} — {}",
         lang.num(rows as u64),

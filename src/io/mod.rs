@@ -3,6 +3,7 @@
 
 pub mod coordinators;
 pub mod lines;
+pub mod outfile;
 pub mod region_csv;
 pub mod report;
 pub mod roster_csv;
