@@ -480,10 +480,14 @@ fn validate(
                     continue;
                 }
                 let line = record.position().map_or(0, |p| p.line());
+                if pass.errors.len() >= super::MAX_ERRORS {
+                    pass.errors.push(super::too_many_errors(path, line, lang));
+                    break;
+                }
                 pass.row(&layout, line, &record);
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = super::csv_error_line(&e);
                 let fatal = matches!(e.kind(), csv::ErrorKind::Io(_));
                 pass.error(line, Msg::from_csv(&e));
                 if fatal {
@@ -881,6 +885,7 @@ pub fn parse_screening(raw: &str) -> Option<Screening> {
 enum Msg {
     MissingColumn(&'static str),
     Io(String),
+    Limit(super::lines::InputLimit),
     NotUtf8,
     Csv(String),
     Store(String),
@@ -913,7 +918,10 @@ impl Msg {
     fn from_csv(e: &csv::Error) -> Msg {
         match e.kind() {
             csv::ErrorKind::Utf8 { .. } => Msg::NotUtf8,
-            csv::ErrorKind::Io(io) => Msg::Io(io.to_string()),
+            csv::ErrorKind::Io(io) => match super::lines::InputLimit::of(e) {
+                Some(limit) => Msg::Limit(limit),
+                None => Msg::Io(io.to_string()),
+            },
             _ => Msg::Csv(e.to_string()),
         }
     }
@@ -925,6 +933,7 @@ impl Msg {
             Msg::MissingColumn(c) => format!("missing column {c} in the header"),
             Msg::Io(e) if id => format!("berkas tidak bisa dibaca: {e}"),
             Msg::Io(e) => format!("cannot read the file: {e}"),
+            Msg::Limit(limit) => limit.text(lang),
             Msg::NotUtf8 if id => "baris bukan UTF-8; simpan berkas sebagai \"CSV UTF-8\"".into(),
             Msg::NotUtf8 => "line is not UTF-8; save the file as \"CSV UTF-8\"".into(),
             Msg::Csv(e) if id => format!("CSV rusak: {e}"),
