@@ -950,7 +950,7 @@ impl Store {
             .as_mut()
             .ok_or_else(|| StoreError::Poisoned(self.dir.clone()))?;
         journal.append_all(entries).map_err(|source| {
-            let (_, detail) = write_failure(&StoreError::Io {
+            let (full, detail) = write_failure(&StoreError::Io {
                 path: journal.path().to_path_buf(),
                 source,
             });
@@ -961,6 +961,8 @@ impl Store {
                     path: self.dir.clone(),
                     detail,
                 }
+            } else if full {
+                self.not_recorded(&format!("{detail}; free space on it, then try again"))
             } else {
                 self.not_recorded(&detail)
             }
