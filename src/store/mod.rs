@@ -450,54 +450,39 @@ impl Store {
                 damage: journal::Damage::BadHeader,
             });
         }
-        let decode = |i: usize| {
-            scan.decode(i).map_err(|source| StoreError::Codec {
-                path: path.clone(),
-                key: format!("journal entry {}", i + 1),
-                source,
-            })
-        };
-        // Entry #n is the journal's n-th.
+        // Where sled is: its counter, and the last change in its log. The journal's n-th
+        // entry is change #n.
         let count = scan.payloads.len() as u64;
-        let journal_last = decode(scan.payloads.len() - 1)?.seq;
-        if journal_last != count {
-            return Err(self.disagrees(format!(
-                "the journal's last entry (entry {count}) is numbered #{journal_last}"
-            )));
-        }
-        // Where sled is: its counter, and the last change in its log.
         let counter = self
             .get::<u64>(&self.meta, K_NEXT_SEQ)?
             .unwrap_or(1)
             .saturating_sub(1);
-        let log_last = self
-            .log
-            .last()
-            .map_err(|e| self.sled_err(e))?
-            .map_or(0, |(k, _)| {
-                u64::from_be_bytes(k[..8].try_into().expect("8-byte key"))
-            });
+        let last = self.log.last().map_err(|e| self.sled_err(e))?;
+        let log_last = last.as_ref().map_or(0, |(k, _)| {
+            u64::from_be_bytes(k[..8].try_into().expect("8-byte key"))
+        });
         let sled_last = counter.max(log_last);
-        if sled_last > journal_last {
+        if sled_last > count {
             return Err(self.disagrees(format!(
                 "the database has changes #{} to #{sled_last} that the journal (ending at \
-                 #{journal_last}) lacks; if {} was replaced by an older copy, put the newer \
-                 one back instead (rebuilding from this journal drops those changes)",
-                journal_last + 1,
+                 #{count}) lacks; if {} was replaced by an older copy, put the newer one \
+                 back instead (rebuilding from this journal drops those changes)",
+                count + 1,
                 path.display()
             )));
         }
-        if log_last == 0 {
+        // sled's last change must be the journal's of that number, byte for byte (both are
+        // `codec::encode` of the same entry; compared undecoded, so a large last entry such
+        // as an import costs a read, not a decode).
+        let Some((_, stored)) = last else {
             return Err(self.disagrees("the database's log is empty".into()));
-        }
-        let in_journal = decode((log_last - 1) as usize)?;
-        let in_sled: Option<LogEntry> = self.get(&self.log, &log_last.to_be_bytes())?;
-        if in_sled.as_ref() != Some(&in_journal) {
+        };
+        if scan.payloads[(log_last - 1) as usize].1 != stored[..] {
             return Err(self.disagrees(format!(
-                "change #{log_last} in the database differs from the journal's #{}",
-                in_journal.seq
+                "change #{log_last} in the database differs from the journal's #{log_last}"
             )));
         }
+        let journal_last = count;
         let journal = journal::Journal::open(&path, &scan).map_err(io)?;
         *self.journal.lock().expect("journal lock") = Some(journal);
         if counter == log_last && log_last == journal_last {
