@@ -2,6 +2,8 @@
 //!
 //! Layout of a store directory (0700, files 0600):
 //! - `kpps.lock`: held with `flock` while a process has the store open.
+//! - `journal.kpps`: every log entry, appended and fsynced before sled is written (the record
+//!   of truth: sled can be rebuilt from it).
 //! - `sled/`: the database, with these trees (keys big-endian so iteration is tree order):
 //!   - `meta`: `info` (StoreInfo), `region` (kelurahan specs), `next_seq`, `complete`.
 //!   - `seats`: TPS id (u32) → that TPS's seats (`Vec<Option<Holder>>`); empty TPS absent.
@@ -9,8 +11,12 @@
 //!   - `log`: sequence number (u64) → `LogEntry` (who, when, what).
 //!   - `tps_log`: TPS id (u32) ++ sequence (u64) → () — each TPS's history, in order.
 //!
-//! Every change goes through `commit`: one transaction over all the trees it touches, then a
-//! flush (fsync), and only then is the event applied in memory and reported done.
+//! Every change takes one road (`execute_batch`, and `persist` under it): commands are decided
+//! and applied to the in-memory roster in order; their entries are appended to the journal
+//! and fsynced; then written to sled in one transaction over every tree they touch, and
+//! flushed. Only then is a change reported done. If either write fails, the roster is
+//! reloaded from disk (memory never runs ahead of the store), and the next open replays the
+//! journal entries sled lacks.
 
 pub mod codec;
 mod compact;
@@ -768,7 +774,7 @@ impl Store {
         })
     }
 
-    /// Makes an event durable (one transaction, then fsync), then applies it to `roster`.
+    /// Applies an already decided event to `roster` and makes it durable (journal, then sled).
     /// On failure the roster is reloaded from disk, so memory never runs ahead of the store.
     pub fn commit(&self, roster: &mut Roster, event: Event) -> Result<LogEntry> {
         let seq: u64 = self.get(&self.meta, K_NEXT_SEQ)?.unwrap_or(1);
