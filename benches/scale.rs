@@ -22,7 +22,7 @@ use kpps::demo;
 use kpps::domain::gaps::Scope;
 use kpps::domain::{Command, ElectionParams, KelurahanId, Region, Roster};
 use kpps::io::region_csv::{load_region_file, palembang, PALEMBANG_SOURCE};
-use kpps::io::report::{render, Format};
+use kpps::io::report::{render, Format, Options};
 use kpps::store::{codec, Store, StoreInfo};
 use kpps::text::Lang;
 use kpps::tui::keymap::parse_keys;
@@ -159,7 +159,7 @@ fn create_benches(
     );
 
     g.bench_function(format!("gaps_json/{name}"), |b| {
-        b.iter(|| render(&roster, Scope::All, Format::Json, Lang::Id).len())
+        b.iter(|| render(&roster, Scope::All, &json_report()).len())
     });
     dir
 }
@@ -350,7 +350,7 @@ fn national_scale(c: &mut Criterion) {
         logical_bytes(&roster)
     );
     g.bench_function("gaps_json/national", |b| {
-        b.iter(|| render(&roster, Scope::All, Format::Json, Lang::Id).len())
+        b.iter(|| render(&roster, Scope::All, &json_report()).len())
     });
     g.finish();
 
@@ -385,4 +385,14 @@ fn main() {
     }
     benches();
     Criterion::default().configure_from_args().final_summary();
+}
+
+/// `gaps --format json` as the command line asks for it.
+fn json_report() -> Options {
+    Options {
+        format: Format::Json,
+        lang: Lang::Id,
+        vacant_only: false,
+        now: chrono::Utc::now(),
+    }
 }

@@ -3,6 +3,7 @@
 mod common;
 
 use common::{kpps, stdout as ok};
+use kpps::text::Lang;
 
 fn demo_store() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -199,10 +200,12 @@ fn gaps_csv_table_and_text() {
 
     let text = ok(&kpps(&db, &["gaps", "--format", "text"]));
     assert!(
-        text.starts_with("*Pemilu 2024 — Seluruh wilayah*\n(data demo)\nKPPS terisi "),
+        text.starts_with("*Pemilu 2024 — Kota Palembang*\nSeluruh wilayah · per "),
         "{text}"
     );
-    assert!(text.contains("Paling mendesak:\n- TPS "));
+    assert!(text.contains(" WIB, "), "{text}");
+    assert!(text.contains("\n(data demo)\nKPPS terisi "), "{text}");
+    assert!(text.contains("Per kelurahan:\n- "), "{text}");
     assert!(text.lines().count() < 20, "chat text stays short");
 }
 
@@ -210,8 +213,9 @@ fn gaps_csv_table_and_text() {
 fn scope_filters_by_code_and_name() {
     let d = demo_store();
     let db = d.path().join("s");
+    // Reports say when they were read: the same clock for both.
     let get = |args: &[&str]| -> serde_json::Value {
-        let mut all = vec!["gaps", "--format", "json"];
+        let mut all = vec!["gaps", "--format", "json", "--now", NOW];
         all.extend_from_slice(args);
         serde_json::from_str(&ok(&kpps(&db, &all))).unwrap()
     };
@@ -284,4 +288,301 @@ fn exports_warn_that_they_hold_personal_data_and_files_are_private() {
         .mode()
         & 0o777;
     assert_eq!(journal, 0o600);
+}
+
+/// A fixed clock for reports: 08:05 WIB on voting day.
+const NOW: &str = "2024-02-14T01:05:00Z";
+
+fn gaps_at(db: &std::path::Path, args: &[&str]) -> String {
+    let mut all = vec!["gaps", "--now", NOW];
+    all.extend_from_slice(args);
+    ok(&kpps(db, &all))
+}
+
+fn gaps_json_at(db: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&gaps_at(db, &all)).unwrap()
+}
+
+/// `12.345` (Indonesian thousands) → 12345.
+fn id_num(s: &str) -> u64 {
+    s.replace('.', "")
+        .parse()
+        .unwrap_or_else(|_| panic!("{s:?}"))
+}
+
+#[test]
+fn gaps_text_names_the_area_and_the_time_and_subtotals_each_kelurahan() {
+    let d = demo_store();
+    let db = d.path().join("s");
+    let text = gaps_at(&db, &["--format", "text"]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[..3],
+        [
+            "*Pemilu 2024 — Kota Palembang*",
+            "Seluruh wilayah · per 08:05 WIB, 14-02-2024",
+            "(data demo)"
+        ],
+        "{text}"
+    );
+    assert!(lines.len() < 20, "chat text stays short:\n{text}");
+    let json = gaps_json_at(&db, &[]);
+    assert_eq!(json["region"], "Kota Palembang");
+    assert_eq!(json["time_zone"], "WIB");
+    assert_eq!(json["as_of"], "2024-02-14T08:05:00+07:00");
+    let totals = &json["totals"];
+    // The shortfall has one word, "kekurangan".
+    let head = format!(
+        "Kekurangan: {} kursi di {} TPS, {} TPS tanpa Ketua",
+        Lang::Id.num(totals["vacant"].as_u64().unwrap()),
+        Lang::Id.num(totals["tps_short"].as_u64().unwrap()),
+        totals["tps_without_ketua"]
+    );
+    assert!(lines.contains(&head.as_str()), "{head}\n{text}");
+    assert!(!text.contains("Kosong:"), "{text}");
+
+    // Every kelurahan line is that kelurahan's subtotal; with the "…dan" line they add up
+    // to the totals.
+    let subtotals: Vec<&serde_json::Value> = json["kelurahan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["vacant"].as_u64().unwrap() > 0)
+        .collect();
+    let (mut seats, mut tps, mut listed) = (0, 0, 0);
+    for line in lines.iter().filter(|l| l.starts_with("- ")) {
+        let (place, rest) = line[2..].split_once(": kekurangan ").expect(line);
+        let (kel, kec) = place.trim_end_matches(')').split_once(" (").expect(line);
+        let words: Vec<&str> = rest.split(' ').collect();
+        assert_eq!(words[1..3], ["kursi", "di"], "{line}");
+        let k = subtotals
+            .iter()
+            .find(|k| k["kelurahan"] == kel && k["kecamatan"] == kec)
+            .unwrap_or_else(|| panic!("{line}"));
+        assert_eq!(id_num(words[0]), k["vacant"].as_u64().unwrap(), "{line}");
+        assert_eq!(id_num(words[3]), k["tps_short"].as_u64().unwrap(), "{line}");
+        assert!(rest.contains("— TPS "), "names its TPS: {line}");
+        seats += id_num(words[0]);
+        tps += id_num(words[3]);
+        listed += 1;
+    }
+    assert_eq!(listed, 10, "{text}");
+    let rest = lines
+        .iter()
+        .find(|l| l.starts_with("…dan "))
+        .expect("the rest summed");
+    let words: Vec<&str> = rest.split(' ').collect();
+    assert_eq!(id_num(words[1]) + listed, subtotals.len() as u64, "{rest}");
+    assert_eq!(words[2..4], ["kelurahan", "lain:"], "{rest}");
+    assert_eq!(
+        seats + id_num(words[4]),
+        totals["vacant"].as_u64().unwrap(),
+        "{rest}"
+    );
+    assert_eq!(
+        tps + id_num(words[7]),
+        totals["tps_short"].as_u64().unwrap(),
+        "{rest}"
+    );
+
+    let en = ok(&kpps(
+        &db,
+        &["--lang", "en", "gaps", "--format", "text", "--now", NOW],
+    ));
+    assert!(
+        en.starts_with(
+            "*Pemilu 2024 — Kota Palembang*\nWhole region · as of 08:05 WIB, 14-02-2024\n"
+        ),
+        "{en}"
+    );
+}
+
+fn store_with_regions(dir: &std::path::Path, name: &str, rows: &str) -> std::path::PathBuf {
+    let regions = dir.join(format!("{name}.csv"));
+    std::fs::write(
+        &regions,
+        format!("kecamatan_code,kecamatan,kelurahan_code,kelurahan,tps_count,tps_numbers\n{rows}"),
+    )
+    .unwrap();
+    let db = dir.join(name);
+    ok(&kpps(
+        &db,
+        &["init", "--regions", regions.to_str().unwrap()],
+    ));
+    db
+}
+
+#[test]
+fn gaps_text_reads_the_clock_of_the_province() {
+    let dir = tempfile::tempdir().unwrap();
+    let makassar = store_with_regions(
+        dir.path(),
+        "makassar",
+        "73.71.01,MARISO,73.71.01.1001,BONTORANNU,2,1-2\n\
+         73.71.02,MAMAJANG,73.71.02.1001,MAMAJANG DALAM,1,1\n",
+    );
+    let text = gaps_at(&makassar, &["--format", "text"]);
+    assert!(
+        text.starts_with(
+            "*Pemilu 2024 — Kota Makassar*\nSeluruh wilayah · per 09:05 WITA, 14-02-2024\n"
+        ),
+        "{text}"
+    );
+    // A kecamatan: its kelurahan are named without repeating the kecamatan.
+    let text = gaps_at(&makassar, &["--format", "text", "--kecamatan", "mariso"]);
+    assert!(
+        text.contains("\nKecamatan MARISO · per 09:05 WITA"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n- BONTORANNU: kekurangan 14 kursi di 2 TPS — TPS 1: kursi 1 2 3 4 5 6 7 (tanpa Ketua); TPS 2: kursi 1 2 3 4 5 6 7 (tanpa Ketua)\n"),
+        "{text}"
+    );
+    assert_eq!(gaps_json_at(&makassar, &[])["time_zone"], "WITA");
+
+    let jayapura = store_with_regions(
+        dir.path(),
+        "jayapura",
+        "91.71.01,JAYAPURA UTARA,91.71.01.1001,TANJUNG RIA,1,1\n",
+    );
+    let json = gaps_json_at(&jayapura, &[]);
+    assert_eq!(json["region"], "Kota Jayapura");
+    assert_eq!(json["as_of"], "2024-02-14T10:05:00+09:00");
+
+    let province = store_with_regions(
+        dir.path(),
+        "sumsel",
+        "16.71.01,ILIR BARAT II,16.71.01.1001,35 ILIR,1,1\n\
+         16.72.01,DEMPO UTARA,16.72.01.1001,JANGKAR MAS,1,1\n",
+    );
+    assert_eq!(
+        gaps_json_at(&province, &[])["region"],
+        "Provinsi Sumatera Selatan"
+    );
+    let country = store_with_regions(
+        dir.path(),
+        "two",
+        "16.71.01,ILIR BARAT II,16.71.01.1001,35 ILIR,1,1\n\
+         73.71.01,MARISO,73.71.01.1001,BONTORANNU,1,1\n",
+    );
+    let text = gaps_at(&country, &["--format", "text"]);
+    assert!(
+        text.starts_with("*Pemilu 2024 — Indonesia*\nSeluruh wilayah · per 08:05 WIB"),
+        "{text}"
+    );
+    let text = gaps_at(&country, &["--format", "text", "--kecamatan", "73.71.01"]);
+    assert!(
+        text.starts_with("*Pemilu 2024 — Kota Makassar*\nKecamatan MARISO · per 09:05 WITA"),
+        "{text}"
+    );
+}
+
+#[test]
+fn gaps_vacant_only_lists_the_empty_seats_in_every_format() {
+    let d = demo_store();
+    let db = d.path().join("s");
+    // Who holds which seat, and who is absent today, from the roster export.
+    let export = ok(&kpps(&db, &["export", "roster"]));
+    let mut rdr = csv::Reader::from_reader(export.as_bytes());
+    let mut held = std::collections::HashSet::new();
+    let mut absent = std::collections::HashSet::new();
+    for row in rdr.records() {
+        let row = row.unwrap();
+        let key = (
+            format!("{}/{}", &row[0], &row[1]),
+            row[2].parse::<u64>().unwrap(),
+        );
+        if &row[10] == "berhalangan" {
+            absent.insert(key.clone());
+        }
+        held.insert(key);
+    }
+    assert!(!absent.is_empty(), "the demo has officers absent today");
+
+    let all = gaps_json_at(&db, &[]);
+    let vacant = gaps_json_at(&db, &["--vacant-only"]);
+    assert_eq!(vacant["vacant_only"], true);
+    assert_eq!(all["vacant_only"], false);
+    assert_eq!(
+        vacant["totals"], all["totals"],
+        "totals stay the whole roll-up"
+    );
+    assert_eq!(all["totals"]["absent"], absent.len() as u64);
+    let seats_of = |json: &serde_json::Value| -> Vec<(String, u64)> {
+        json["tps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|t| {
+                let addr = t["address"].as_str().unwrap().to_string();
+                t["vacant_seats"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(move |s| (addr.clone(), s.as_u64().unwrap()))
+            })
+            .collect()
+    };
+    let listed = seats_of(&vacant);
+    assert!(
+        listed.iter().all(|k| !held.contains(k)),
+        "an empty seat only"
+    );
+    let seats = all["totals"]["seats"].as_u64().unwrap();
+    assert_eq!(
+        listed.len() as u64,
+        seats - held.len() as u64,
+        "every empty seat"
+    );
+    assert!(seats_of(&all).iter().any(|k| absent.contains(k)));
+    let tps = vacant["tps"].as_array().unwrap();
+    assert!(tps.iter().all(|t| t["flags"] == serde_json::json!([])));
+    assert!(tps
+        .iter()
+        .all(|t| t["ketua_missing"] == (t["vacant_seats"][0] == 1)));
+    let per_kel: u64 = vacant["kelurahan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["vacant"].as_u64().unwrap())
+        .sum();
+    assert_eq!(per_kel, listed.len() as u64);
+
+    let csv_out = gaps_at(&db, &["--format", "csv", "--vacant-only"]);
+    let mut rdr = csv::Reader::from_reader(csv_out.as_bytes());
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), tps.len());
+    assert!(rows.iter().all(|r| r[7].is_empty()), "no flags");
+
+    let table = gaps_at(&db, &["--vacant-only"]);
+    let summary = table.lines().nth(1).unwrap();
+    assert!(
+        summary.contains(&format!("{} kosong", Lang::Id.num(listed.len() as u64)))
+            && summary.ends_with("(hanya kursi kosong)"),
+        "{summary}"
+    );
+    assert_eq!(table.lines().count(), 3 + tps.len());
+
+    let text = gaps_at(&db, &["--format", "text", "--vacant-only"]);
+    assert!(
+        text.lines()
+            .nth(1)
+            .unwrap()
+            .ends_with(" · hanya kursi kosong"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "\nKekurangan: {} kursi di {} TPS",
+            Lang::Id.num(listed.len() as u64),
+            Lang::Id.num(tps.len() as u64)
+        )),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Petugas perlu cek"),
+        "no health flags: {text}"
+    );
 }

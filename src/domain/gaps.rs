@@ -116,6 +116,37 @@ pub fn gaps(roster: &Roster, scope: Scope) -> Vec<GapEntry> {
     entries
 }
 
+/// The empty seats of one TPS (no holder at all), or None when it has none. Officers absent
+/// today and health flags are left out: this is the list of seats someone must be found for.
+pub fn vacant_entry(roster: &Roster, tps: TpsId) -> Option<GapEntry> {
+    if !roster.tps_stats(tps).has_gap() {
+        return None;
+    }
+    let vacant_seats: Vec<u8> = roster
+        .seats_of(tps)
+        .iter()
+        .enumerate()
+        .filter(|(_, seat)| seat.is_none())
+        .map(|(i, _)| i as u8 + 1)
+        .collect();
+    (!vacant_seats.is_empty()).then(|| GapEntry {
+        tps,
+        ketua_missing: vacant_seats.first() == Some(&1),
+        vacant_seats,
+        flags: Vec::new(),
+    })
+}
+
+/// Every TPS in scope with an empty seat, most severe first (`gaps --vacant-only`).
+pub fn vacant_gaps(roster: &Roster, scope: Scope) -> Vec<GapEntry> {
+    let mut entries: Vec<GapEntry> = scope
+        .tps_range(roster)
+        .filter_map(|t| vacant_entry(roster, TpsId(t)))
+        .collect();
+    entries.sort_by_key(GapEntry::severity_key);
+    entries
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,5 +211,21 @@ mod tests {
             .collect();
         assert_eq!(kel, vec![2]);
         assert_eq!(Scope::Kecamatan(KecamatanId(1)).rollup(&r).vacant, 2);
+
+        // Vacant only: empty seats, not absences or flags. The Ketua of TPS 5 is absent today.
+        r.apply(&Event::AbsenceMarked {
+            tps: TpsId(5),
+            seat: 1,
+            absent: true,
+        });
+        assert!(gaps(&r, Scope::All).iter().any(|e| e.tps.0 == 5));
+        let vacant = vacant_gaps(&r, Scope::All);
+        let order: Vec<(u32, Vec<u8>, bool)> = vacant
+            .iter()
+            .map(|e| (e.tps.0, e.vacant_seats.clone(), e.ketua_missing))
+            .collect();
+        assert_eq!(order, vec![(2, vec![1], true), (4, vec![3, 5], false)]);
+        assert!(vacant.iter().all(|e| e.flags.is_empty()));
+        assert_eq!(vacant_gaps(&r, Scope::Kelurahan(KelurahanId(3))), vec![]);
     }
 }

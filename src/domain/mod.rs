@@ -1,6 +1,7 @@
 //! The domain: pure rules and data, free of terminal and storage concerns.
 
 pub mod access;
+pub mod area;
 pub mod event;
 pub mod gaps;
 pub mod history;

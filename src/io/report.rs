@@ -1,10 +1,17 @@
 //! The gaps report in four shapes: a terminal table, CSV for a spreadsheet, JSON for
 //! scripts, and a short text to paste into a chat group.
+//!
+//! Every shape can be narrowed to seats that are empty (`vacant_only`): no officers absent
+//! today, no health flags. The JSON and the chat text name the area (`Kota Palembang`, see
+//! `domain::area`) and the time the data was read, in the area's zone (WIB, WITA or WIT).
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::domain::gaps::{gaps, GapEntry, Scope};
-use crate::domain::Roster;
+use crate::domain::area::Area;
+use crate::domain::gaps::{gaps, vacant_gaps, GapEntry, Scope};
+use crate::domain::{KelurahanId, Roster};
+use crate::text::clock;
 use crate::text::Lang;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -15,6 +22,17 @@ pub enum Format {
     Text,
 }
 
+/// How a report is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    pub format: Format,
+    pub lang: Lang,
+    /// Only seats with no holder: leave out officers absent today and health flags.
+    pub vacant_only: bool,
+    /// When the data was read (the caller's clock, so tests can fix it).
+    pub now: DateTime<Utc>,
+}
+
 #[derive(Serialize)]
 struct Totals {
     kecamatan: u32,
@@ -22,6 +40,22 @@ struct Totals {
     tps: u32,
     seats: u32,
     filled: u32,
+    /// Seats without an officer on duty: empty seats and officers absent today.
+    vacant: u32,
+    tps_short: u32,
+    tps_without_ketua: u32,
+    flagged: u32,
+    /// Officers absent today (berhalangan sementara), counted in `vacant`.
+    absent: u32,
+}
+
+/// The shortfall of one kelurahan, over the TPS the report lists.
+#[derive(Serialize)]
+struct JsonKelurahan<'a> {
+    kecamatan_code: &'a str,
+    kecamatan: &'a str,
+    kelurahan_code: &'a str,
+    kelurahan: &'a str,
     vacant: u32,
     tps_short: u32,
     tps_without_ketua: u32,
@@ -45,13 +79,32 @@ struct JsonTps<'a> {
 struct JsonReport<'a> {
     election: &'a str,
     demo: bool,
+    /// The area the scope lies in (`Kota Palembang`; see `domain::area`).
+    region: &'a str,
+    /// WIB, WITA or WIT.
+    time_zone: &'static str,
+    /// When the data was read, RFC 3339 in the area's zone.
+    as_of: String,
+    /// Only empty seats are listed (`tps`, `kelurahan`); `totals` is the whole roll-up.
+    vacant_only: bool,
     totals: Totals,
     tps: Vec<JsonTps<'a>>,
+    /// Subtotals of the listed TPS per kelurahan, in tree order.
+    kelurahan: Vec<JsonKelurahan<'a>>,
 }
 
 fn totals(roster: &Roster, scope: Scope) -> Totals {
     let r = scope.rollup(roster);
     let (kecamatan, kelurahan) = scope.node_counts(roster);
+    let absent = scope
+        .tps_range(roster)
+        .map(crate::domain::TpsId)
+        .filter(|&t| roster.tps_stats(t).has_gap())
+        .map(|t| {
+            let seats = roster.seats_of(t);
+            seats.iter().flatten().filter(|h| h.absent).count() as u32
+        })
+        .sum();
     Totals {
         kecamatan,
         kelurahan,
@@ -62,7 +115,50 @@ fn totals(roster: &Roster, scope: Scope) -> Totals {
         tps_short: r.tps_short,
         tps_without_ketua: r.tps_without_ketua,
         flagged: r.flagged,
+        absent,
     }
+}
+
+/// Shortfall counted over listed TPS: the whole scope, or one kelurahan.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Tally {
+    vacant: u32,
+    tps_short: u32,
+    tps_without_ketua: u32,
+    flagged: u32,
+}
+
+impl Tally {
+    fn add(&mut self, e: &GapEntry) {
+        self.vacant += e.vacant_seats.len() as u32;
+        self.tps_short += !e.vacant_seats.is_empty() as u32;
+        self.tps_without_ketua += e.ketua_missing as u32;
+        self.flagged += e.flags.len() as u32;
+    }
+}
+
+/// One kelurahan's listed TPS and their tally.
+struct KelurahanGaps<'e> {
+    kelurahan: KelurahanId,
+    tally: Tally,
+    entries: Vec<&'e GapEntry>,
+}
+
+/// The listed TPS grouped by kelurahan, in tree order.
+fn by_kelurahan<'e>(roster: &Roster, entries: &'e [GapEntry]) -> Vec<KelurahanGaps<'e>> {
+    let mut groups: std::collections::BTreeMap<KelurahanId, KelurahanGaps<'e>> =
+        std::collections::BTreeMap::new();
+    for e in entries {
+        let k = roster.region.kelurahan_of(e.tps);
+        let g = groups.entry(k).or_insert_with(|| KelurahanGaps {
+            kelurahan: k,
+            tally: Tally::default(),
+            entries: Vec::new(),
+        });
+        g.tally.add(e);
+        g.entries.push(e);
+    }
+    groups.into_values().collect()
 }
 
 /// Flags as stable codes: `3:berisiko`.
@@ -90,9 +186,13 @@ fn place<'a>(roster: &'a Roster, e: &GapEntry) -> (&'a str, &'a str, &'a str, &'
     (&kec.code, &kec.name, &kel.code, &kel.name, tps.number)
 }
 
-pub fn render(roster: &Roster, scope: Scope, format: Format, lang: Lang) -> String {
-    let entries = gaps(roster, scope);
-    match format {
+pub fn render(roster: &Roster, scope: Scope, opts: &Options) -> String {
+    let entries = if opts.vacant_only {
+        vacant_gaps(roster, scope)
+    } else {
+        gaps(roster, scope)
+    };
+    match opts.format {
         Format::Json => {
             let tps = entries
                 .iter()
@@ -112,11 +212,35 @@ pub fn render(roster: &Roster, scope: Scope, format: Format, lang: Lang) -> Stri
                     }
                 })
                 .collect();
+            let area = Area::of(&roster.region, scope);
+            let kelurahan = by_kelurahan(roster, &entries)
+                .into_iter()
+                .map(|g| {
+                    let kel = roster.region.kelurahan(g.kelurahan);
+                    let kec = roster.region.kecamatan(kel.kecamatan);
+                    JsonKelurahan {
+                        kecamatan_code: &kec.code,
+                        kecamatan: &kec.name,
+                        kelurahan_code: &kel.code,
+                        kelurahan: &kel.name,
+                        vacant: g.tally.vacant,
+                        tps_short: g.tally.tps_short,
+                        tps_without_ketua: g.tally.tps_without_ketua,
+                        flagged: g.tally.flagged,
+                    }
+                })
+                .collect();
             let report = JsonReport {
                 election: &roster.params.name,
                 demo: roster.demo,
+                region: &area.name,
+                time_zone: area.time_zone.abbreviation(),
+                as_of: clock::local(opts.now, area.time_zone)
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+                vacant_only: opts.vacant_only,
                 totals: totals(roster, scope),
                 tps,
+                kelurahan,
             };
             let mut s = serde_json::to_string_pretty(&report).expect("report serializes");
             s.push('\n');
@@ -152,8 +276,8 @@ pub fn render(roster: &Roster, scope: Scope, format: Format, lang: Lang) -> Stri
             }
             String::from_utf8(w.into_inner().expect("flush Vec")).expect("csv is UTF-8")
         }
-        Format::Table => table(roster, scope, &entries, lang),
-        Format::Text => chat_text(roster, scope, &entries, lang),
+        Format::Table => table(roster, scope, &entries, opts),
+        Format::Text => chat_text(roster, scope, &entries, opts),
     }
 }
 
@@ -173,31 +297,65 @@ fn scope_name(roster: &Roster, scope: Scope, lang: Lang) -> String {
     }
 }
 
-fn summary_line(roster: &Roster, scope: Scope, lang: Lang) -> String {
+/// The counts a report's headline gives: the roster's own roll-up, or with `vacant_only`
+/// the empty seats among the listed TPS (officers absent today count as present).
+fn headline(roster: &Roster, scope: Scope, entries: &[GapEntry], vacant_only: bool) -> Tally {
+    if vacant_only {
+        let mut t = Tally::default();
+        entries.iter().for_each(|e| t.add(e));
+        t
+    } else {
+        let r = scope.rollup(roster);
+        Tally {
+            vacant: r.vacant,
+            tps_short: r.tps_short,
+            tps_without_ketua: r.tps_without_ketua,
+            flagged: r.flagged,
+        }
+    }
+}
+
+fn summary_line(roster: &Roster, scope: Scope, entries: &[GapEntry], opts: &Options) -> String {
+    let lang = opts.lang;
     let r = scope.rollup(roster);
-    format!(
-        "{}: {} TPS, {} {} {} {}, {} {}, {} {}, {} {}",
+    let h = headline(roster, scope, entries, opts.vacant_only);
+    let mut line = format!(
+        "{}: {} TPS, {} {} {} {}, {} {}, {} {}",
         scope_name(roster, scope, lang),
         lang.num(r.tps),
-        lang.num(r.filled()),
+        lang.num(r.seats - h.vacant),
         lang.t("dari", "of"),
         lang.num(r.seats),
         lang.t("kursi terisi", "seats filled"),
-        lang.num(r.vacant),
+        lang.num(h.vacant),
         lang.t("kosong", "vacant"),
-        lang.num(r.tps_without_ketua),
+        lang.num(h.tps_without_ketua),
         lang.t("TPS tanpa Ketua", "TPS without Ketua"),
-        lang.num(r.flagged),
-        lang.t("petugas ditandai", "officers flagged"),
-    )
+    );
+    if opts.vacant_only {
+        line.push_str(&format!(" ({})", vacant_only_note(lang)));
+    } else {
+        line.push_str(&format!(
+            ", {} {}",
+            lang.num(h.flagged),
+            lang.t("petugas ditandai", "officers flagged"),
+        ));
+    }
+    line
 }
 
-fn table(roster: &Roster, scope: Scope, entries: &[GapEntry], lang: Lang) -> String {
+/// Says that officers absent today and health flags are left out.
+fn vacant_only_note(lang: Lang) -> &'static str {
+    lang.t("hanya kursi kosong", "empty seats only")
+}
+
+fn table(roster: &Roster, scope: Scope, entries: &[GapEntry], opts: &Options) -> String {
+    let lang = opts.lang;
     let mut out = String::new();
     if roster.demo {
         out.push_str(lang.t("[DATA DEMO]\n", "[DEMO DATA]\n"));
     }
-    out.push_str(&summary_line(roster, scope, lang));
+    out.push_str(&summary_line(roster, scope, entries, opts));
     out.push('\n');
     if entries.is_empty() {
         out.push_str(lang.t("Tidak ada kekurangan.\n", "No gaps.\n"));
@@ -260,65 +418,124 @@ fn table(roster: &Roster, scope: Scope, entries: &[GapEntry], lang: Lang) -> Str
     out
 }
 
-/// A short summary to paste into a WhatsApp group: totals and the worst TPS.
-fn chat_text(roster: &Roster, scope: Scope, entries: &[GapEntry], lang: Lang) -> String {
-    const SHOWN: usize = 10;
+/// A short summary to paste into a WhatsApp group: the area and the time of the data, the
+/// totals, then the kelurahan short of officers (most urgent first), each with its subtotal
+/// and its TPS. Kept under 20 lines whatever the region's size: the first kelurahan are
+/// listed, the rest summed in one line.
+fn chat_text(roster: &Roster, scope: Scope, entries: &[GapEntry], opts: &Options) -> String {
+    /// Kelurahan listed by name, and TPS named within one kelurahan's line.
+    const KELURAHAN_SHOWN: usize = 10;
+    const TPS_SHOWN: usize = 4;
+    let lang = opts.lang;
+    let region = &roster.region;
+    let area = Area::of(region, scope);
     let mut out = String::new();
+    out.push_str(&format!("*{} — {}*\n", roster.params.name, area.name));
     out.push_str(&format!(
-        "*{} — {}*\n",
-        roster.params.name,
-        scope_name(roster, scope, lang)
+        "{} · {}",
+        scope_name(roster, scope, lang),
+        lang.as_of(opts.now, area.time_zone)
     ));
+    if opts.vacant_only {
+        out.push_str(&format!(" · {}", vacant_only_note(lang)));
+    }
+    out.push('\n');
     if roster.demo {
         out.push_str(lang.t("(data demo)\n", "(demo data)\n"));
     }
     let r = scope.rollup(roster);
+    let h = headline(roster, scope, entries, opts.vacant_only);
     out.push_str(&format!(
         "{} {}/{} {}\n",
         lang.t("KPPS terisi", "KPPS filled"),
-        lang.num(r.filled()),
+        lang.num(r.seats - h.vacant),
         lang.num(r.seats),
         lang.t("kursi", "seats")
     ));
     out.push_str(&format!(
         "{}: {} {} {} TPS, {} TPS {}\n",
-        lang.t("Kosong", "Vacant"),
-        lang.num(r.vacant),
+        lang.t("Kekurangan", "Vacant"),
+        lang.num(h.vacant),
         lang.t("kursi di", "seats in"),
-        lang.num(r.tps_short),
-        lang.num(r.tps_without_ketua),
+        lang.num(h.tps_short),
+        lang.num(h.tps_without_ketua),
         lang.t("tanpa Ketua", "without Ketua"),
     ));
-    let short: Vec<&GapEntry> = entries
-        .iter()
-        .filter(|e| !e.vacant_seats.is_empty())
+    let mut short: Vec<KelurahanGaps> = by_kelurahan(roster, entries)
+        .into_iter()
+        .filter(|g| g.tally.vacant > 0)
         .collect();
+    // Most urgent first: TPS without a Ketua, then seats short; ties in tree order.
+    short.sort_by_key(|g| {
+        (
+            std::cmp::Reverse(g.tally.tps_without_ketua),
+            std::cmp::Reverse(g.tally.vacant),
+            g.kelurahan,
+        )
+    });
     if short.is_empty() {
         out.push_str(lang.t("Semua kursi terisi.\n", "All seats filled.\n"));
     } else {
-        out.push_str(lang.t("Paling mendesak:\n", "Most urgent:\n"));
-        for e in short.iter().take(SHOWN) {
-            let (_, _, _, kel, n) = place(roster, e);
-            let ketua = if e.ketua_missing {
-                lang.t(" (tanpa Ketua)", " (no Ketua)")
-            } else {
-                ""
+        out.push_str(lang.t("Per kelurahan:\n", "By kelurahan:\n"));
+        for g in short.iter().take(KELURAHAN_SHOWN) {
+            let kel = region.kelurahan(g.kelurahan);
+            let name = match scope {
+                Scope::All => format!("{} ({})", kel.name, region.kecamatan(kel.kecamatan).name),
+                _ => kel.name.clone(),
             };
-            out.push_str(&format!(
-                "- TPS {n} {kel}{ketua}: {} {}\n",
-                lang.t("kursi", "seats"),
-                seats_list(&e.vacant_seats)
-            ));
+            let short_tps: Vec<&&GapEntry> = g
+                .entries
+                .iter()
+                .filter(|e| !e.vacant_seats.is_empty())
+                .collect();
+            let mut tps: Vec<String> = short_tps
+                .iter()
+                .take(TPS_SHOWN)
+                .map(|e| {
+                    let ketua = if e.ketua_missing {
+                        lang.t(" (tanpa Ketua)", " (no Ketua)")
+                    } else {
+                        ""
+                    };
+                    format!(
+                        "TPS {}: {} {}{ketua}",
+                        region.tps(e.tps).number,
+                        lang.t("kursi", "seats"),
+                        seats_list(&e.vacant_seats)
+                    )
+                })
+                .collect();
+            if short_tps.len() > TPS_SHOWN {
+                tps.push(format!(
+                    "…+{} TPS",
+                    lang.num((short_tps.len() - TPS_SHOWN) as u32)
+                ));
+            }
+            let (vacant, tps_short) = (lang.num(g.tally.vacant), lang.num(g.tally.tps_short));
+            let subtotal = match lang {
+                Lang::Id => format!("kekurangan {vacant} kursi di {tps_short} TPS"),
+                Lang::En => format!("{vacant} seats vacant in {tps_short} TPS"),
+            };
+            out.push_str(&format!("- {name}: {subtotal} — {}\n", tps.join("; ")));
         }
-        if short.len() > SHOWN {
+        if short.len() > KELURAHAN_SHOWN {
+            let mut rest = Tally::default();
+            for g in &short[KELURAHAN_SHOWN..] {
+                rest.vacant += g.tally.vacant;
+                rest.tps_short += g.tally.tps_short;
+            }
             out.push_str(&format!(
-                "{} {}\n",
+                "{} {} {}: {} {} {} TPS\n",
                 lang.t("…dan", "…and"),
-                lang.num((short.len() - SHOWN) as u32)
+                lang.num((short.len() - KELURAHAN_SHOWN) as u32),
+                lang.t("kelurahan lain", "other kelurahan"),
+                lang.num(rest.vacant),
+                lang.t("kursi di", "seats in"),
+                lang.num(rest.tps_short),
             ));
         }
     }
-    if r.flagged > 0 {
+    if !opts.vacant_only && r.flagged > 0 {
         out.push_str(&format!(
             "{}: {}\n",
             lang.t(

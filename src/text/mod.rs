@@ -1,6 +1,7 @@
 //! Every user-visible string, Bahasa Indonesia first and English second, and the
 //! language-aware number formatting. Code, comments and docs stay in English.
 
+pub mod clock;
 mod events;
 mod strings;
 
