@@ -6,6 +6,7 @@
 //!
 //! - `first_search`: the first officer search of a session, which builds the name index.
 //! - `key`: one more key typed into the search (index built): search + draw at 80×24.
+//! - `key_no_match`: the same for a query nothing matches, so the whole index is scanned.
 //! - `burst7`: seven keys arriving together, handled then searched and drawn once.
 //!
 //! Target (docs/PERFORMANCE.md): ≤ 50 ms per key nationally.
@@ -49,9 +50,19 @@ fn bench_search(c: &mut Criterion) {
     let mut s = Session::new(App::new(roster, Lang::Id), 80, 24);
     s.keys("/sit");
     // Alternately type `i` and take it back: the query is `siti` or `sit`, each a new search.
-    let keys = parse_keys("i<backspace>");
+    let keys = parse_keys("i<bs>");
     let mut i = 0usize;
     g.bench_function(format!("key/{scale}"), |b| {
+        b.iter(|| {
+            let bytes = s.press(keys[i % 2]);
+            i += 1;
+            bytes
+        })
+    });
+    // A query no name holds: every key scans the whole index.
+    s.keys("<esc>/zzq");
+    let keys = parse_keys("x<bs>");
+    g.bench_function(format!("key_no_match/{scale}"), |b| {
         b.iter(|| {
             let bytes = s.press(keys[i % 2]);
             i += 1;

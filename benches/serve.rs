@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use criterion::{criterion_group, criterion_main, Criterion};
 use kpps::domain::{Command, Nik, Person, Roster, Screening, Sex, TpsId, VacateReason};
 use kpps::net::Client;
-use kpps::tui::port::Port;
+use kpps::port::Port;
 
 /// The allocator the `kpps` binary uses, so the figures are the app's.
 #[global_allocator]

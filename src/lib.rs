@@ -8,6 +8,7 @@ pub mod demo;
 pub mod domain;
 pub mod io;
 pub mod net;
+pub mod port;
 pub mod store;
 pub mod text;
 pub mod tui;

@@ -586,3 +586,92 @@ fn gaps_vacant_only_lists_the_empty_seats_in_every_format() {
         "no health flags: {text}"
     );
 }
+
+const ROSTER_HEADER: &str =
+    "kelurahan_code,tps,kpps,nama,nik,tanggal_lahir,jenis_kelamin,telepon,skrining,jkn";
+
+/// A roster row for seat `n` (0-based, 7 per TPS) of kelurahan Sako: born `birth`, with a
+/// NIK issued in `region6` that says born `nik_birth`.
+fn sako_row(n: u32, region6: u32, nik_birth: &str, birth: &str) -> String {
+    use kpps::domain::{Nik, Sex};
+    let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let nik = Nik::compose(region6, date(nik_birth), Sex::L, n as u16 + 1);
+    format!(
+        "16.71.08.1002,{},{},Petugas {n},{nik},{birth},L,,tidak berisiko,ya",
+        n / 7 + 1,
+        n % 7 + 1
+    )
+}
+
+#[test]
+fn import_warnings_are_counted_by_kind_and_listed_by_line_with_verbose() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s");
+    ok(&kpps(&db, &["init"]));
+    let mut rows = Vec::new();
+    for n in 0..40u32 {
+        rows.push(match n {
+            0..30 => sako_row(n, 167108, "1960-05-01", "1960-05-01"), // over 55
+            30..33 => sako_row(n, 167108, "1990-01-01", "1991-01-01"), // NIK says 1990
+            33..35 => sako_row(n, 320104, "1990-01-01", "1990-01-01"), // Bogor NIK
+            _ => sako_row(n, 167108, "1990-01-01", "1990-01-01"),
+        });
+    }
+    let file = dir.path().join("roster.csv");
+    std::fs::write(&file, format!("{ROSTER_HEADER}\n{}\n", rows.join("\n"))).unwrap();
+    let name = file.to_str().unwrap();
+    let summary = format!(
+        "{name}: 35 peringatan: 30 usia di atas 55, 3 NIK tidak cocok dengan tanggal lahir, \
+         2 NIK dari luar wilayah"
+    );
+    let by_line = |stderr: &str| {
+        stderr
+            .lines()
+            .filter(|l| l.starts_with(&format!("peringatan: {name}:")))
+            .count()
+    };
+
+    let out = kpps(&db, &["import", "roster", name, "--dry-run", "--verbose"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(by_line(&err), 35, "{err}");
+    assert!(
+        err.contains(&format!("{name}:32: tanggal lahir tidak sesuai NIK")),
+        "{err}"
+    );
+    assert!(err.lines().any(|l| l == summary), "{err}");
+
+    let out = kpps(&db, &["import", "roster", name]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(by_line(&err), 0, "{err}");
+    assert_eq!(
+        err.lines().collect::<Vec<_>>(),
+        [format!("{summary} (daftar lengkap per baris: --verbose)")],
+        "one line for 35 warnings"
+    );
+    assert!(ok(&out).contains("40 baris diimpor, 1 kelurahan, 35 peringatan"));
+
+    // A failing file: every error by line, the warnings still counted.
+    let db2 = dir.path().join("s2");
+    ok(&kpps(&db2, &["init"]));
+    rows.push("16.71.08.1002,7,1,X,1.67101E+15,1990-01-01,L,,tidak berisiko,ya".into());
+    std::fs::write(&file, format!("{ROSTER_HEADER}\n{}\n", rows.join("\n"))).unwrap();
+    let out = kpps(&db2, &["--lang", "en", "import", "roster", name]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.lines().collect::<Vec<_>>(),
+        [
+            format!(
+                "{name}: 35 warnings: 30 over 55, 3 NIK disagrees with the birth date, \
+                 2 NIK issued outside the region (every one by line: --verbose)"
+            ),
+            format!(
+                "{name}:42: NIK in scientific notation (damaged by a spreadsheet); format the \
+                 column as text and export again"
+            ),
+            format!("{name}: 1 errors; nothing was imported"),
+        ]
+    );
+}

@@ -16,8 +16,8 @@ use kpps::domain::{
 };
 use kpps::io::roster_csv::{import, ImportKind, ImportOptions};
 use kpps::net::Client;
+use kpps::port::Port;
 use kpps::store::{ExecError, LogEntry};
-use kpps::tui::port::Port;
 
 fn demo_store() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -331,7 +331,7 @@ fn scopes_are_checked_on_the_server_and_the_kernel_names_the_user() {
 fn a_slow_client_is_cut_off_and_the_others_go_on() {
     use std::io::{Read, Write};
     let (_dir, db) = demo_store();
-    let server = Server::start(&db, &["--client-queue", "8"]);
+    let server = Server::start(&db, &["--client-queue-bytes", "1000"]);
     // A client that says hello and then never reads: its snapshot fills the socket buffer.
     let mut slow = std::os::unix::net::UnixStream::connect(&server.socket).unwrap();
     slow.write_all(&kpps::net::proto::encode(
@@ -1097,5 +1097,610 @@ fn next_takes_only_reserves_the_sender_may_appoint() {
     let out = stdout(&fill("2", &[]));
     assert!(out.contains("Bersih Sebelah"), "{out}");
     assert_eq!(log_len(), before + 2);
+    server.stop();
+}
+
+/// Raw frames, as a client that is not the library's would send them.
+fn frame(message: &kpps::net::proto::ToServer) -> Vec<u8> {
+    kpps::net::proto::encode(message)
+}
+
+fn hello() -> Vec<u8> {
+    frame(&kpps::net::proto::ToServer::Hello {
+        protocol: kpps::net::proto::PROTOCOL,
+    })
+}
+
+/// A raw connection that says hello and then never reads.
+fn never_reading(socket: &Path) -> std::os::unix::net::UnixStream {
+    use std::io::Write;
+    let mut stream = std::os::unix::net::UnixStream::connect(socket).unwrap();
+    stream.write_all(&hello()).unwrap();
+    stream
+}
+
+/// Another user's process holding `n` connections to `socket` open: a child forked from
+/// this test that drops to `uid` (and its group) before connecting. It holds them until
+/// this is dropped. Between fork and exit the child makes only system calls (the test
+/// process has other threads, whose locks a forked child must not touch).
+struct Flood {
+    pid: libc::pid_t,
+    release: libc::c_int,
+    /// Connections the kernel accepted.
+    connected: u64,
+}
+
+impl Flood {
+    fn start(socket: &Path, uid: u32, n: u64, send_hello: bool) -> Flood {
+        use std::os::unix::ffi::OsStrExt;
+        // SAFETY: plain C structs and system calls; the child below calls only
+        // async-signal-safe functions on memory prepared before the fork.
+        unsafe {
+            let mut addr: libc::sockaddr_un = std::mem::zeroed();
+            addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+            let path = socket.as_os_str().as_bytes();
+            assert!(path.len() < addr.sun_path.len());
+            for (d, s) in addr.sun_path.iter_mut().zip(path) {
+                *d = *s as libc::c_char;
+            }
+            let addr_len = std::mem::size_of::<libc::sockaddr_un>() as libc::socklen_t;
+            let hello = hello();
+            let (mut report, mut release) = ([0; 2], [0; 2]);
+            assert_eq!(libc::pipe(report.as_mut_ptr()), 0);
+            assert_eq!(libc::pipe(release.as_mut_ptr()), 0);
+            let pid = libc::fork();
+            assert!(pid >= 0, "fork");
+            if pid == 0 {
+                // The child: only the two pipe ends stay open (as 0 and 1).
+                libc::dup2(release[0], 0);
+                libc::dup2(report[1], 1);
+                if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32) != 0 {
+                    for fd in 3..65_536 {
+                        libc::close(fd);
+                    }
+                }
+                let files = libc::rlimit {
+                    rlim_cur: 4096,
+                    rlim_max: 4096,
+                };
+                libc::setrlimit(libc::RLIMIT_NOFILE, &files);
+                if libc::setgroups(0, std::ptr::null()) != 0
+                    || libc::setgid(uid) != 0
+                    || libc::setuid(uid) != 0
+                {
+                    libc::_exit(2);
+                }
+                let mut connected: u64 = 0;
+                for _ in 0..n {
+                    let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0);
+                    if fd < 0 {
+                        break;
+                    }
+                    let addr_ptr = &addr as *const libc::sockaddr_un as *const libc::sockaddr;
+                    if libc::connect(fd, addr_ptr, addr_len) != 0 {
+                        libc::close(fd);
+                        continue;
+                    }
+                    connected += 1;
+                    if send_hello {
+                        libc::send(fd, hello.as_ptr().cast(), hello.len(), libc::MSG_NOSIGNAL);
+                    }
+                }
+                libc::write(1, (&connected as *const u64).cast(), 8);
+                let mut byte = 0u8;
+                libc::read(0, (&mut byte as *mut u8).cast(), 1);
+                libc::_exit(0);
+            }
+            libc::close(report[1]);
+            libc::close(release[0]);
+            let mut connected: u64 = 0;
+            let got = libc::read(report[0], (&mut connected as *mut u64).cast(), 8);
+            libc::close(report[0]);
+            assert_eq!(
+                got, 8,
+                "the flooding child reported (it could not drop to uid {uid}?)"
+            );
+            Flood {
+                pid,
+                release: release[1],
+                connected,
+            }
+        }
+    }
+}
+
+impl Drop for Flood {
+    fn drop(&mut self) {
+        // SAFETY: our own pipe end and child.
+        unsafe {
+            libc::close(self.release);
+            libc::waitpid(self.pid, std::ptr::null_mut(), 0);
+        }
+    }
+}
+
+const NOBODY: u32 = 65_534;
+
+/// Lets `uid` reach a socket in `dir` (the test runs as root, the flood as another user).
+fn open_to_all(dir: &Path, socket: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o711)).unwrap();
+    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o666)).unwrap();
+}
+
+#[test]
+fn a_flood_of_connections_from_an_unlisted_user_costs_the_server_nothing() {
+    let (dir, db) = demo_store();
+    let socket = dir.path().join("kpps.sock");
+    // No coordinators file: only the user running the server (root here) may connect.
+    let server = Server::start_on(&db, &socket, &[]);
+    open_to_all(dir.path(), &socket);
+    let (threads, fds) = (server.status("Threads"), server.open_fds());
+
+    // 1,000 connections from nobody, none of which says hello.
+    let flood = Flood::start(&socket, NOBODY, 1_000, false);
+    assert_eq!(flood.connected, 1_000);
+    // A coordinator is served meanwhile (after the flood: connections are accepted in
+    // order): loads the roster and records a change.
+    let (mut client, mut roster) = connect(&server);
+    let (tps, seat) = empty_seats(&roster)[0];
+    let command = fill_direct(tps, seat, person(&roster, 9_950));
+    client.execute(&mut roster, &command).unwrap();
+    // The flood was refused as it was accepted: no thread, no descriptor kept for it.
+    let (threads_now, fds_now) = (server.status("Threads"), server.open_fds());
+    eprintln!("while 1,000 refused connections are held open: {threads_now} threads (were {threads}), {fds_now} descriptors (were {fds})");
+    // The coordinator's connection holds two threads and four descriptors; a commit may
+    // start a few more store threads. A thread per flooding connection would be 1,000.
+    assert!(threads_now <= threads + 12, "{threads_now} threads");
+    assert!(fds_now <= fds + 12, "{fds_now} descriptors");
+    // Logged in a few lines, not a thousand.
+    let log = server.log();
+    assert!(
+        log.contains("nobody (uid 65534) is not a coordinator; refused (512 so far)"),
+        "{log}"
+    );
+    let lines = log.matches("is not a coordinator").count();
+    assert!(lines <= 11, "{lines} log lines for the flood");
+    // What the refused user is told.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kpps"))
+        .args(["--socket", socket.to_str().unwrap(), "--lang", "en", "gaps"])
+        .env_remove("KPPS_DB")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "root is listed");
+    drop(flood);
+    let mut server = server;
+    assert!(server.alive());
+    server.stop();
+}
+
+#[test]
+fn a_coordinator_opening_a_thousand_connections_gets_sixteen() {
+    let (dir, db) = demo_store();
+    let socket = dir.path().join("kpps.sock");
+    let me = kpps::store::os_user();
+    let file = write_coordinators(&db, &format!("{me},kpu,\nnobody,viewer,\n"));
+    let server = Server::start_on(&db, &socket, &["--coordinators", file.to_str().unwrap()]);
+    open_to_all(dir.path(), &socket);
+    let threads = server.status("Threads");
+
+    // A listed user (not the server's own) opens 1,000 sessions and reads none of them.
+    let flood = Flood::start(&socket, NOBODY, 1_000, true);
+    assert_eq!(flood.connected, 1_000);
+    // Everyone else is served meanwhile (after the flood: connections are accepted in
+    // order).
+    let (mut client, mut roster) = connect(&server);
+    let (tps, seat) = empty_seats(&roster)[0];
+    let command = fill_direct(tps, seat, person(&roster, 9_951));
+    client.execute(&mut roster, &command).unwrap();
+    wait_for("nobody's 16 sessions", || {
+        server.log().matches("nobody connected as Viewer").count() >= 16
+    });
+    let (threads_now, rss) = (server.status("Threads"), server.rss_mib());
+    eprintln!("1,000 connections from one coordinator: {threads_now} threads (were {threads}), {rss} MiB resident");
+    // Two threads for each of 16 sessions (and this client's), none for the rest (and a
+    // few more store threads a commit may start).
+    assert!(
+        threads_now <= threads + 2 * 17 + 10,
+        "{threads_now} threads"
+    );
+    let log = server.log();
+    assert_eq!(log.matches("nobody connected as").count(), 16);
+    assert!(
+        log.contains(
+            "too many connections open as this user (16); close one and try again (512 so far)"
+        ),
+        "{log}"
+    );
+    drop(flood);
+    // Once they are closed, their places are free again.
+    wait_for("nobody's sessions to close", || {
+        server.log().matches("nobody disconnected").count() == 16
+    });
+    let mut server = server;
+    assert!(server.alive());
+    server.stop();
+}
+
+#[test]
+fn the_server_takes_no_more_connections_than_it_may_and_says_it_is_busy() {
+    let (_dir, db) = demo_store();
+    let server = Server::start(&db, &["--max-clients", "3"]);
+    // Once the start-up probe's place is free again.
+    let free = || {
+        let mut pair = None;
+        wait_for("a free place", || {
+            pair = Client::connect(&server.socket).ok();
+            pair.is_some()
+        });
+        pair.unwrap()
+    };
+    let a = free();
+    let b = free();
+    let c = free();
+    match Client::connect(&server.socket) {
+        Err(kpps::net::ConnectError::Busy(message)) => {
+            assert!(message.contains("full"), "{message}")
+        }
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("a fourth connection was taken"),
+    }
+    // The CLI says so and exits 2 (try again later).
+    let out = kpps(&db, &["--lang", "en", "gaps"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("busy"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    drop((a, b));
+    let (mut client, _) = free();
+    assert!(client.recent_log(1).is_ok());
+    drop(c);
+    server.stop();
+}
+
+/// A store whose log holds a roster import (1.6 MB: every seat of Palembang) on top of the
+/// demo, as a city's would.
+fn store_with_an_import() -> (tempfile::TempDir, std::path::PathBuf) {
+    let (dir, db) = demo_store();
+    let csv = dir.path().join("roster.csv");
+    stdout(&kpps(
+        &db,
+        &["export", "roster", "--out", csv.to_str().unwrap()],
+    ));
+    stdout(&kpps(
+        &db,
+        &["import", "roster", csv.to_str().unwrap(), "--replace"],
+    ));
+    (dir, db)
+}
+
+#[test]
+fn a_viewer_asking_for_the_whole_log_without_reading_is_cut_off_and_costs_little() {
+    use std::io::Write;
+    let (_dir, db) = store_with_an_import();
+    let me = kpps::store::os_user();
+    let file = write_coordinators(&db, &format!("{me},viewer,\n"));
+    let server = Server::start(&db, &["--coordinators", file.to_str().unwrap()]);
+    let base = server.rss_mib();
+    let mut viewer = never_reading(&server.socket);
+    let sender = std::thread::spawn(move || {
+        for req in 1..=5_000 {
+            let log = frame(&kpps::net::proto::ToServer::Log {
+                req,
+                limit: 100_000,
+            });
+            if viewer.write_all(&log).is_err() {
+                return req; // cut off
+            }
+        }
+        panic!("5,000 requests went in: the viewer was never cut off");
+    });
+    // Resident memory, sampled until the viewer is cut off.
+    const BOUND: u64 = 200;
+    let mut peak = base;
+    while !sender.is_finished() {
+        peak = peak.max(server.rss_mib());
+        assert!(
+            peak < BOUND,
+            "the server grew to {peak} MiB (from {base} MiB)"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let sent = sender.join().unwrap();
+    peak = peak.max(server.rss_mib());
+    eprintln!("log flood: cut off after {sent} requests; server resident {base} → peak {peak} MiB");
+    assert!(peak < BOUND);
+    assert!(server.log().contains("too slow; disconnected"));
+
+    // Others are served, and the whole log still comes through the server, page by page.
+    let (mut client, _) = connect(&server);
+    let log = client.recent_log(usize::MAX).unwrap();
+    assert_eq!(log.len(), 2, "creation and import");
+    let out = stdout(&kpps(&db, &["log", "--limit", "5"]));
+    assert_eq!(out.lines().count(), 2, "{out}");
+    server.stop();
+}
+
+#[test]
+fn clients_that_never_read_their_snapshot_share_one() {
+    let (_dir, db) = store_with_an_import();
+    let server = Server::start(&db, &[]);
+    let base = server.rss_mib();
+    // 60 sessions that say hello and read nothing: each would have held its own copy of
+    // the roster (about 5 MB here, 270 MB for the whole country).
+    let idle: Vec<_> = (0..60).map(|_| never_reading(&server.socket)).collect();
+    wait_for("60 sessions", || {
+        server.log().matches("connected as").count() >= 60
+    });
+    let rss = server.rss_mib();
+    eprintln!("60 clients not reading their snapshot: server resident {base} → {rss} MiB");
+    assert!(
+        rss < base + 40,
+        "{rss} MiB with 60 idle clients (from {base} MiB)"
+    );
+    assert_eq!(server.log().matches("roster encoded").count(), 1);
+    // Everyone else is served meanwhile. A change is made while that snapshot is still
+    // being sent: a client connecting after it is given the same snapshot and the change.
+    let (mut writer, mut writer_roster) = connect(&server);
+    let before = writer.seq();
+    let (tps, seat) = empty_seats(&writer_roster)[0];
+    let command = fill_direct(tps, seat, person(&writer_roster, 9_953));
+    let entry = writer.execute(&mut writer_roster, &command).unwrap();
+    let (late, roster) = connect(&server);
+    assert_eq!(late.seq(), entry.seq);
+    assert!(roster.seat(tps, seat).is_some());
+    // On the wire: the welcome names the snapshot's last entry, the change follows it.
+    let mut raw = never_reading(&server.socket);
+    let mut next =
+        || -> kpps::net::proto::ToClient { kpps::net::proto::read(&mut raw).unwrap().unwrap() };
+    let kpps::net::proto::ToClient::Welcome { seq, .. } = next() else {
+        panic!("no welcome")
+    };
+    assert_eq!(seq, before, "the shared snapshot, taken before the change");
+    let mut caught_up = Vec::new();
+    loop {
+        match next() {
+            kpps::net::proto::ToClient::Changes(entries) => caught_up.extend(entries),
+            kpps::net::proto::ToClient::SnapshotEnd => break,
+            _ => {}
+        }
+    }
+    assert_eq!(caught_up, vec![entry]);
+    drop(idle);
+    server.stop();
+    let stored = kpps::store::Store::open(&db, "t").unwrap().load().unwrap();
+    assert_roster_eq(&roster, &stored);
+}
+
+fn assert_roster_eq(got: &Roster, want: &Roster) {
+    for t in want.region.tps_ids() {
+        assert_eq!(got.seats_of(t), want.seats_of(t), "TPS {t:?}");
+    }
+    for k in 0..want.region.kelurahan.len() as u32 {
+        assert_eq!(got.reserves(KelurahanId(k)), want.reserves(KelurahanId(k)));
+    }
+    assert_eq!(got.total(), want.total());
+    assert_eq!(got.region.to_specs(), want.region.to_specs());
+}
+
+#[test]
+fn names_too_large_for_one_frame_still_reach_every_client() {
+    let (_dir, db) = demo_store();
+    // An old store, written before names were bounded: 1 MiB names in six whole TPS and
+    // in one kelurahan's reserves, 56 MiB in all, where the old snapshot put 2,000 TPS or
+    // 200 kelurahan in one frame (32 MiB at most).
+    let big = |i: usize| format!("{i:04} {}", "Sangat Panjang ".repeat(70_000));
+    {
+        let store = kpps::store::Store::open(&db, "old").unwrap();
+        let mut roster = store.load().unwrap();
+        let mut i = 0;
+        for t in 0..6 {
+            let tps = TpsId(t);
+            for seat in 1..=7u8 {
+                if let Some(holder) = roster.seat(tps, seat).cloned() {
+                    let reason = VacateReason::Resigned;
+                    let event = kpps::domain::Event::SeatVacated {
+                        tps,
+                        seat,
+                        reason,
+                        person: holder.person,
+                    };
+                    store.commit(&mut roster, event).unwrap();
+                }
+                let mut person = person(&roster, 9_200 + i as u16);
+                person.name = big(i).into();
+                let event = kpps::domain::Event::SeatFilled {
+                    tps,
+                    seat,
+                    person,
+                    source: kpps::domain::Source::Direct { berita_acara: None },
+                };
+                store.commit(&mut roster, event).unwrap();
+                i += 1;
+            }
+        }
+        let kel = KelurahanId(3);
+        let reserves = (0..14)
+            .map(|r| {
+                let mut person = person(&roster, 9_300 + r as u16);
+                person.name = big(100 + r).into();
+                let reserve = kpps::domain::Reserve {
+                    rank: 1_000 + r as u32,
+                    person,
+                    tps: None,
+                };
+                (kel, reserve)
+            })
+            .collect();
+        let event = kpps::domain::Event::ReservesImported {
+            file: "old.csv".into(),
+            cleared: Vec::new(),
+            reserves,
+        };
+        store.commit(&mut roster, event).unwrap();
+    }
+    let stored = kpps::store::Store::open(&db, "t").unwrap();
+    let want = stored.load().unwrap();
+    let history = stored.tps_history(TpsId(2)).unwrap();
+    let log = stored.recent_log(usize::MAX).unwrap();
+    drop(stored);
+
+    let server = Server::start(&db, &[]);
+    let (mut client, roster) = connect(&server);
+    assert_roster_eq(&roster, &want);
+    assert_eq!(roster.seat(TpsId(5), 7).unwrap().person.name, big(41));
+    // The long log and history come whole, a page at a time.
+    assert_eq!(client.recent_log(usize::MAX).unwrap(), log);
+    assert_eq!(client.tps_history(TpsId(2)).unwrap(), history);
+    let json = stdout(&kpps(&db, &["log", "--format", "json", "--limit", "60"]));
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), log.len().min(60));
+    server.stop();
+}
+
+/// Gives `path` and everything under it to `uid`.
+fn chown_all(path: &Path, uid: u32) {
+    std::os::unix::fs::lchown(path, Some(uid), Some(uid)).unwrap();
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path).unwrap() {
+            chown_all(&entry.unwrap().path(), uid);
+        }
+    }
+}
+
+/// Tasks (threads) on the machine whose real uid is `uid`.
+fn tasks_of(uid: u32) -> u64 {
+    let mut n = 0;
+    for proc_entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(status) = std::fs::read_to_string(proc_entry.path().join("status")) else {
+            continue;
+        };
+        let real = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Uid:"))
+            .and_then(|v| v.split_whitespace().next()?.parse::<u32>().ok());
+        let threads = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Threads:"))
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if let (Some(real), Some(threads)) = (real, threads) {
+            if real == uid {
+                n += threads;
+            }
+        }
+    }
+    n
+}
+
+/// Sets the soft limit on the tasks the server's user may have (RLIMIT_NPROC). Done as
+/// that user (util-linux `prlimit`), which may move its own soft limit under the hard one:
+/// root without CAP_SYS_RESOURCE, as in a container, may not touch another user's limits.
+fn limit_tasks(server: &Server, uid: u32, tasks: u64) {
+    use std::os::unix::process::CommandExt;
+    let out = std::process::Command::new("prlimit")
+        .arg(format!("--pid={}", server.child.id()))
+        .arg(format!("--nproc={tasks}:"))
+        .uid(uid)
+        .gid(uid)
+        .output()
+        .expect("prlimit (util-linux) is installed");
+    assert!(
+        out.status.success(),
+        "prlimit: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The server's thread count once it has held still for 4 s: the store starts extra IO
+/// threads when busy (at start-up, under load), which end after a few idle seconds.
+fn settled_threads(server: &Server) -> u64 {
+    let start = Instant::now();
+    let (mut count, mut since) = (server.status("Threads"), Instant::now());
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let now = server.status("Threads");
+        if now != count {
+            (count, since) = (now, Instant::now());
+        } else if since.elapsed() >= std::time::Duration::from_secs(4) {
+            return count;
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(60));
+    }
+}
+
+/// Connects, says hello, and reads until the server closes: what it sent.
+fn hello_and_read(socket: &Path) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut stream = std::os::unix::net::UnixStream::connect(socket).unwrap();
+    // Closed already, perhaps: what was sent back is read all the same.
+    let _ = stream.write_all(&hello());
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut got = Vec::new();
+    match stream.read_to_end(&mut got) {
+        // Closed with our hello unread: reset, as the kernel says it.
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        Err(e) => panic!("not closed by the server: {e}"),
+    }
+    got
+}
+
+#[test]
+fn a_server_that_cannot_start_threads_drops_the_connection_and_goes_on() {
+    // A uid no process on the machine runs as, so its task count is the server's alone.
+    const UID: u32 = 65_533;
+    assert_eq!(tasks_of(UID), 0, "uid {UID} is in use on this machine");
+    let (dir, db) = demo_store();
+    chown_all(dir.path(), UID);
+    let socket = db.join("kpps.sock");
+    // Root not listed yet, so the start-up probe is turned away without a thread.
+    let file = write_coordinators(&db, "nobody,viewer,\n");
+    let mut server = Server::start_as(
+        &db,
+        &socket,
+        UID,
+        &["--coordinators", file.to_str().unwrap()],
+    );
+    let threads = settled_threads(&server);
+    assert_eq!(tasks_of(UID), threads);
+    std::thread::sleep(std::time::Duration::from_millis(20)); // a distinct mtime
+    write_coordinators(&db, "root,kpu,\n");
+
+    // A connection that has not said hello yet holds one thread.
+    let waiting = std::os::unix::net::UnixStream::connect(&socket).unwrap();
+    wait_for("its thread", || server.status("Threads") == threads + 1);
+    // Room for one thread more: the next connection's reader starts, its writer cannot.
+    limit_tasks(&server, UID, threads + 2);
+    assert!(
+        hello_and_read(&socket).is_empty(),
+        "closed before any welcome"
+    );
+    wait_for("the refused writer to be logged", || {
+        server
+            .log()
+            .contains("cannot start a thread to write to client")
+    });
+    wait_for("the connection's thread to end", || {
+        server.status("Threads") == threads + 1
+    });
+    // No room at all: the connection is dropped as it is accepted.
+    limit_tasks(&server, UID, threads + 1);
+    assert!(hello_and_read(&socket).is_empty());
+    wait_for("the refused connection to be logged", || {
+        server.log().contains("cannot start a thread for uid 0")
+    });
+    assert!(server.alive(), "{}", server.log());
+
+    // Threads to be had again: served as ever.
+    limit_tasks(&server, UID, threads + 100);
+    drop(waiting);
+    let (mut client, mut roster) = connect(&server);
+    let (tps, seat) = empty_seats(&roster)[0];
+    let command = fill_direct(tps, seat, person(&roster, 9_952));
+    client.execute(&mut roster, &command).unwrap();
     server.stop();
 }

@@ -17,8 +17,8 @@ use std::process::{Child, Command};
 use common::{kpps, stdout, wait_for, Server, Tmux};
 use kpps::domain::{Event, TpsId};
 use kpps::net::Client;
+use kpps::port::Port;
 use kpps::store::Record;
-use kpps::tui::port::Port;
 
 struct Sshd(Child);
 

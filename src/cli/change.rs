@@ -4,12 +4,12 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use super::Target;
-use super::{parse_person_args, write_stdout, CliResult, Failure};
+use super::{checked_flag, parse_person_args, write_stdout, CliResult, Failure};
 use crate::domain::region::TpsAddress;
-use crate::domain::{Command, Event, KelurahanId, Refusal, Roster, TpsId, VacateReason};
+use crate::domain::{Command, Event, KelurahanId, Refusal, Roster, TextField, TpsId, VacateReason};
+use crate::port::Port;
 use crate::store::{ExecError, LogEntry, Record};
-use crate::text::{wib, Lang};
-use crate::tui::port::Port;
+use crate::text::{safe, wib, Lang};
 
 #[derive(Args, Debug)]
 pub struct SeatArgs {
@@ -239,12 +239,15 @@ pub fn fill(target: &Target, args: &FillArgs, lang: Lang) -> CliResult {
             }
         }
         None => {
-            let person = parse_person_args(&args.person, lang)?;
+            let person = parse_person_args(&args.person, &roster, lang)?;
             let ba = args
                 .person
                 .berita_acara
-                .clone()
-                .filter(|b| !b.trim().is_empty());
+                .as_deref()
+                .map(|b| checked_flag("berita-acara", TextField::BeritaAcara, b, lang))
+                .transpose()?
+                .filter(|b| !b.is_empty())
+                .map(std::borrow::Cow::into_owned);
             Command::FillDirect {
                 tps,
                 seat,
@@ -404,7 +407,7 @@ pub fn log(target: &Target, args: &LogArgs, lang: Lang) -> CliResult {
                     "#{:<5} {}  {:<12} {}\n",
                     e.seq,
                     wib(e.at),
-                    e.actor,
+                    safe(&e.actor),
                     describe(e)
                 ));
             }

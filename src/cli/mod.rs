@@ -3,6 +3,7 @@
 
 mod change;
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,6 +11,8 @@ use std::process::ExitCode;
 use chrono::{NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand};
 
+use crate::domain::draft::PersonDraft;
+use crate::domain::freetext::{self, TextField};
 use crate::domain::gaps::Scope;
 use crate::domain::region::Lookup;
 use crate::domain::{ElectionParams, Region, Roster};
@@ -19,9 +22,10 @@ use crate::io::roster_csv::{self, ImportKind, ImportOptions};
 use crate::io::RowError;
 use crate::net::server::ServeError;
 use crate::net::{Client, ConnectError, ServeOptions};
+use crate::port::Port;
 use crate::store::{os_user, Store, StoreError, StoreInfo};
-use crate::text::Lang;
-use crate::tui::port::Port;
+use crate::text::{safe, Label, Lang};
+use crate::tui::App;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -152,6 +156,9 @@ pub struct ImportArgs {
     /// Validate only; write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// List every warning as FILE:LINE (by default they are counted by kind).
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -177,9 +184,13 @@ pub struct ServeArgs {
     /// Give the socket to this group (mode 0660) so its members can connect.
     #[arg(long)]
     pub group: Option<String>,
-    /// Changes a client may have waiting before it is cut off as too slow.
-    #[arg(long, default_value_t = crate::net::server::CLIENT_QUEUE, hide = true)]
+    /// Bytes of changes and answers a client may have waiting before it is cut off as too
+    /// slow.
+    #[arg(long = "client-queue-bytes", default_value_t = crate::net::server::CLIENT_QUEUE, hide = true)]
     pub client_queue: usize,
+    /// Connections open at once, in all (default: what the descriptor limit allows).
+    #[arg(long, hide = true)]
+    pub max_clients: Option<usize>,
 }
 
 #[derive(Args, Debug)]
@@ -219,6 +230,12 @@ impl From<StoreError> for Failure {
 
 pub type CliResult = Result<(), Failure>;
 
+/// A message for the terminal, line by line through `text::safe`: it may echo what was typed
+/// or stored (a file name, a name in a refusal).
+fn shown(msg: &str) -> String {
+    msg.split('\n').map(safe).collect::<Vec<_>>().join("\n")
+}
+
 pub fn default_store_dir(demo: bool) -> PathBuf {
     let base = dirs::data_dir()
         .unwrap_or_else(|| PathBuf::from("."))
@@ -235,7 +252,7 @@ pub fn run() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Reported) => ExitCode::from(1),
         Err(Failure::Store(e)) => {
-            eprintln!("kpps: {e}");
+            eprintln!("kpps: {}", shown(&e.to_string()));
             match e {
                 StoreError::InUse(_) | StoreError::NotFound(_) | StoreError::Incomplete(_) => {
                     ExitCode::from(2)
@@ -244,19 +261,32 @@ pub fn run() -> ExitCode {
             }
         }
         Err(Failure::Unavailable(msg)) => {
-            eprintln!("kpps: {msg}");
+            eprintln!("kpps: {}", shown(&msg));
             ExitCode::from(2)
         }
         Err(Failure::Other(msg)) => {
-            eprintln!("kpps: {msg}");
+            eprintln!("kpps: {}", shown(&msg));
             ExitCode::from(1)
         }
     }
 }
 
 fn dispatch(cli: Cli) -> CliResult {
-    let actor = cli.actor.clone().unwrap_or_else(os_user);
     let lang = cli.lang;
+    // The name recorded in the audit log and shown to everyone who reads it.
+    let actor = match cli.actor.as_deref() {
+        Some(raw) => {
+            let name = checked_flag("as", TextField::Actor, raw, lang)?;
+            if name.is_empty() {
+                return Err(Failure::Other(format!(
+                    "--as {}",
+                    lang.t("kosong", "is empty")
+                )));
+            }
+            name.into_owned()
+        }
+        None => os_user(),
+    };
     let dir = cli
         .db
         .clone()
@@ -271,7 +301,7 @@ fn dispatch(cli: Cli) -> CliResult {
         actor: actor.clone(),
     };
     match cli.command {
-        None => crate::tui::run_app(&target, lang, cli.demo),
+        None => run_app(&target, lang, cli.demo),
         Some(Cmd::Serve(args)) => serve(&target, &args),
         Some(Cmd::Init(args)) => init(&dir, &actor, &args.election, None, lang),
         Some(Cmd::Demo(args)) => init(&dir, &actor, &args.election, Some(args.seed), lang),
@@ -334,60 +364,55 @@ fn dispatch(cli: Cli) -> CliResult {
     }
 }
 
-/// A person from command-line fields, validated as an import row would be.
-fn parse_person_args(a: &change::PersonArgs, lang: Lang) -> Result<crate::domain::Person, Failure> {
-    use crate::io::roster_csv::{parse_date, parse_screening};
-    let missing =
-        |what: &str| Failure::Other(format!("--{what} {}", lang.t("wajib diisi", "is required")));
-    let name = a
-        .nama
-        .clone()
-        .filter(|n| !n.trim().is_empty())
-        .ok_or_else(|| missing("nama"))?;
-    let nik_raw = a.nik.as_deref().ok_or_else(|| missing("nik"))?;
-    let nik = crate::domain::Nik::parse(nik_raw)
-        .map_err(|e| Failure::Other(format!("--nik: {}", lang.nik_error(&e))))?;
-    let birth_raw = a
-        .tanggal_lahir
-        .as_deref()
-        .ok_or_else(|| missing("tanggal-lahir"))?;
-    let birth_date = parse_date(birth_raw).ok_or_else(|| {
-        Failure::Other(format!(
-            "--tanggal-lahir {birth_raw:?}: {}",
-            lang.t("tanggal tidak valid", "not a date")
-        ))
-    })?;
-    let sex = match a
-        .jenis_kelamin
-        .as_deref()
-        .map(|s| s.trim().to_ascii_uppercase())
-    {
-        Some(s) if s == "L" => crate::domain::Sex::L,
-        Some(s) if s == "P" => crate::domain::Sex::P,
-        Some(other) => return Err(Failure::Other(format!("--jenis-kelamin {other:?}: L/P"))),
-        None => return Err(missing("jenis-kelamin")),
+/// A person from command-line fields, through the same check as an import row and the
+/// form (`PersonDraft`). Every error is named by its flag; warnings are printed and do not
+/// stop the appointment.
+fn parse_person_args(
+    a: &change::PersonArgs,
+    roster: &Roster,
+    lang: Lang,
+) -> Result<crate::domain::Person, Failure> {
+    let draft = PersonDraft {
+        nama: a.nama.as_deref().unwrap_or(""),
+        nik: a.nik.as_deref().unwrap_or(""),
+        tanggal_lahir: a.tanggal_lahir.as_deref().unwrap_or(""),
+        jenis_kelamin: a.jenis_kelamin.as_deref().unwrap_or(""),
+        telepon: a.telepon.as_deref().unwrap_or(""),
+        skrining: &a.skrining,
+        jkn: &a.jkn,
     };
-    let screening = parse_screening(&a.skrining).ok_or_else(|| {
-        Failure::Other(format!(
-            "--skrining {:?}: tidak berisiko | berisiko | belum",
-            a.skrining
-        ))
-    })?;
-    let jkn = match a.jkn.trim().to_ascii_lowercase().as_str() {
-        "ya" => true,
-        "tidak" => false,
-        other => return Err(Failure::Other(format!("--jkn {other:?}: ya | tidak"))),
-    };
-    let phone = a.telepon.clone().filter(|p| !p.trim().is_empty());
-    Ok(crate::domain::Person {
-        name: name.into(),
-        nik,
-        birth_date,
-        sex,
-        phone: phone.map(Into::into),
-        screening,
-        jkn,
-    })
+    match draft.validate(&roster.params, &roster.region) {
+        Ok(checked) => {
+            for w in &checked.warnings {
+                eprintln!(
+                    "{} {}",
+                    lang.t("peringatan:", "warning:"),
+                    safe(&lang.field_issue(w, Label::Flag))
+                );
+            }
+            Ok(checked.person)
+        }
+        Err(issues) => Err(Failure::Other(
+            issues
+                .iter()
+                .filter(|i| i.severity() == crate::domain::Severity::Error)
+                .map(|i| lang.field_issue(i, Label::Flag))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )),
+    }
+}
+
+/// A typed flag value checked by the domain's text rules: trimmed, or refused naming the flag,
+/// e.g. `--nama berisi karakter kontrol atau tak terlihat (U+001B) di karakter ke-6`.
+pub(crate) fn checked_flag<'a>(
+    flag: &str,
+    field: TextField,
+    raw: &'a str,
+    lang: Lang,
+) -> Result<Cow<'a, str>, Failure> {
+    freetext::clean(field, raw)
+        .map_err(|e| Failure::Other(format!("--{flag} {}", lang.text_problem(&e.problem))))
 }
 
 /// Where the data is: a store directory, and the socket its server (if any) listens on.
@@ -427,6 +452,29 @@ impl Target {
     }
 }
 
+/// `kpps` with no subcommand: connect to the store's server, or open (or create) the store,
+/// and run the interface.
+fn run_app(target: &Target, lang: Lang, demo: bool) -> CliResult {
+    let terminal =
+        |app| crate::tui::run_terminal(app).map_err(|e| Failure::Other(format!("terminal: {e}")));
+    if let Some((client, roster)) = target.connect_server()? {
+        return terminal(App::with_port(roster, lang, Box::new(client)));
+    }
+    let (dir, actor) = (target.dir.as_path(), target.actor.as_str());
+    let (store, roster) = if Store::exists(dir) {
+        let store = open_store(dir, actor)?;
+        let mut roster = store.load()?;
+        // Duplicate-NIK checks need the index; the first screen does not: build it meanwhile.
+        roster.index_in_background();
+        (store, roster)
+    } else {
+        // First run: the embedded Palembang tree, empty (or with the demo roster).
+        let seed = demo.then_some(crate::demo::DEFAULT_SEED);
+        create_store(dir, actor, &ElectionArgs::default(), seed)?
+    };
+    terminal(App::with_port(roster, lang, Box::new(store)))
+}
+
 fn serve(target: &Target, args: &ServeArgs) -> CliResult {
     let coordinators = args
         .coordinators
@@ -445,6 +493,7 @@ fn serve(target: &Target, args: &ServeArgs) -> CliResult {
         coordinators,
         group: args.group.clone(),
         client_queue: args.client_queue,
+        max_clients: args.max_clients,
     };
     crate::net::serve(&opts, &target.actor, || {}).map_err(|e| match e {
         ServeError::Store(e) => Failure::Store(e),
@@ -597,7 +646,24 @@ fn init(
     demo_seed: Option<u64>,
     lang: Lang,
 ) -> CliResult {
-    let (store, roster) = create_store(dir, actor, election, demo_seed)?;
+    // Shown in every coordinator's header: held to the same rules as typed names.
+    let name = checked_flag(
+        "election-name",
+        TextField::ElectionName,
+        &election.election_name,
+        lang,
+    )?;
+    if name.is_empty() {
+        return Err(Failure::Other(format!(
+            "--election-name {}",
+            lang.t("kosong", "is empty")
+        )));
+    }
+    let election = ElectionArgs {
+        election_name: name.into_owned(),
+        ..election.clone()
+    };
+    let (store, roster) = create_store(dir, actor, &election, demo_seed)?;
     let t = roster.total();
     let what = if demo_seed.is_some() {
         lang.t("Store demo dibuat", "Demo store created")
@@ -621,7 +687,7 @@ fn init(
 pub fn print_row_errors(errors: &[RowError]) {
     const SHOWN: usize = 50;
     for e in errors.iter().take(SHOWN) {
-        eprintln!("{e}");
+        eprintln!("{}", safe(&e.to_string()));
     }
     if errors.len() > SHOWN {
         eprintln!("… {} more", errors.len() - SHOWN);
@@ -631,17 +697,51 @@ pub fn print_row_errors(errors: &[RowError]) {
 /// Through the server when one runs (the KPU office may import while coordinators work),
 /// else into the store opened directly.
 fn import(target: &Target, kind: ImportKind, args: &ImportArgs, lang: Lang) -> CliResult {
+    // The file's name is recorded in the log that every coordinator reads.
+    if let Some(problem) = freetext::find_unsafe(&args.file.display().to_string()) {
+        return Err(Failure::Other(format!(
+            "{}: {}",
+            lang.t("nama berkas", "file name"),
+            lang.text_problem(&problem)
+        )));
+    }
     let (mut port, mut roster) = target.connect()?;
     let opts = ImportOptions {
         replace: args.replace,
         dry_run: args.dry_run,
         lang,
     };
+    // Warnings are counted by kind (a roster of 30,000 rows can carry 25,000 "over 55");
+    // every one with its line only on request. Errors are always listed.
+    let params = roster.params.clone();
+    let warnings = |list: &[RowError], counts: &crate::domain::draft::WarningCounts| {
+        if args.verbose {
+            for w in list {
+                eprintln!(
+                    "{} {}",
+                    lang.t("peringatan:", "warning:"),
+                    safe(&w.to_string())
+                );
+            }
+        }
+        if let Some(summary) = lang.warning_summary(counts, &params) {
+            let hint = if args.verbose {
+                ""
+            } else {
+                lang.t(
+                    " (daftar lengkap per baris: --verbose)",
+                    " (every one by line: --verbose)",
+                )
+            };
+            eprintln!(
+                "{}: {summary}{hint}",
+                safe(&args.file.display().to_string())
+            );
+        }
+    };
     match roster_csv::import(port.as_mut(), &mut roster, kind, &args.file, &opts) {
         Ok(report) => {
-            for w in &report.warnings {
-                eprintln!("{} {w}", lang.t("peringatan:", "warning:"));
-            }
+            warnings(&report.warnings, &report.warning_counts);
             let verb = if args.dry_run {
                 lang.t(
                     "valid (uji coba, tidak ada yang ditulis)",
@@ -652,7 +752,7 @@ fn import(target: &Target, kind: ImportKind, args: &ImportArgs, lang: Lang) -> C
             };
             println!(
                 "{}: {} {} {verb}, {} kelurahan, {} {}",
-                args.file.display(),
+                safe(&args.file.display().to_string()),
                 lang.num(report.rows as u64),
                 lang.t("baris", "rows"),
                 lang.num(report.kelurahan as u64),
@@ -662,13 +762,11 @@ fn import(target: &Target, kind: ImportKind, args: &ImportArgs, lang: Lang) -> C
             Ok(())
         }
         Err(failure) => {
-            for w in &failure.warnings {
-                eprintln!("{} {w}", lang.t("peringatan:", "warning:"));
-            }
+            warnings(&failure.warnings, &failure.warning_counts);
             print_row_errors(&failure.errors);
             eprintln!(
                 "{}: {} {}; {}",
-                args.file.display(),
+                safe(&args.file.display().to_string()),
                 lang.num(failure.errors.len() as u64),
                 lang.t("kesalahan", "errors"),
                 lang.t("tidak ada yang diimpor", "nothing was imported"),

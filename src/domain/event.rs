@@ -285,6 +285,9 @@ pub enum Refusal {
         rank: u32,
         risk: HealthFlag,
     },
+    /// Typed text breaks the rules of `freetext` (control or invisible characters, too
+    /// long, empty name): a client that skipped its own checks.
+    BadText(super::freetext::TextError),
 }
 
 /// Where a NIK is held in the roster.

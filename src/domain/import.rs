@@ -9,6 +9,8 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::event::{Event, Import, ImportRows, NikLocation, Refusal, SeatAssignment};
+use super::freetext::{self, TextError, TextField};
+use super::person::Person;
 use super::region::{KelurahanId, TpsId};
 use super::roster::Roster;
 
@@ -20,6 +22,12 @@ impl Roster {
             row: row as u32,
             why: Box::new(why),
         };
+        if let Some(problem) = freetext::find_unsafe(&import.file) {
+            return Err(Refusal::BadText(TextError {
+                field: TextField::FileName,
+                problem,
+            }));
+        }
         let kel_ok = |k: KelurahanId| (k.0 as usize) < self.region.kelurahan.len();
         let tps_ok = |t: TpsId| (t.0 as usize) < self.region.tps.len();
         match &import.rows {
@@ -75,6 +83,7 @@ impl Roster {
                         None => {}
                     }
                     self.check_eligible(person)
+                        .and_then(|()| check_text(person))
                         .map_err(|why| row_refusal(row, why))?;
                 }
                 Ok(Event::RosterFileImported {
@@ -137,6 +146,7 @@ impl Roster {
                         None => {}
                     }
                     self.check_eligible(&r.person)
+                        .and_then(|()| check_text(&r.person))
                         .map_err(|why| row_refusal(row, why))?;
                 }
                 Ok(Event::ReservesImported {
@@ -147,6 +157,15 @@ impl Roster {
             }
         }
     }
+}
+
+/// A person's typed text as the file reader left it: within the rules of `freetext` (a
+/// client that skipped the reader's checks is refused, not cleaned).
+fn check_text(person: &Person) -> Result<(), Refusal> {
+    freetext::required(TextField::Name, &person.name)
+        .and_then(|_| freetext::optional(TextField::Phone, person.phone.as_deref()))
+        .map(|_| ())
+        .map_err(Refusal::BadText)
 }
 
 #[cfg(test)]
@@ -246,6 +265,22 @@ mod tests {
         }
         assert_eq!(row(r.decide_import(&bad_absent)).1, Refusal::NoSuchPlace);
         assert_eq!(r.officer_count(), 1);
+    }
+
+    #[test]
+    fn a_forged_import_with_terminal_controls_is_refused() {
+        let r = Roster::new(small(), ElectionParams::default());
+        let mut import = seats(&[(0, 1, 1), (0, 2, 2)]);
+        if let ImportRows::Seats { seats, .. } = &mut import.rows {
+            seats[1].person.name = "x\u{1b}]0;pwned\u{7}".into();
+        }
+        assert!(matches!(
+            row(r.decide_import(&import)),
+            (1, Refusal::BadText(_))
+        ));
+        let mut named = seats(&[(0, 1, 1)]);
+        named.file = "a\u{1b}[2J.csv".into();
+        assert!(matches!(r.decide_import(&named), Err(Refusal::BadText(_))));
     }
 
     #[test]

@@ -2,13 +2,16 @@
 
 pub mod access;
 pub mod area;
+pub mod draft;
 pub mod event;
+pub mod freetext;
 pub mod gaps;
 pub mod history;
 pub mod import;
 pub mod nik;
 pub mod params;
 pub mod person;
+pub mod phone;
 pub mod region;
 pub mod reserves;
 pub mod roster;
@@ -18,6 +21,7 @@ pub use event::{
     Command, Event, Import, ImportRows, NikLocation, Refusal, Reserve, SeatAssignment, Source,
     VacateReason,
 };
+pub use freetext::{TextError, TextField, TextProblem};
 pub use nik::{Nik, NikError};
 pub use params::ElectionParams;
 pub use person::{Finding, HealthFlag, Person, Screening, Severity, Sex};

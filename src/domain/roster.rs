@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::access::Role;
 use super::event::{Command, Event, NikLocation, Refusal, Reserve, SeatAssignment, Source};
+use super::freetext::{self, TextField};
 use super::person::{check_person, Finding, Person, Severity};
 use super::region::{KecamatanId, KelurahanId, Region, TpsId};
 use super::{ElectionParams, Nik};
@@ -655,15 +656,20 @@ impl Roster {
                 person,
                 berita_acara,
             } => {
+                // Typed text is checked here too, whoever sent it: what is recorded is the
+                // trimmed text, never a control sequence or an oversize value.
+                let person = person.clone().clean_text().map_err(Refusal::BadText)?;
+                let berita_acara =
+                    freetext::optional(TextField::BeritaAcara, berita_acara.as_deref())
+                        .map_err(Refusal::BadText)?
+                        .map(std::borrow::Cow::into_owned);
                 self.check_empty_seat(*tps, *seat)?;
-                self.check_new_person(person)?;
+                self.check_new_person(&person)?;
                 Ok(Event::SeatFilled {
                     tps: *tps,
                     seat: *seat,
-                    person: person.clone(),
-                    source: Source::Direct {
-                        berita_acara: berita_acara.clone(),
-                    },
+                    person,
+                    source: Source::Direct { berita_acara },
                 })
             }
             Command::DesignateKetua { tps, from_seat } => {
@@ -1350,5 +1356,66 @@ mod tests {
         assert_eq!(r.kelurahan_rollup(kel).vacant, 3 * 7 - 1);
         assert_eq!(r.locate_nik(person(1, Sex::L).nik), None);
         assert_rollups_consistent(&r);
+    }
+
+    /// A client that skipped its own checks is held to the text rules by `decide` itself;
+    /// what is recorded is the cleaned text.
+    #[test]
+    fn decide_refuses_hostile_text_and_records_it_cleaned() {
+        use super::super::freetext::{TextError, TextProblem};
+        let r = Roster::new(small(), ElectionParams::default());
+        let fill = |person: Person, berita_acara: Option<&str>| Command::FillDirect {
+            tps: TpsId(0),
+            seat: 2,
+            person,
+            berita_acara: berita_acara.map(String::from),
+        };
+        let named = |name: &str, phone: Option<&str>| Person {
+            name: name.into(),
+            phone: phone.map(Into::into),
+            ..person(5, Sex::P)
+        };
+        let refused = |cmd: Command| match r.decide(&cmd) {
+            Err(Refusal::BadText(TextError { field, problem })) => (field, problem),
+            other => panic!("{cmd:?} gave {other:?}"),
+        };
+        assert_eq!(
+            refused(fill(named("Bu\x1b]0;x\x07di", None), None)),
+            (TextField::Name, TextProblem::Unsafe { ch: '\x1b', at: 3 })
+        );
+        assert_eq!(
+            refused(fill(named(&"a".repeat(60_000), None), None)),
+            (
+                TextField::Name,
+                TextProblem::TooLong {
+                    chars: 60_000,
+                    max: 100
+                }
+            )
+        );
+        assert_eq!(
+            refused(fill(named(" ", None), None)),
+            (TextField::Name, TextProblem::Empty)
+        );
+        assert_eq!(
+            refused(fill(named("Siti", Some("0812\0")), None)).0,
+            TextField::Phone
+        );
+        assert_eq!(
+            refused(fill(named("Siti", None), Some("BA\u{202e}1"))).0,
+            TextField::BeritaAcara
+        );
+        let Ok(Event::SeatFilled { person, source, .. }) =
+            r.decide(&fill(named("  Siti\r\nAminah ", Some(" ")), Some(" BA-1 ")))
+        else {
+            panic!("a clean fill is decided");
+        };
+        assert_eq!((person.name.as_str(), person.phone), ("Siti Aminah", None));
+        assert_eq!(
+            source,
+            Source::Direct {
+                berita_acara: Some("BA-1".into())
+            }
+        );
     }
 }

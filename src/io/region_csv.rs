@@ -4,8 +4,10 @@
 use std::path::Path;
 
 use super::{csv_reader, RowError};
+use crate::domain::freetext::find_unsafe;
 use crate::domain::region::normalize_code;
 use crate::domain::{KelurahanSpec, Region};
+use crate::text::Lang;
 
 /// The embedded default: Kota Palembang, Pemilu 2024.
 pub const PALEMBANG_CSV: &str = include_str!("../../assets/palembang-2024-wilayah.csv");
@@ -94,6 +96,12 @@ fn parse<R: std::io::Read>(mut rdr: csv::Reader<R>, file: &Path) -> Result<Regio
             if field(1).is_empty() || field(3).is_empty() {
                 return Err("empty name".to_string());
             }
+            // Names are drawn on every coordinator's screen.
+            for (column, name) in [("kecamatan", field(1)), ("kelurahan", field(3))] {
+                if let Some(problem) = find_unsafe(name) {
+                    return Err(format!("{column} {}", Lang::En.text_problem(&problem)));
+                }
+            }
             Ok(KelurahanSpec {
                 kecamatan_code: kec_code,
                 kecamatan: field(1).to_string(),
@@ -173,5 +181,30 @@ mod tests {
         assert!(errors[0]
             .to_string()
             .ends_with("w.csv:3: tps_count 4 but tps_numbers list 3"));
+    }
+
+    #[test]
+    fn names_with_terminal_controls_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.csv");
+        std::fs::write(
+            &path,
+            "kecamatan_code,kecamatan,kelurahan_code,kelurahan,tps_count,tps_numbers\n\
+             16.71.01,A,16.71.01.1001,X,3,1-3\n\
+             16.71.01,A,16.71.01.1002,\"Y\x1b]0;t\x07\",3,1-3\n\
+             16.71.02,B\u{202e},16.71.02.1001,Z,1,1\n",
+        )
+        .unwrap();
+        let errors: Vec<String> = load_region_file(&path)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].ends_with(
+            "w.csv:3: kelurahan contains a control or invisible character (U+001B) at character 2"
+        ));
+        assert!(errors[1]
+            .contains("w.csv:4: kecamatan contains a control or invisible character (U+202E)"));
     }
 }

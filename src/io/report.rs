@@ -4,6 +4,8 @@
 //! Every shape can be narrowed to seats that are empty (`vacant_only`): no officers absent
 //! today, no health flags. The JSON and the chat text name the area (`Kota Palembang`, see
 //! `domain::area`) and the time the data was read, in the area's zone (WIB, WITA or WIT).
+//! Names in the table and the text go through `text::safe`; CSV and JSON keep them verbatim
+//! (their formats quote them).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -12,7 +14,7 @@ use crate::domain::area::Area;
 use crate::domain::gaps::{gaps, vacant_gaps, GapEntry, Scope};
 use crate::domain::{KelurahanId, Roster};
 use crate::text::clock;
-use crate::text::Lang;
+use crate::text::{safe, Lang};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -287,12 +289,12 @@ fn scope_name(roster: &Roster, scope: Scope, lang: Lang) -> String {
         Scope::Kecamatan(k) => format!(
             "{} {}",
             lang.t("Kecamatan", "Kecamatan"),
-            roster.region.kecamatan(k).name
+            safe(&roster.region.kecamatan(k).name)
         ),
         Scope::Kelurahan(k) => format!(
             "{} {}",
             lang.t("Kelurahan", "Kelurahan"),
-            roster.region.kelurahan(k).name
+            safe(&roster.region.kelurahan(k).name)
         ),
     }
 }
@@ -381,8 +383,8 @@ fn table(roster: &Roster, scope: Scope, entries: &[GapEntry], opts: &Options) ->
                 .join(", ");
             [
                 roster.region.address(e.tps).to_string(),
-                kec.to_string(),
-                kel.to_string(),
+                safe(kec).into_owned(),
+                safe(kel).into_owned(),
                 if e.ketua_missing {
                     lang.t("TIDAK ADA", "MISSING")
                 } else {
@@ -430,7 +432,11 @@ fn chat_text(roster: &Roster, scope: Scope, entries: &[GapEntry], opts: &Options
     let region = &roster.region;
     let area = Area::of(region, scope);
     let mut out = String::new();
-    out.push_str(&format!("*{} — {}*\n", roster.params.name, area.name));
+    out.push_str(&format!(
+        "*{} — {}*\n",
+        safe(&roster.params.name),
+        area.name
+    ));
     out.push_str(&format!(
         "{} · {}",
         scope_name(roster, scope, lang),
@@ -480,8 +486,12 @@ fn chat_text(roster: &Roster, scope: Scope, entries: &[GapEntry], opts: &Options
         for g in short.iter().take(KELURAHAN_SHOWN) {
             let kel = region.kelurahan(g.kelurahan);
             let name = match scope {
-                Scope::All => format!("{} ({})", kel.name, region.kecamatan(kel.kecamatan).name),
-                _ => kel.name.clone(),
+                Scope::All => format!(
+                    "{} ({})",
+                    safe(&kel.name),
+                    safe(&region.kecamatan(kel.kecamatan).name)
+                ),
+                _ => safe(&kel.name).into_owned(),
             };
             let short_tps: Vec<&&GapEntry> = g
                 .entries

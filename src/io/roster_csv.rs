@@ -11,7 +11,8 @@
 //! UTF-8 BOM, CRLF; kelurahan codes dotted (`16.71.08.1002`) or undotted (`1671081002`); dates
 //! `YYYY-MM-DD`, `DD/MM/YYYY` or `DD-MM-YYYY`; sex `L`/`P`; `skrining` `tidak berisiko`,
 //! `berisiko`, `belum` (or `belum skrining`); `jkn` `ya`/`tidak`; `telepon` optional. Rows whose
-//! fields are all empty (Excel leaves them behind) are skipped.
+//! fields are all empty (Excel leaves them behind) are skipped. `nama` and `telepon` are held to
+//! `domain::freetext` (no control or invisible characters, length caps) like every typed text.
 //!
 //! Roster files may carry a `status` column: `aktif` (or empty) or `berhalangan` (absent
 //! today). Export writes exactly that format (comma-delimited, `YYYY-MM-DD`, tree order, text
@@ -38,18 +39,18 @@ use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::path::Path;
 
-use chrono::NaiveDate;
 use csv::StringRecord;
 
 use super::RowError;
+use crate::domain::draft::{FieldIssue, PersonDraft, WarningCounts, WarningKind};
 use crate::domain::region::normalize_code;
 use crate::domain::{
-    Command, Finding, Import, ImportRows, KelurahanId, Nik, NikError, NikLocation, Person, Refusal,
-    Reserve, Roster, Screening, SeatAssignment, Severity, Sex, TpsId,
+    Command, Import, ImportRows, KelurahanId, Nik, NikLocation, Person, Refusal, Reserve, Roster,
+    Screening, SeatAssignment, Sex, TpsId,
 };
+use crate::port::Port;
 use crate::store::ExecError;
-use crate::text::Lang;
-use crate::tui::port::Port;
+use crate::text::{Label, Lang};
 
 /// `status` of an officer on duty, and of one berhalangan sementara (absent today).
 pub const STATUS_PRESENT: &str = "aktif";
@@ -113,6 +114,8 @@ pub struct ImportReport {
     /// Non-blocking findings: over the preferred age, NIK disagreeing with birth date or sex,
     /// NIK issued outside the region.
     pub warnings: Vec<RowError>,
+    /// `warnings` counted by kind, for a summary.
+    pub warning_counts: WarningCounts,
     /// Whether anything was written (false for `dry_run` and for files without rows).
     pub written: bool,
     /// The log entry that recorded the import (None when nothing was written).
@@ -124,6 +127,8 @@ pub struct ImportReport {
 pub struct ImportFailure {
     pub errors: Vec<RowError>,
     pub warnings: Vec<RowError>,
+    /// `warnings` counted by kind, for a summary.
+    pub warning_counts: WarningCounts,
 }
 
 /// Validates a roster or reserve file against `roster` and, unless `dry_run`, records it
@@ -141,6 +146,7 @@ pub fn import(
         rows: checked.items.len(),
         kelurahan: checked.kelurahan.len(),
         warnings: checked.warnings,
+        warning_counts: checked.warning_counts,
         written: false,
         seq: None,
     };
@@ -153,13 +159,14 @@ pub fn import(
         replace: opts.replace,
         rows: checked.items,
     }));
-    let fail = |reason: String, line: u64, warnings: Vec<RowError>| ImportFailure {
+    let fail = |reason: String, line: u64, report: ImportReport| ImportFailure {
         errors: vec![RowError {
             file: path.to_path_buf(),
             line,
             reason,
         }],
-        warnings,
+        warnings: report.warnings,
+        warning_counts: report.warning_counts,
     };
     match port.execute(roster, &command) {
         Ok(entry) => {
@@ -178,13 +185,9 @@ pub fn import(
                 other => other,
             };
             let reason = opts.lang.refusal(why, &roster.region);
-            Err(fail(reason, line, report.warnings))
+            Err(fail(reason, line, report))
         }
-        Err(e) => Err(fail(
-            Msg::Store(e.to_string()).text(opts.lang),
-            0,
-            report.warnings,
-        )),
+        Err(e) => Err(fail(Msg::Store(e.to_string()).text(opts.lang), 0, report)),
     }
 }
 
@@ -317,6 +320,7 @@ struct Checked {
     items: ImportRows,
     kelurahan: BTreeSet<KelurahanId>,
     warnings: Vec<RowError>,
+    warning_counts: WarningCounts,
     /// The file line of each row in `items`.
     lines: Vec<u64>,
 }
@@ -397,6 +401,7 @@ struct Pass<'a> {
     file: &'a Path,
     errors: Vec<RowError>,
     warnings: Vec<RowError>,
+    warning_counts: WarningCounts,
     /// NIK (as u64) → line it first appeared on.
     niks: HashMap<u64, u64>,
     seats_seen: HashMap<(TpsId, u8), u64>,
@@ -424,6 +429,7 @@ fn validate(
             reason: msg.text(lang),
         }],
         warnings: Vec::new(),
+        warning_counts: WarningCounts::default(),
     };
     let mut rdr = super::csv_reader(path).map_err(|e| fail(0, Msg::Io(e.to_string())))?;
     let headers = match rdr.headers() {
@@ -440,6 +446,7 @@ fn validate(
             })
             .collect(),
         warnings: Vec::new(),
+        warning_counts: WarningCounts::default(),
     })?;
     let mut pass = Pass {
         roster,
@@ -448,6 +455,7 @@ fn validate(
         file: path,
         errors: Vec::new(),
         warnings: Vec::new(),
+        warning_counts: WarningCounts::default(),
         niks: HashMap::new(),
         seats_seen: HashMap::new(),
         ranks_seen: HashMap::new(),
@@ -484,6 +492,7 @@ fn validate(
         return Err(ImportFailure {
             errors: pass.errors,
             warnings: pass.warnings,
+            warning_counts: pass.warning_counts,
         });
     }
     let items = match kind {
@@ -497,6 +506,7 @@ fn validate(
         items,
         kelurahan: pass.kelurahan,
         warnings: pass.warnings,
+        warning_counts: pass.warning_counts,
         lines: pass.lines,
     })
 }
@@ -510,7 +520,8 @@ impl Pass<'_> {
         });
     }
 
-    fn warning(&mut self, line: u64, msg: Msg) {
+    fn warning(&mut self, line: u64, kind: WarningKind, msg: Msg) {
+        self.warning_counts.add(kind);
         self.warnings.push(RowError {
             file: self.file.to_path_buf(),
             line,
@@ -542,7 +553,14 @@ impl Pass<'_> {
                 }
             },
         };
-        let person = parse_person(l, &get, &mut errs);
+        let (person, issues) = parse_person(l, &get, roster);
+        let mut warnings = Vec::new();
+        for issue in issues {
+            match issue.warning_kind() {
+                Some(kind) => warnings.push((kind, issue)),
+                None => errs.push(Msg::Person(issue)),
+            }
+        }
 
         // Where the row goes: a seat, or a rank on the kelurahan's reserve list.
         let mut absent = false;
@@ -645,20 +663,21 @@ impl Pass<'_> {
             }
         }
 
-        if let Some(p) = &person {
-            match self.niks.entry(p.nik.as_u64()) {
+        // A NIK given twice is reported whatever else is wrong with either row.
+        let nik = match &person {
+            Some(p) => Some(p.nik),
+            None => Nik::parse(get(l.nik)).ok(),
+        };
+        if let Some(nik) = nik {
+            match self.niks.entry(nik.as_u64()) {
                 Entry::Occupied(first) => errs.push(Msg::DuplicateNik(*first.get())),
                 Entry::Vacant(v) => {
                     v.insert(line);
                 }
             }
-            for f in roster.findings(p) {
-                if f.severity() == Severity::Error {
-                    errs.push(Msg::Finding(f));
-                } else {
-                    self.warning(line, Msg::Finding(f));
-                }
-            }
+        }
+        for (kind, issue) in warnings {
+            self.warning(line, kind, Msg::Person(issue));
         }
         for msg in errs {
             self.error(line, msg);
@@ -743,68 +762,27 @@ impl Pass<'_> {
     }
 }
 
+/// The person of a row, through the one check every road in uses (`PersonDraft`): the
+/// person if the row's person fields pass, and every issue found (errors and warnings), for
+/// the caller to report with the row's line.
 fn parse_person<'r>(
     l: &Layout,
     get: &impl Fn(usize) -> &'r str,
-    errs: &mut Vec<Msg>,
-) -> Option<Person> {
-    let name = from_formula_safe(get(l.name));
-    if name.is_empty() {
-        errs.push(Msg::Empty("nama"));
-    }
-    let nik = Nik::parse(get(l.nik))
-        .map_err(|e| errs.push(Msg::Nik(e)))
-        .ok();
-    let birth_raw = get(l.birth);
-    let birth = parse_date(birth_raw);
-    if birth.is_none() {
-        errs.push(if birth_raw.is_empty() {
-            Msg::Empty("tanggal_lahir")
-        } else {
-            Msg::BadDate(birth_raw.into())
-        });
-    }
-    let sex_raw = get(l.sex);
-    let sex = match sex_raw.to_ascii_uppercase().as_str() {
-        "L" => Some(Sex::L),
-        "P" => Some(Sex::P),
-        _ => {
-            errs.push(Msg::BadSex(sex_raw.into()));
-            None
-        }
+    roster: &Roster,
+) -> (Option<Person>, Vec<FieldIssue>) {
+    let draft = PersonDraft {
+        nama: from_formula_safe(get(l.name)),
+        nik: get(l.nik),
+        tanggal_lahir: get(l.birth),
+        jenis_kelamin: get(l.sex),
+        telepon: l.phone.map(get).map(from_formula_safe).unwrap_or(""),
+        skrining: get(l.screening),
+        jkn: get(l.jkn),
     };
-    let screening_raw = get(l.screening);
-    let screening = parse_screening(screening_raw);
-    if screening.is_none() {
-        errs.push(Msg::BadScreening(screening_raw.into()));
+    match draft.validate(&roster.params, &roster.region) {
+        Ok(checked) => (Some(checked.person), checked.warnings),
+        Err(issues) => (None, issues),
     }
-    let jkn_raw = get(l.jkn);
-    let jkn = match jkn_raw.to_ascii_lowercase().as_str() {
-        "ya" => Some(true),
-        "tidak" => Some(false),
-        _ => {
-            errs.push(Msg::BadJkn(jkn_raw.into()));
-            None
-        }
-    };
-    let phone = l
-        .phone
-        .map(get)
-        .map(from_formula_safe)
-        .filter(|p| !p.is_empty())
-        .map(str::to_string);
-    if name.is_empty() {
-        return None;
-    }
-    Some(Person {
-        name: name.into(),
-        nik: nik?,
-        birth_date: birth?,
-        sex: sex?,
-        phone: phone.map(Into::into),
-        screening: screening?,
-        jkn: jkn?,
-    })
 }
 
 fn parse_num<T: std::str::FromStr>(
@@ -827,57 +805,6 @@ fn parse_num<T: std::str::FromStr>(
     parsed
 }
 
-/// `YYYY-MM-DD`, `DD/MM/YYYY` or `DD-MM-YYYY` (a spreadsheet's trailing ` 00:00:00` is ignored).
-pub fn parse_date(raw: &str) -> Option<NaiveDate> {
-    let mut s = raw.trim();
-    if let Some((date, time)) = s.split_once(' ') {
-        if !time.trim().bytes().all(|b| b.is_ascii_digit() || b == b':') {
-            return None;
-        }
-        s = date;
-    }
-    let sep = if s.contains('/') { '/' } else { '-' };
-    let parts: Vec<&str> = s.split(sep).collect();
-    if parts.len() != 3
-        || parts
-            .iter()
-            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return None;
-    }
-    let (y, m, d) = if sep == '-' && parts[0].len() == 4 {
-        (parts[0], parts[1], parts[2])
-    } else if parts[2].len() == 4 {
-        (parts[2], parts[1], parts[0])
-    } else {
-        return None;
-    };
-    if y.len() != 4 || m.len() > 2 || d.len() > 2 {
-        return None;
-    }
-    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
-}
-
-/// `tidak berisiko`, `berisiko`, `belum` / `belum skrining` (any case; `_` or `-` for spaces).
-pub fn parse_screening(raw: &str) -> Option<Screening> {
-    let words: Vec<String> = raw
-        .split(|c: char| c.is_whitespace() || c == '_' || c == '-')
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
-    match words
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        ["tidak", "berisiko"] => Some(Screening::NotAtRisk),
-        ["berisiko"] => Some(Screening::AtRisk),
-        ["belum"] | ["belum", "skrining"] => Some(Screening::NotScreened),
-        _ => None,
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Messages (Bahasa Indonesia first, English second)
 
@@ -896,13 +823,9 @@ enum Msg {
     UnknownTps(String, u16),
     UnknownSeat(u8, u8),
     ZeroRank,
-    BadDate(String),
-    BadSex(String),
-    BadScreening(String),
-    BadJkn(String),
     BadStatus(String),
-    Nik(NikError),
-    Finding(Finding),
+    /// A person field's error or warning, from `PersonDraft::validate`.
+    Person(FieldIssue),
     /// First line with this NIK.
     DuplicateNik(u64),
     /// TPS address, seat, first line.
@@ -951,30 +874,13 @@ impl Msg {
             Msg::UnknownSeat(s, max) => format!("no KPPS seat {s} (1 to {max})"),
             Msg::ZeroRank if id => "peringkat mulai dari 1".into(),
             Msg::ZeroRank => "peringkat starts at 1".into(),
-            Msg::BadDate(v) if id => {
-                format!("tanggal_lahir tidak dikenali: {v:?} (pakai YYYY-MM-DD atau DD/MM/YYYY)")
-            }
-            Msg::BadDate(v) => {
-                format!("unrecognised tanggal_lahir {v:?} (use YYYY-MM-DD or DD/MM/YYYY)")
-            }
-            Msg::BadSex(v) if id => format!("jenis_kelamin harus L atau P: {v:?}"),
-            Msg::BadSex(v) => format!("jenis_kelamin must be L or P: {v:?}"),
-            Msg::BadScreening(v) if id => {
-                format!("skrining harus \"tidak berisiko\", \"berisiko\" atau \"belum\": {v:?}")
-            }
-            Msg::BadScreening(v) => {
-                format!("skrining must be \"tidak berisiko\", \"berisiko\" or \"belum\": {v:?}")
-            }
-            Msg::BadJkn(v) if id => format!("jkn harus \"ya\" atau \"tidak\": {v:?}"),
-            Msg::BadJkn(v) => format!("jkn must be \"ya\" or \"tidak\": {v:?}"),
             Msg::BadStatus(v) if id => {
                 format!("status harus \"{STATUS_PRESENT}\" atau \"{STATUS_ABSENT}\": {v:?}")
             }
             Msg::BadStatus(v) => {
                 format!("status must be \"{STATUS_PRESENT}\" or \"{STATUS_ABSENT}\": {v:?}")
             }
-            Msg::Nik(e) => lang.nik_error(e),
-            Msg::Finding(f) => lang.finding(f),
+            Msg::Person(issue) => lang.field_issue(issue, Label::Column),
             Msg::DuplicateNik(first) if id => format!("NIK sama dengan baris {first}"),
             Msg::DuplicateNik(first) => format!("same NIK as line {first}"),
             Msg::DuplicateSeat(a, s, first) if id => {
@@ -1017,52 +923,6 @@ impl Msg {
 mod tests {
     use super::*;
 
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
-
-    #[test]
-    fn dates_in_three_shapes() {
-        assert_eq!(parse_date("1990-08-17"), Some(d(1990, 8, 17)));
-        assert_eq!(parse_date("17/08/1990"), Some(d(1990, 8, 17)));
-        assert_eq!(parse_date("17-08-1990"), Some(d(1990, 8, 17)));
-        assert_eq!(parse_date("7/8/1990"), Some(d(1990, 8, 7)));
-        assert_eq!(parse_date(" 1990-08-17 00:00:00 "), Some(d(1990, 8, 17)));
-        for bad in [
-            "",
-            "1990/08/17",
-            "08/17/1990",
-            "17.08.1990",
-            "90-08-17",
-            "17/08/90",
-            "1990-02-30",
-            "x",
-            "1990-8",
-        ] {
-            assert_eq!(parse_date(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn screening_words() {
-        assert_eq!(
-            parse_screening("Tidak Berisiko"),
-            Some(Screening::NotAtRisk)
-        );
-        assert_eq!(parse_screening("berisiko"), Some(Screening::AtRisk));
-        assert_eq!(parse_screening("belum"), Some(Screening::NotScreened));
-        assert_eq!(
-            parse_screening("BELUM  skrining"),
-            Some(Screening::NotScreened)
-        );
-        assert_eq!(
-            parse_screening("belum_skrining"),
-            Some(Screening::NotScreened)
-        );
-        assert_eq!(parse_screening(""), None);
-        assert_eq!(parse_screening("sehat"), None);
-    }
-
     #[test]
     fn formula_quoting_round_trips() {
         for text in [
@@ -1086,7 +946,10 @@ mod tests {
             Msg::Empty("nama"),
             Msg::SeatFilled("16.71.08.1002/3".into(), 1),
             Msg::NikAtReserve("16.71.08.1002".into(), 2),
-            Msg::Nik(NikError::TooShort(15)),
+            Msg::Person(crate::domain::draft::FieldIssue {
+                field: crate::domain::draft::PersonField::Nik,
+                problem: crate::domain::draft::Problem::Nik(crate::domain::NikError::TooShort(15)),
+            }),
         ];
         for m in msgs {
             assert_ne!(m.text(Lang::Id), m.text(Lang::En), "{m:?}");

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use super::proto::{self, ToClient, ToServer, PROTOCOL};
 use crate::domain::{Command, Region, Role, Roster, TpsId};
+use crate::port::{Port, Reconnect, Synced};
 use crate::store::{ExecError, LogEntry, Record};
-use crate::tui::port::{Port, Reconnect, Synced};
 
 /// Messages the reader thread may hold for the TUI.
 const INBOX: usize = 4096;
@@ -32,6 +32,9 @@ pub enum ConnectError {
     NoServer(PathBuf),
     #[error("the kpps server refused: {0}")]
     Denied(String),
+    /// It is at its connection limit: try again later.
+    #[error("the kpps server is busy: {0}")]
+    Busy(String),
     #[error("kpps server on {path}: {detail}")]
     Broken { path: PathBuf, detail: String },
 }
@@ -100,8 +103,9 @@ impl Client {
             }
             _ => broken(&socket, e),
         })?;
-        proto::write(&mut &stream, &ToServer::Hello { protocol: PROTOCOL })
-            .map_err(|e| broken(&socket, e))?;
+        // A server that refuses us may have closed before our hello arrives: its answer
+        // is still there to read, and says more than the failed write.
+        let hello = proto::write(&mut &stream, &ToServer::Hello { protocol: PROTOCOL });
         let mut reader = BufReader::with_capacity(
             256 * 1024,
             stream.try_clone().map_err(|e| broken(&socket, e))?,
@@ -111,7 +115,12 @@ impl Client {
                 .map_err(|e| broken(&socket, e))?
                 .ok_or_else(|| broken(&socket, "closed the connection during start-up"))
         };
-        let (user, role, mut roster, seq) = match next()? {
+        let first = match (next(), hello) {
+            (Ok(message), _) => message,
+            (Err(_), Err(e)) => return Err(broken(&socket, e)),
+            (Err(e), Ok(())) => return Err(e),
+        };
+        let (user, role, info, mut regions, seq) = match first {
             ToClient::Welcome {
                 protocol: _,
                 user,
@@ -119,18 +128,24 @@ impl Client {
                 info,
                 regions,
                 seq,
-            } => {
-                let region = Region::build(regions)
-                    .map_err(|e| broken(&socket, format!("bad region tree: {e:?}")))?;
-                let mut roster = Roster::new(region, info.params);
-                roster.demo = info.demo_seed.is_some();
-                (user, role, roster, seq)
-            }
+            } => (user, role, info, regions, seq),
             ToClient::Denied { message } => return Err(ConnectError::Denied(message)),
+            ToClient::Busy { message } => return Err(ConnectError::Busy(message)),
             other => return Err(broken(&socket, format!("unexpected {other:?}"))),
         };
+        let mut message = next()?;
+        while let ToClient::Regions(more) = message {
+            regions.extend(more);
+            message = next()?;
+        }
+        let region = Region::build(regions)
+            .map_err(|e| broken(&socket, format!("bad region tree: {e:?}")))?;
+        let mut roster = Roster::new(region, info.params);
+        roster.demo = info.demo_seed.is_some();
+        // Changes made since the snapshot was taken, applied once it is whole.
+        let mut since = Vec::new();
         loop {
-            match next()? {
+            match message {
                 ToClient::Seats(chunk) => {
                     for (tps, seats) in chunk {
                         roster.place_seats(tps, seats);
@@ -143,12 +158,23 @@ impl Client {
                         }
                     }
                 }
+                ToClient::Changes(entries) => since.extend(entries),
                 ToClient::SnapshotEnd => break,
                 other => return Err(broken(&socket, format!("unexpected {other:?}"))),
             }
+            message = next()?;
         }
         roster.recompute_rollups();
         roster.index_in_background();
+        let mut seq = seq;
+        for entry in since {
+            if entry.seq > seq {
+                if let Record::Change(event) = &entry.record {
+                    roster.apply(event);
+                }
+                seq = entry.seq;
+            }
+        }
 
         // Bounded: when the TUI falls behind (its own terminal stalled), the reader stops
         // reading, the server's queue for us fills, and the server cuts us off; we then
@@ -244,7 +270,10 @@ impl Client {
 
     fn entries(&mut self, request: ToServer) -> Result<Vec<LogEntry>, String> {
         let req = match &request {
-            ToServer::History { req, .. } | ToServer::Log { req, .. } => *req,
+            ToServer::History { req, .. }
+            | ToServer::Log { req, .. }
+            | ToServer::LogBefore { req, .. }
+            | ToServer::HistoryBefore { req, .. } => *req,
             _ => 0,
         };
         self.send(&request)?;
@@ -252,6 +281,9 @@ impl Client {
             match self.receive()? {
                 ToClient::Entries { req: r, entries } if r == req => return Ok(entries),
                 ToClient::Failed { req: r, message } if r == req => return Err(message),
+                ToClient::Refused { req: r, refusal } if r == req => {
+                    return Err(format!("refused: {refusal:?}"))
+                }
                 other => self.backlog.push_back(other),
             }
         }
@@ -262,13 +294,52 @@ impl Client {
         self.seq
     }
 
-    /// The whole log, newest first (for `kpps log`).
+    /// The newest `limit` entries of the log, newest first (for `kpps log`), fetched a
+    /// page at a time (the server answers with a bounded page).
     pub fn log(&mut self, limit: usize) -> Result<Vec<LogEntry>, String> {
-        let req = self.request_id();
-        self.entries(ToServer::Log {
-            req,
-            limit: limit as u64,
-        })
+        let mut out: Vec<LogEntry> = Vec::new();
+        let mut before = u64::MAX;
+        while out.len() < limit {
+            let req = self.request_id();
+            let page = self.entries(ToServer::LogBefore {
+                req,
+                before,
+                limit: (limit - out.len()) as u64,
+            })?;
+            match page.last() {
+                Some(last) => before = last.seq,
+                None => break,
+            }
+            out.extend(page);
+        }
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    /// A TPS's whole history, oldest first, fetched a page at a time from the newest.
+    pub fn history(&mut self, tps: TpsId) -> Result<Vec<LogEntry>, String> {
+        let mut pages: Vec<Vec<LogEntry>> = Vec::new();
+        let mut before = u64::MAX;
+        loop {
+            let req = self.request_id();
+            let page = self.entries(ToServer::HistoryBefore { req, tps, before })?;
+            match page.first() {
+                Some(first) => before = first.seq,
+                None => break,
+            }
+            pages.push(page);
+        }
+        Ok(pages.into_iter().rev().flatten().collect())
+    }
+}
+
+impl Drop for Client {
+    /// Closes the connection (the reader thread holds a clone of the socket and would keep
+    /// it open until the server closed it).
+    fn drop(&mut self) {
+        if let Some(stream) = &self.stream {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
     }
 }
 
@@ -327,8 +398,7 @@ impl Port for Client {
     }
 
     fn tps_history(&mut self, tps: TpsId) -> Result<Vec<LogEntry>, String> {
-        let req = self.request_id();
-        self.entries(ToServer::History { req, tps })
+        self.history(tps)
     }
 
     fn recent_log(&mut self, limit: usize) -> Result<Vec<LogEntry>, String> {
@@ -379,6 +449,7 @@ impl Port for Client {
                 Ok(())
             }
             Err(ConnectError::Denied(why)) => Err(Reconnect::Refused(why)),
+            // Not reachable, or at its connection limit (`Busy`): a later try may get in.
             Err(e) => Err(Reconnect::NotYet(e.to_string())),
         }
     }

@@ -5,11 +5,18 @@
 //! joins them, up to the limit it was given for a whole message.
 //!
 //! A session: the client sends `Hello`; the server answers `Welcome` (who the kernel says
-//! the client is, its role, the store's parameters and region) and the roster as it stands
-//! at `Welcome.seq` in `Seats`/`Reserves` chunks, then `SnapshotEnd`. From then on the server
-//! pushes the entries of every commit group as `Changes` to every client, in sequence order,
-//! and answers requests (`Execute`, `History`, `Log`) by their `req` number. A client's own
-//! change arrives in `Changes` first and its `Executed` reply after it.
+//! the client is, its role, the store's parameters), the region tree in `Regions` chunks and
+//! the roster as it stands at `Welcome.seq` in `Seats`/`Reserves` chunks, then the `Changes`
+//! committed since `Welcome.seq` (the snapshot is shared by the clients connecting while it
+//! is being sent, so it may be a little older than the connection), then `SnapshotEnd`. From
+//! then on the server pushes the entries of every commit group as `Changes` to every client,
+//! in sequence order, and answers requests (`Execute`, `History`, `Log`, `LogBefore`,
+//! `HistoryBefore`) by their `req` number. A client's own change arrives in `Changes` first
+//! and its `Executed` reply after it.
+//!
+//! Snapshot chunks, change groups and answers are cut at about [`CHUNK`] bytes (an item
+//! larger than that goes alone, as a message of several frames up to [`MAX_FROM_SERVER`]),
+//! and a long log or history is fetched page by page (`LogBefore`, `HistoryBefore`).
 
 use std::io::{self, Read, Write};
 
@@ -30,12 +37,38 @@ pub const MAX_FROM_SERVER: usize = 1 << 30;
 /// Set in a frame's length when more frames of the same message follow.
 const MORE: u32 = 1 << 31;
 
+/// The size a snapshot chunk, a group of pushed changes or one answer is cut at.
+pub const CHUNK: usize = 1 << 20;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ToServer {
-    Hello { protocol: u16 },
-    Execute { req: u64, command: Command },
-    History { req: u64, tps: TpsId },
-    Log { req: u64, limit: u64 },
+    Hello {
+        protocol: u16,
+    },
+    Execute {
+        req: u64,
+        command: Command,
+    },
+    History {
+        req: u64,
+        tps: TpsId,
+    },
+    Log {
+        req: u64,
+        limit: u64,
+    },
+    /// The newest entries older than `before`, newest first: the next page of a log.
+    LogBefore {
+        req: u64,
+        before: u64,
+        limit: u64,
+    },
+    /// The newest entries of a TPS older than `before`, oldest first: the page before.
+    HistoryBefore {
+        req: u64,
+        tps: TpsId,
+        before: u64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +78,7 @@ pub enum ToClient {
         user: String,
         role: Role,
         info: StoreInfo,
+        /// Sent empty: the region tree follows in `Regions` chunks.
         regions: Vec<KelurahanSpec>,
         /// The last log entry the snapshot includes.
         seq: u64,
@@ -73,6 +107,12 @@ pub enum ToClient {
     },
     /// The server will not serve this connection (not a coordinator, other protocol).
     Denied {
+        message: String,
+    },
+    /// The next kelurahan of the region tree, in tree order (part of the snapshot).
+    Regions(Vec<KelurahanSpec>),
+    /// The server cannot take this connection now (too many open): try again later.
+    Busy {
         message: String,
     },
 }

@@ -9,26 +9,45 @@
 //! queue is bounded: a client that stops reading is disconnected (it reconnects and gets a
 //! fresh snapshot) rather than stalling the others or growing the server's memory. An idle
 //! client costs a blocked read and a blocked receive: no CPU, no bytes.
+//!
+//! What a client can make the server hold is bounded in bytes: its queue ([`CLIENT_QUEUE`]
+//! bytes of pushed changes and answers, then it is cut off), each answer ([`REPLY_ENTRIES`]
+//! entries, [`proto::CHUNK`] bytes), and the snapshot, which is encoded once and shared by
+//! every client connecting while it is being sent. Who is asking is checked when the
+//! connection is accepted, before any thread is started for it, and connections are
+//! bounded per user ([`MAX_PER_USER`]) and in all (from the file descriptor limit).
 
+use std::collections::HashMap;
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, SystemTime};
 
-use super::proto::{self, ToClient, ToServer, PROTOCOL};
+use super::proto::{self, ToClient, ToServer, CHUNK, MAX_FROM_SERVER, PROTOCOL};
 use crate::domain::{Command, KelurahanId, Refusal, Role, Roster, TpsId};
 use crate::io::coordinators::Coordinators;
-use crate::store::{codec, CompactionJob, ExecError, Store, StoreError, COMPACT_ABOVE};
+use crate::store::{
+    codec, CompactionJob, ExecError, LogPage, Store, StoreError, StoreInfo, COMPACT_ABOVE,
+};
 
-/// Frames a client may have waiting before it counts as too slow and is disconnected
-/// (about 200 KB of ordinary changes, on top of the socket's own buffer).
-pub const CLIENT_QUEUE: usize = 1024;
-/// TPS per snapshot frame (about 1 MB of officers) and kelurahan per reserve frame.
-const SEATS_PER_FRAME: usize = 2_000;
-const RESERVES_PER_FRAME: usize = 200;
+/// Bytes of pushed changes and answers a client may have waiting before it counts as too
+/// slow and is disconnected (about 20,000 ordinary changes or four full answers, on top of
+/// the socket's own buffer). One frame is always taken into an empty queue, whatever its
+/// size, so the most a client holds is this plus one frame.
+pub const CLIENT_QUEUE: usize = 4 << 20;
+/// Connections one user may have open at once (a phone and a laptop, a TUI and a script,
+/// with room to spare). The user running the server is not held to it: it owns the store's
+/// files anyway.
+pub const MAX_PER_USER: usize = 16;
+/// Descriptors one connection holds (the socket, its reader's, its writer's and the one
+/// the committer uses to cut it off), and those kept back for the store, the journal, a
+/// compaction's second store and the process itself.
+const FDS_PER_CLIENT: usize = 4;
+const FDS_KEPT: usize = 256;
 /// A connection must say hello within this time, so a stuck one cannot hold a thread.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a write to a client may block before the client is dropped.
@@ -48,16 +67,63 @@ pub struct ServeOptions {
     pub coordinators: PathBuf,
     /// Group the socket is given (mode 0660), so its members can connect.
     pub group: Option<String>,
-    /// Frames a client may have waiting before it is cut off as too slow.
+    /// Bytes a client may have waiting before it is cut off as too slow.
     pub client_queue: usize,
+    /// Connections open at once, in all; None: as many as the descriptor limit allows.
+    pub max_clients: Option<usize>,
 }
+
+/// An encoded message, shared by every client it is queued to.
+type Frame = Arc<Vec<u8>>;
 
 struct Subscriber {
     id: u64,
     user: String,
-    tx: SyncSender<Arc<Vec<u8>>>,
+    tx: Sender<Frame>,
+    /// Bytes queued and not yet written to the socket (the writer takes them off).
+    queued: Arc<AtomicUsize>,
     /// To cut off a client that fell too far behind.
     stream: UnixStream,
+}
+
+impl Subscriber {
+    /// Queues a frame, unless that takes the client past `cap` bytes waiting (an empty
+    /// queue takes any one frame).
+    fn offer(&self, frame: &Frame, cap: usize) -> Offer {
+        let queued = self.queued.load(Ordering::SeqCst);
+        if queued > 0 && queued + frame.len() > cap {
+            return Offer::TooSlow;
+        }
+        self.queued.fetch_add(frame.len(), Ordering::SeqCst);
+        match self.tx.send(Arc::clone(frame)) {
+            Ok(()) => Offer::Queued,
+            Err(_) => Offer::Gone,
+        }
+    }
+
+    fn cut_off(&self) {
+        eprintln!("kpps serve: client {} is too slow; disconnected", self.id);
+        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+#[derive(PartialEq)]
+enum Offer {
+    Queued,
+    /// Its queue is full: it must go.
+    TooSlow,
+    /// Its writer has stopped (the connection is closing).
+    Gone,
+}
+
+/// The roster encoded once for every client that connects while it is current: the region
+/// tree, seats and reserves in frames of about `CHUNK` bytes (`SnapshotEnd` not included).
+struct Snapshot {
+    /// The last log entry it includes.
+    seq: u64,
+    info: StoreInfo,
+    frames: Vec<Frame>,
+    bytes: usize,
 }
 
 struct Core {
@@ -65,6 +131,14 @@ struct Core {
     roster: Roster,
     subscribers: Vec<Subscriber>,
     next_id: u64,
+    /// Bytes a client may have queued.
+    queue_cap: usize,
+    /// The snapshot being sent to clients, if any is (it lives as long as one of them
+    /// still sends it), and the change frames committed since it was taken, which a client
+    /// given it gets next.
+    snapshot: Weak<Snapshot>,
+    since: Vec<Frame>,
+    since_bytes: usize,
     /// Live bytes in the store, kept up to date from what each commit adds.
     live_estimate: u64,
     committed_since_check: u64,
@@ -99,27 +173,77 @@ impl Core {
         });
     }
 
-    /// Queues a frame to every client; one whose queue is full is disconnected.
-    fn broadcast(&mut self, frame: Arc<Vec<u8>>) {
-        self.subscribers
-            .retain(|s| match s.tx.try_send(Arc::clone(&frame)) {
-                Ok(()) => true,
-                Err(TrySendError::Full(_)) => {
-                    eprintln!("kpps serve: client {} is too slow; disconnected", s.id);
-                    let _ = s.stream.shutdown(std::net::Shutdown::Both);
-                    false
+    /// Queues change frames to every client; one whose queue would go over its byte budget
+    /// is disconnected. A snapshot still being sent gets them too, for the clients that
+    /// will be given it; past an eighth of its size it is retired and the next client
+    /// gets a fresh one.
+    fn broadcast(&mut self, frames: &[Frame]) {
+        let cap = self.queue_cap;
+        self.subscribers.retain(|s| {
+            let offer = frames
+                .iter()
+                .map(|frame| s.offer(frame, cap))
+                .find(|o| *o != Offer::Queued)
+                .unwrap_or(Offer::Queued);
+            if offer == Offer::TooSlow {
+                s.cut_off();
+            }
+            offer == Offer::Queued
+        });
+        match self.snapshot.upgrade() {
+            Some(snapshot) => {
+                self.since_bytes += frames.iter().map(|f| f.len()).sum::<usize>();
+                if self.since_bytes > snapshot.bytes / 8 {
+                    self.snapshot = Weak::new();
+                    self.since.clear();
+                } else {
+                    self.since.extend(frames.iter().cloned());
                 }
-                Err(TrySendError::Disconnected(_)) => false,
-            });
+            }
+            None => self.since.clear(),
+        }
     }
 
-    fn send_to(&mut self, id: u64, frame: Vec<u8>) {
+    /// Queues an answer to one client; false when that client is no longer served (gone,
+    /// or cut off now for being too slow).
+    fn send_to(&mut self, id: u64, frame: Vec<u8>) -> bool {
         let frame = Arc::new(frame);
-        if let Some(s) = self.subscribers.iter().find(|s| s.id == id) {
-            if s.tx.try_send(frame).is_err() {
-                let _ = s.stream.shutdown(std::net::Shutdown::Both);
+        let cap = self.queue_cap;
+        let Some(at) = self.subscribers.iter().position(|s| s.id == id) else {
+            return false;
+        };
+        match self.subscribers[at].offer(&frame, cap) {
+            Offer::Queued => true,
+            Offer::TooSlow => {
+                self.subscribers.remove(at).cut_off();
+                false
+            }
+            Offer::Gone => {
+                self.subscribers.remove(at);
+                false
             }
         }
+    }
+
+    /// The snapshot to give a client connecting now, and the change frames it lacks: the
+    /// one being sent if there is one (no copy, no work under the lock), else a fresh one.
+    fn snapshot(&mut self) -> Result<(Arc<Snapshot>, Vec<Frame>), String> {
+        if let Some(snapshot) = self.snapshot.upgrade() {
+            return Ok((snapshot, self.since.clone()));
+        }
+        let start = std::time::Instant::now();
+        let snapshot = Arc::new(take_snapshot(self)?);
+        eprintln!(
+            "kpps serve: roster encoded at #{}: {} frames, {} bytes, in {} ms",
+            snapshot.seq,
+            snapshot.frames.len(),
+            snapshot.bytes,
+            start.elapsed().as_millis()
+        );
+        self.snapshot = Arc::downgrade(&snapshot);
+        self.since.clear();
+        self.since_bytes = 0;
+        Ok((snapshot, Vec::new()))
     }
 }
 
@@ -134,10 +258,22 @@ struct Roles {
 }
 
 impl Roles {
-    fn current(&self, roster: &Roster) -> Arc<Coordinators> {
-        let mtime = std::fs::metadata(&self.path)
+    fn mtime(&self) -> Option<SystemTime> {
+        std::fs::metadata(&self.path)
             .and_then(|m| m.modified())
-            .ok();
+            .ok()
+    }
+
+    /// The list as last read, if the file has not changed since (no roster needed, so no
+    /// core lock); None: read it with `current`.
+    fn unchanged(&self) -> Option<Arc<Coordinators>> {
+        let mtime = self.mtime();
+        let loaded = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
+        (loaded.0 == Some(mtime)).then(|| Arc::clone(&loaded.1))
+    }
+
+    fn current(&self, roster: &Roster) -> Arc<Coordinators> {
+        let mtime = self.mtime();
         let mut loaded = self.loaded.lock().unwrap_or_else(|p| p.into_inner());
         if loaded.0 != Some(mtime) {
             let fresh = match mtime {
@@ -180,6 +316,8 @@ pub enum ServeError {
     Coordinators(String),
     #[error("group {0:?} does not exist")]
     NoSuchGroup(String),
+    #[error("cannot start the committing thread: {0}")]
+    Thread(io::Error),
 }
 
 /// Runs the server until SIGTERM or SIGINT. `ready` is called once the socket listens.
@@ -230,6 +368,10 @@ pub fn serve(opts: &ServeOptions, actor: &str, ready: impl FnOnce()) -> Result<(
         roster,
         subscribers: Vec::new(),
         next_id: 1,
+        queue_cap: opts.client_queue.max(1),
+        snapshot: Weak::new(),
+        since: Vec::new(),
+        since_bytes: 0,
         live_estimate,
         committed_since_check: 0,
         compaction: None,
@@ -242,13 +384,21 @@ pub fn serve(opts: &ServeOptions, actor: &str, ready: impl FnOnce()) -> Result<(
         opts.socket.display()
     );
     ready();
-    let queue = opts.client_queue.max(1);
     let (jobs, pending) = sync_channel::<Job>(4 * MAX_BATCH);
     {
         let core = Arc::clone(&core);
         let roles = Arc::clone(&roles);
-        std::thread::spawn(move || commit_loop(core, roles, pending));
+        std::thread::Builder::new()
+            .name("commit".into())
+            .spawn(move || commit_loop(core, roles, pending))
+            .map_err(ServeError::Thread)?;
     }
+    let gate = Arc::new(Gate::new(opts.max_clients));
+    eprintln!(
+        "kpps serve: up to {} connections, {MAX_PER_USER} per user",
+        gate.max_total
+    );
+    let mut refused = Tally::default();
     for conn in listener.incoming() {
         let stream = match conn {
             Ok(stream) => stream,
@@ -259,16 +409,164 @@ pub fn serve(opts: &ServeOptions, actor: &str, ready: impl FnOnce()) -> Result<(
                 continue;
             }
         };
+        // Who is asking, before anything is spent on the connection: someone not in the
+        // coordinators file is told so and closed at once, no thread, no waiting for hello.
+        let uid = match super::peer_uid(&stream) {
+            Ok(uid) => uid,
+            Err(e) => {
+                eprintln!("kpps serve: cannot tell who connected ({e}); closed");
+                continue;
+            }
+        };
+        let user = super::user_name(uid);
+        let coordinators = roles
+            .unchanged()
+            .unwrap_or_else(|| roles.current(&lock(&core).roster));
+        if coordinators.role_of(&user).is_none() {
+            if let Some(n) = refused.count(uid) {
+                eprintln!(
+                    "kpps serve: {user} (uid {uid}) is not a coordinator; refused ({n} so far)"
+                );
+            }
+            refuse(
+                &stream,
+                &ToClient::Denied {
+                    message: not_listed(&user),
+                },
+            );
+            continue;
+        }
+        let pass = match gate.enter(uid) {
+            Ok(pass) => pass,
+            Err(message) => {
+                if let Some(n) = refused.count(uid) {
+                    eprintln!("kpps serve: {user} (uid {uid}): {message} ({n} so far)");
+                }
+                refuse(&stream, &ToClient::Busy { message });
+                continue;
+            }
+        };
         let core = Arc::clone(&core);
         let roles = Arc::clone(&roles);
         let jobs = jobs.clone();
-        std::thread::spawn(move || {
-            if let Err(e) = serve_client(stream, &core, &jobs, &roles, queue) {
-                eprintln!("kpps serve: {e}");
+        let spawned = std::thread::Builder::new()
+            .name(format!("client-{uid}"))
+            .spawn(move || {
+                let _pass = pass;
+                if let Err(e) = serve_client(stream, uid, user, &core, &jobs, &roles) {
+                    eprintln!("kpps serve: {e}");
+                }
+            });
+        // Out of threads (or memory): this connection is dropped (closed as the failed
+        // spawn drops it); the server goes on serving the others.
+        if let Err(e) = spawned {
+            if let Some(n) = refused.count(uid) {
+                eprintln!("kpps serve: cannot start a thread for uid {uid} ({e}); connection closed ({n} so far)");
             }
-        });
+        }
     }
     Ok(())
+}
+
+fn not_listed(user: &str) -> String {
+    format!("user {user} is not in this server's coordinators file; ask the KPU office to add you")
+}
+
+/// Tells a connection why it is not served, without waiting on it: the socket's buffer is
+/// empty, so the short frame goes at once or not at all. The connection is then closed
+/// (what the peer already sent, its hello, is never read).
+fn refuse(stream: &UnixStream, message: &ToClient) {
+    let _ = stream.set_nonblocking(true);
+    let _ = (&*stream).write(&proto::encode(message));
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+}
+
+/// Refused connections per uid, so that a flood is logged in a few lines: a count is
+/// reported at 1, 2, 4, 8… refusals.
+#[derive(Default)]
+struct Tally(HashMap<u32, u64>);
+
+impl Tally {
+    fn count(&mut self, uid: u32) -> Option<u64> {
+        let n = self.0.entry(uid).or_insert(0);
+        *n += 1;
+        n.is_power_of_two().then_some(*n)
+    }
+}
+
+/// Bounds the connections open at once: per user and in all.
+struct Gate {
+    max_total: usize,
+    /// The server's own uid, not held to the per-user bound.
+    owner: u32,
+    open: Mutex<(usize, HashMap<u32, usize>)>,
+}
+
+/// One admitted connection; dropping it frees its place.
+struct Pass {
+    gate: Arc<Gate>,
+    uid: u32,
+}
+
+impl Gate {
+    fn new(max_clients: Option<usize>) -> Gate {
+        Gate {
+            max_total: max_clients.unwrap_or_else(connection_limit).max(1),
+            // SAFETY: geteuid has no preconditions.
+            owner: unsafe { libc::geteuid() },
+            open: Mutex::new((0, HashMap::new())),
+        }
+    }
+
+    fn enter(self: &Arc<Self>, uid: u32) -> Result<Pass, String> {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        if open.0 >= self.max_total {
+            return Err(format!(
+                "the server is full ({} connections open); try again later",
+                self.max_total
+            ));
+        }
+        let mine = open.1.entry(uid).or_insert(0);
+        if uid != self.owner && *mine >= MAX_PER_USER {
+            return Err(format!(
+                "too many connections open as this user ({MAX_PER_USER}); close one and try again"
+            ));
+        }
+        *mine += 1;
+        open.0 += 1;
+        Ok(Pass {
+            gate: Arc::clone(self),
+            uid,
+        })
+    }
+}
+
+impl Drop for Pass {
+    fn drop(&mut self) {
+        let mut open = self.gate.open.lock().unwrap_or_else(|p| p.into_inner());
+        open.0 -= 1;
+        if let Some(mine) = open.1.get_mut(&self.uid) {
+            *mine -= 1;
+            if *mine == 0 {
+                open.1.remove(&self.uid);
+            }
+        }
+    }
+}
+
+/// Connections the descriptor limit leaves room for, keeping some for the store.
+fn connection_limit() -> usize {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes one rlimit into `limit`.
+    let fds = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
+        usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX)
+    } else {
+        1024
+    };
+    fds.saturating_sub(FDS_KEPT) / FDS_PER_CLIENT
 }
 
 fn bind(path: &Path, group: Option<&str>) -> Result<UnixListener, ServeError> {
@@ -337,13 +635,12 @@ fn stop_on_signals(core: Arc<Mutex<Core>>, socket: PathBuf) {
 /// One connection, from hello to hang-up.
 fn serve_client(
     stream: UnixStream,
+    uid: u32,
+    user: String,
     core: &Mutex<Core>,
     jobs: &SyncSender<Job>,
     roles: &Roles,
-    queue: usize,
 ) -> io::Result<()> {
-    let uid = super::peer_uid(&stream)?;
-    let user = super::user_name(uid);
     let mut reader = io::BufReader::new(stream.try_clone()?);
     stream.set_read_timeout(Some(HELLO_TIMEOUT))?;
     let deny = |message: String| -> io::Result<()> {
@@ -362,32 +659,50 @@ fn serve_client(
     // A client that stops reading while its socket is full is dropped, not waited for.
     stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
 
-    let (id, role, rx, snapshot) = {
+    let (id, role, rx, queued, welcome, snapshot, since) = {
         let mut core = lock(core);
+        // Checked again: the file may have changed since the connection was accepted.
         let coordinators = roles.current(&core.roster);
         let Some(role) = coordinators.role_of(&user) else {
             eprintln!("kpps serve: {user} (uid {uid}) is not a coordinator; refused");
             drop(core);
-            return deny(format!(
-                "user {user} is not in this server's coordinators file; ask the KPU office to add you"
-            ));
+            return deny(not_listed(&user));
+        };
+        let (snapshot, since) = match core.snapshot() {
+            Ok(taken) => taken,
+            Err(why) => {
+                eprintln!("kpps serve: cannot send the roster: {why}");
+                drop(core);
+                return deny(format!("the server cannot send the roster: {why}"));
+            }
         };
         let id = core.next_id;
         core.next_id += 1;
-        let snapshot = snapshot(&core, &user, role)?;
-        let (tx, rx) = sync_channel(queue);
+        let welcome = proto::encode(&ToClient::Welcome {
+            protocol: PROTOCOL,
+            user: user.clone(),
+            role,
+            info: snapshot.info.clone(),
+            regions: Vec::new(),
+            seq: snapshot.seq,
+        });
+        let (tx, rx) = channel();
+        let queued = Arc::new(AtomicUsize::new(0));
         core.subscribers.push(Subscriber {
             id,
             user: user.clone(),
             tx,
+            queued: Arc::clone(&queued),
             stream: stream.try_clone()?,
         });
-        (id, role, rx, snapshot)
+        eprintln!("kpps serve: {user} connected as {role:?} (client {id})");
+        (id, role, rx, queued, welcome, snapshot, since)
     };
-    eprintln!("kpps serve: {user} connected as {role:?} (client {id})");
     let writer = {
         let stream = stream.try_clone()?;
-        std::thread::spawn(move || write_loop(stream, snapshot, rx))
+        std::thread::Builder::new()
+            .name(format!("client-{id}-out"))
+            .spawn(move || write_loop(stream, welcome, snapshot, since, rx, queued))
     };
     let user: Arc<str> = user.into();
     // Only the KPU office imports files, and an import's rows come as one long request.
@@ -396,74 +711,199 @@ fn serve_client(
     } else {
         MAX_REQUEST
     };
-    let result = read_loop(&mut reader, core, jobs, id, &user, max_request);
+    let result = match &writer {
+        Ok(_) => read_loop(&mut reader, core, jobs, id, &user, max_request),
+        Err(e) => Err(io::Error::new(
+            e.kind(),
+            format!("cannot start a thread to write to client {id} ({e}); disconnected"),
+        )),
+    };
     // Dropping the queue lets the writer send what is left in it, then stop.
     lock(core).subscribers.retain(|s| s.id != id);
-    let _ = writer.join();
+    if let Ok(writer) = writer {
+        let _ = writer.join();
+    }
     let _ = stream.shutdown(std::net::Shutdown::Both);
     eprintln!("kpps serve: {user} disconnected (client {id})");
     result
 }
 
-/// The roster as it stands, as frames: taken under the core lock, so the entries queued
-/// after it are exactly those it lacks.
-fn snapshot(core: &Core, user: &str, role: Role) -> io::Result<Vec<Vec<u8>>> {
-    let roster = &core.roster;
-    let info = core.store.info().map_err(io::Error::other)?;
-    let seq = core
-        .store
-        .recent_log(1)
-        .map_err(io::Error::other)?
-        .first()
-        .map_or(0, |e| e.seq);
-    let mut frames = vec![proto::encode(&ToClient::Welcome {
-        protocol: PROTOCOL,
-        user: user.to_string(),
-        role,
-        info,
-        regions: roster.region.to_specs(),
-        seq,
-    })];
-    let filled: Vec<TpsId> = roster
-        .region
-        .tps_ids()
-        .filter(|&t| roster.seats_of(t).iter().any(Option::is_some))
-        .collect();
-    for chunk in filled.chunks(SEATS_PER_FRAME) {
-        let seats = chunk
-            .iter()
-            .map(|&t| (t, roster.seats_of(t).to_vec()))
-            .collect();
-        frames.push(proto::encode(&ToClient::Seats(seats)));
-    }
-    let kelurahan: Vec<KelurahanId> = (0..roster.region.kelurahan.len() as u32)
-        .map(KelurahanId)
-        .filter(|&k| !roster.reserves(k).is_empty())
-        .collect();
-    for chunk in kelurahan.chunks(RESERVES_PER_FRAME) {
-        let lists = chunk
-            .iter()
-            .map(|&k| (k, roster.reserves(k).to_vec()))
-            .collect();
-        frames.push(proto::encode(&ToClient::Reserves(lists)));
-    }
-    frames.push(proto::encode(&ToClient::SnapshotEnd));
-    Ok(frames)
+/// Upper bounds of the encoded size of a seat's holder, a reserve and a kelurahan of the
+/// region tree, past their strings: every other field is a varint or a tag (at most nine
+/// bytes each).
+const HOLDER_FIXED: usize = 64;
+const RESERVE_FIXED: usize = 80;
+const SPEC_FIXED: usize = 64;
+
+/// Items gathered into frames of about `CHUNK` bytes, by an upper bound of their encoded
+/// size. An item bigger than that goes alone in its frame; one bigger than a frame may be
+/// at all cannot be sent, and is named.
+struct Chunker<T> {
+    wrap: fn(Vec<T>) -> ToClient,
+    items: Vec<T>,
+    bound: usize,
+    frames: Vec<Frame>,
 }
 
-/// Sends the snapshot, then whatever is queued, until the queue or the socket closes.
-fn write_loop(stream: UnixStream, snapshot: Vec<Vec<u8>>, rx: Receiver<Arc<Vec<u8>>>) {
+impl<T> Chunker<T> {
+    fn new(wrap: fn(Vec<T>) -> ToClient) -> Self {
+        Chunker {
+            wrap,
+            items: Vec::new(),
+            bound: 0,
+            frames: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, item: T, bound: usize, what: impl FnOnce() -> String) -> Result<(), String> {
+        // Frame header, version byte, variant and list length.
+        const HEADER: usize = 4 + 1 + 9 + 9;
+        if bound + HEADER > MAX_FROM_SERVER {
+            return Err(format!(
+                "{} is {bound} bytes, more than a message ({MAX_FROM_SERVER} bytes) can carry; correct it on the server's machine with the server stopped",
+                what()
+            ));
+        }
+        if !self.items.is_empty() && self.bound + bound + HEADER > CHUNK {
+            self.flush();
+        }
+        self.items.push(item);
+        self.bound += bound;
+        Ok(())
+    }
+
+    fn flush(&mut self) {
+        if !self.items.is_empty() {
+            let items = std::mem::take(&mut self.items);
+            self.frames
+                .push(Arc::new(proto::encode(&(self.wrap)(items))));
+            self.bound = 0;
+        }
+    }
+
+    fn finish(mut self, frames: &mut Vec<Frame>) {
+        self.flush();
+        frames.append(&mut self.frames);
+    }
+}
+
+/// The roster as it stands, as frames: taken under the core lock, so the entries queued
+/// after it are exactly those it lacks.
+fn take_snapshot(core: &Core) -> Result<Snapshot, String> {
+    let roster = &core.roster;
+    let info = core.store.info().map_err(|e| e.to_string())?;
+    let seq = core
+        .store
+        .log_page(u64::MAX, 1, usize::MAX)
+        .map_err(|e| e.to_string())?
+        .entries
+        .first()
+        .map_or(0, |e| e.seq);
+    let mut frames = Vec::new();
+
+    let mut regions = Chunker::new(ToClient::Regions);
+    for spec in roster.region.to_specs() {
+        let bound = SPEC_FIXED
+            + spec.kecamatan_code.len()
+            + spec.kecamatan.len()
+            + spec.code.len()
+            + spec.name.len()
+            + 6 * spec.tps_ranges.len();
+        let code = spec.code.clone();
+        regions.add(spec, bound, || format!("kelurahan {code}"))?;
+    }
+    regions.finish(&mut frames);
+
+    let person = |p: &crate::domain::Person| p.name.len() + p.phone.as_ref().map_or(0, |s| s.len());
+    let mut seats = Chunker::new(ToClient::Seats);
+    for t in roster.region.tps_ids() {
+        let held = roster.seats_of(t);
+        if held.iter().all(Option::is_none) {
+            continue;
+        }
+        let bound = |h: &Option<crate::domain::Holder>| {
+            1 + h.as_ref().map_or(0, |h| HOLDER_FIXED + person(&h.person))
+        };
+        let whole: usize = 16 + held.iter().map(bound).sum::<usize>();
+        if whole <= CHUNK {
+            seats.add((t, held.to_vec()), whole, String::new)?;
+            continue;
+        }
+        // One TPS too big for a chunk: its seats one by one (seats before are sent
+        // empty, which leaves them as they are).
+        for (i, h) in held.iter().enumerate().filter(|(_, h)| h.is_some()) {
+            let mut one = vec![None; i];
+            one.push(h.clone());
+            let address = || format!("the officer in {} seat {}", roster.region.address(t), i + 1);
+            seats.add((t, one), 16 + i + bound(h), address)?;
+        }
+    }
+    seats.finish(&mut frames);
+
+    let mut reserves = Chunker::new(ToClient::Reserves);
+    for k in (0..roster.region.kelurahan.len() as u32).map(KelurahanId) {
+        // A kelurahan's list in as many parts as it needs (each keeps rank order).
+        let code = &roster.region.kelurahan(k).code;
+        let mut part = Vec::new();
+        let mut bound = 16;
+        for r in roster.reserves(k) {
+            let one = RESERVE_FIXED + person(&r.person);
+            if !part.is_empty() && bound + one > CHUNK {
+                let what = || format!("a reserve of kelurahan {code}");
+                reserves.add((k, std::mem::take(&mut part)), bound, what)?;
+                bound = 16;
+            }
+            part.push(r.clone());
+            bound += one;
+        }
+        if !part.is_empty() {
+            reserves.add((k, part), bound, || {
+                format!("a reserve of kelurahan {code}")
+            })?;
+        }
+    }
+    reserves.finish(&mut frames);
+
+    let bytes = frames.iter().map(|f| f.len()).sum();
+    Ok(Snapshot {
+        seq,
+        info,
+        frames,
+        bytes,
+    })
+}
+
+/// Sends the welcome, the shared snapshot and the changes since it, then whatever is
+/// queued, until the queue or the socket closes. `queued` is lowered as frames are
+/// written.
+fn write_loop(
+    stream: UnixStream,
+    welcome: Vec<u8>,
+    snapshot: Arc<Snapshot>,
+    since: Vec<Frame>,
+    rx: Receiver<Frame>,
+    queued: Arc<AtomicUsize>,
+) {
     let mut out = BufWriter::with_capacity(64 * 1024, &stream);
     let sent = (|| -> io::Result<()> {
-        for frame in snapshot {
+        out.write_all(&welcome)?;
+        for frame in &snapshot.frames {
+            out.write_all(frame)?;
+        }
+        // Let the snapshot go as soon as this client has it.
+        drop(snapshot);
+        for frame in since {
             out.write_all(&frame)?;
         }
+        out.write_all(&proto::encode(&ToClient::SnapshotEnd))?;
         out.flush()?;
         while let Ok(frame) = rx.recv() {
             out.write_all(&frame)?;
+            queued.fetch_sub(frame.len(), Ordering::SeqCst);
             // Send everything already queued in one go, then flush.
             while let Ok(frame) = rx.try_recv() {
                 out.write_all(&frame)?;
+                queued.fetch_sub(frame.len(), Ordering::SeqCst);
             }
             out.flush()?;
         }
@@ -555,12 +995,25 @@ fn commit_loop(core: Arc<Mutex<Core>>, roles: Arc<Roles>, jobs: Receiver<Job>) {
             replies.push((job.client, reply));
         }
         if !committed.is_empty() {
-            core.live_estimate += committed
-                .iter()
-                .map(|e| codec::encode(e).len() as u64 + 20)
-                .sum::<u64>();
             core.committed_since_check += committed.len() as u64;
-            core.broadcast(Arc::new(proto::encode(&ToClient::Changes(committed))));
+            // In frames of about CHUNK bytes: a group of large changes never makes a frame
+            // a client cannot take.
+            let mut frames = Vec::new();
+            let mut group = Vec::new();
+            let mut group_bytes = 0;
+            for entry in committed {
+                let size = codec::encode(&entry).len();
+                core.live_estimate += size as u64 + 20;
+                if !group.is_empty() && group_bytes + size > CHUNK {
+                    let changes = ToClient::Changes(std::mem::take(&mut group));
+                    frames.push(Arc::new(proto::encode(&changes)));
+                    group_bytes = 0;
+                }
+                group.push(entry);
+                group_bytes += size;
+            }
+            frames.push(Arc::new(proto::encode(&ToClient::Changes(group))));
+            core.broadcast(&frames);
         }
         for (client, reply) in replies {
             core.send_to(client, proto::encode(&reply));
@@ -656,8 +1109,10 @@ fn read_loop(
     max_request: usize,
 ) -> io::Result<()> {
     while let Some(request) = proto::read_limited::<ToServer>(reader, max_request)? {
-        match request {
-            ToServer::Hello { .. } => {}
+        // Answered under the same lock as commits, so an answer never lacks a change the
+        // client was already sent.
+        let (req, page) = match request {
+            ToServer::Hello { .. } => continue,
             ToServer::Execute { req, command } => {
                 let job = Job {
                     client: id,
@@ -668,77 +1123,286 @@ fn read_loop(
                 if jobs.send(job).is_err() {
                     return Ok(()); // the server is stopping
                 }
+                continue;
             }
-            // Answered under the same lock as commits, so an answer never lacks a change
-            // the client was already sent.
-            ToServer::History { req, tps } => {
-                let mut core = lock(core);
-                let reply = if tps.0 as usize >= core.roster.region.tps.len() {
-                    (
-                        ToClient::Refused {
-                            req,
-                            refusal: Refusal::NoSuchPlace,
-                        },
-                        Keep::Last,
-                    )
-                } else {
-                    entries_reply(req, core.store.tps_history(tps), Keep::Last)
-                };
-                core.send_to(id, encode_reply(reply));
-            }
-            ToServer::Log { req, limit } => {
-                let mut core = lock(core);
-                let limit = limit.min(MAX_LOG_REPLY) as usize;
-                let reply = entries_reply(req, core.store.recent_log(limit), Keep::First);
-                core.send_to(id, encode_reply(reply));
-            }
+            ToServer::History { req, tps } => (
+                req,
+                Page::History {
+                    tps,
+                    before: u64::MAX,
+                },
+            ),
+            ToServer::HistoryBefore { req, tps, before } => (req, Page::History { tps, before }),
+            ToServer::Log { req, limit } => (
+                req,
+                Page::Log {
+                    before: u64::MAX,
+                    limit,
+                },
+            ),
+            ToServer::LogBefore { req, before, limit } => (req, Page::Log { before, limit }),
+        };
+        let mut core = lock(core);
+        let reply = page.answer(req, &core);
+        if !core.send_to(id, proto::encode(&reply)) {
+            return Ok(()); // cut off, or closing
         }
     }
     Ok(())
 }
 
-/// Most log entries one answer carries.
-pub const MAX_LOG_REPLY: u64 = 100_000;
+/// Most log entries one answer carries; a longer log or history is read page by page.
+pub const REPLY_ENTRIES: usize = 1_000;
 
-/// Which end of a list to keep when it must be cut to fit one frame: the newest entries
-/// are the last of a history (oldest first) and the first of a log (newest first).
-#[derive(Clone, Copy)]
-enum Keep {
-    First,
-    Last,
+/// A request for a page of entries.
+enum Page {
+    Log { before: u64, limit: u64 },
+    History { tps: TpsId, before: u64 },
 }
 
-/// Encodes a reply; a list too large for one frame keeps its newest entries.
-fn encode_reply(reply: (ToClient, Keep)) -> Vec<u8> {
-    let (mut reply, keep) = reply;
-    loop {
-        let frame = proto::encode(&reply);
-        match &mut reply {
-            ToClient::Entries { entries, .. } if frame.len() > proto::MAX_FRAME => {
-                let half = entries.len() / 2;
-                match keep {
-                    Keep::First => entries.truncate(half),
-                    Keep::Last => {
-                        entries.drain(..entries.len() - half);
-                    }
+impl Page {
+    /// At most `REPLY_ENTRIES` entries and `CHUNK` bytes, except that an entry larger than
+    /// that goes alone; one larger than a frame is refused with its number and size.
+    fn answer(&self, req: u64, core: &Core) -> ToClient {
+        let read = |max_entries: usize, max_bytes: usize| -> Result<LogPage, StoreError> {
+            match *self {
+                Page::Log { before, limit } => {
+                    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+                    core.store
+                        .log_page(before, limit.min(max_entries), max_bytes)
+                }
+                Page::History { tps, before } => {
+                    core.store
+                        .tps_history_page(tps, before, max_entries, max_bytes)
                 }
             }
-            _ => return frame,
+        };
+        if let Page::History { tps, .. } = self {
+            if tps.0 as usize >= core.roster.region.tps.len() {
+                return ToClient::Refused {
+                    req,
+                    refusal: Refusal::NoSuchPlace,
+                };
+            }
+        }
+        // Room in a frame for what surrounds the entries.
+        const ROOM: usize = 64;
+        let page = read(REPLY_ENTRIES, CHUNK - ROOM).and_then(|page| match page.stopped_by {
+            Some((_, size)) if page.entries.is_empty() && size <= MAX_FROM_SERVER - ROOM => {
+                read(1, MAX_FROM_SERVER - ROOM)
+            }
+            Some((seq, size)) if page.entries.is_empty() => Ok(LogPage {
+                entries: Vec::new(),
+                stopped_by: Some((seq, size)),
+            }),
+            _ => Ok(page),
+        });
+        match page {
+            Ok(LogPage {
+                entries,
+                stopped_by: Some((seq, size)),
+            }) if entries.is_empty() => ToClient::Failed {
+                req,
+                message: format!(
+                    "log entry #{seq} is {size} bytes, more than a message ({MAX_FROM_SERVER} bytes) can carry; read it on the server's machine with the server stopped (kpps log)"
+                ),
+            },
+            Ok(LogPage { mut entries, .. }) => {
+                if let Page::History { .. } = self {
+                    entries.reverse(); // a history is oldest first
+                }
+                ToClient::Entries { req, entries }
+            }
+            Err(e) => ToClient::Failed {
+                req,
+                message: e.to_string(),
+            },
         }
     }
 }
 
-fn entries_reply(
-    req: u64,
-    result: Result<Vec<crate::store::LogEntry>, StoreError>,
-    keep: Keep,
-) -> (ToClient, Keep) {
-    let reply = match result {
-        Ok(entries) => ToClient::Entries { req, entries },
-        Err(e) => ToClient::Failed {
-            req,
-            message: e.to_string(),
-        },
-    };
-    (reply, keep)
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{ElectionParams, Event, Holder, Nik, Person, Reserve, Screening, Sex};
+    use chrono::NaiveDate;
+
+    fn person(name: &str, serial: u16) -> Person {
+        let birth = NaiveDate::from_ymd_opt(1990, 5, 1).unwrap();
+        Person {
+            name: name.into(),
+            nik: Nik::compose(167101, birth, Sex::P, serial),
+            birth_date: birth,
+            sex: Sex::P,
+            phone: Some("0812345678901234".into()),
+            screening: Screening::NotAtRisk,
+            jkn: true,
+        }
+    }
+
+    #[test]
+    fn size_bounds_cover_the_largest_encodings() {
+        let name = "n".repeat(70_000);
+        let mut p = person(&name, 9_999);
+        // Any 16-digit NIK is over u32::MAX: a nine-byte varint, the longest.
+        let last = NaiveDate::from_ymd_opt(2099, 12, 31).unwrap();
+        p.nik = Nik::compose(999_999, last, Sex::P, 9_999);
+        p.birth_date = NaiveDate::MAX;
+        p.phone = Some("9".repeat(300).into());
+        let strings = p.name.len() + p.phone.as_ref().unwrap().len();
+        let holder = Some(Holder {
+            person: p.clone(),
+            absent: true,
+        });
+        assert!(codec::encode(&holder).len() <= 1 + HOLDER_FIXED + strings);
+        let reserve = Reserve {
+            rank: u32::MAX,
+            person: p,
+            tps: Some(TpsId(u32::MAX)),
+        };
+        assert!(codec::encode(&reserve).len() <= RESERVE_FIXED + strings);
+        let spec = crate::domain::KelurahanSpec {
+            kecamatan_code: "k".repeat(300),
+            kecamatan: "m".repeat(70_000),
+            code: "c".repeat(300),
+            name: "n".repeat(70_000),
+            tps_ranges: vec![(u16::MAX, u16::MAX); 100],
+        };
+        let strings = 300 + 70_000 + 300 + 70_000;
+        assert!(codec::encode(&spec).len() <= SPEC_FIXED + strings + 6 * 100);
+    }
+
+    /// A snapshot of a city with some very long names: every frame within a chunk unless it
+    /// carries one item alone, and the frames rebuild the roster exactly.
+    #[test]
+    fn snapshot_frames_stay_within_a_chunk_and_rebuild_the_roster() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("store");
+        let mut roster = crate::demo::generate(
+            crate::io::region_csv::palembang(),
+            ElectionParams::default(),
+            1,
+        );
+        let info = StoreInfo {
+            params: roster.params.clone(),
+            demo_seed: Some(1),
+            regions_source: "test".into(),
+            created: chrono::Utc::now(),
+        };
+        let store = Store::create(&dir, "t", &roster, info).unwrap();
+        // One TPS whose seven officers are too long for one chunk together (300 KB names),
+        // and a kelurahan with as long a reserve list.
+        let tps = TpsId(10);
+        for seat in 1..=7u8 {
+            if let Some(h) = roster.seat(tps, seat).cloned() {
+                let reason = crate::domain::VacateReason::Resigned;
+                let event = Event::SeatVacated {
+                    tps,
+                    seat,
+                    reason,
+                    person: h.person,
+                };
+                store.commit(&mut roster, event).unwrap();
+            }
+            let name = format!("{seat} {}", "x".repeat(300_000));
+            let event = Event::SeatFilled {
+                tps,
+                seat,
+                person: person(&name, 9_000 + seat as u16),
+                source: crate::domain::Source::Direct { berita_acara: None },
+            };
+            store.commit(&mut roster, event).unwrap();
+        }
+        let kel = KelurahanId(7);
+        let reserves = (0..7u16)
+            .map(|r| {
+                let name = format!("{r} {}", "y".repeat(300_000));
+                let person = person(&name, 9_100 + r);
+                let rank = 500 + r as u32;
+                (
+                    kel,
+                    Reserve {
+                        rank,
+                        person,
+                        tps: None,
+                    },
+                )
+            })
+            .collect();
+        let event = Event::ReservesImported {
+            file: "t.csv".into(),
+            cleared: Vec::new(),
+            reserves,
+        };
+        store.commit(&mut roster, event).unwrap();
+
+        let core = Core {
+            store,
+            roster,
+            subscribers: Vec::new(),
+            next_id: 1,
+            queue_cap: CLIENT_QUEUE,
+            snapshot: Weak::new(),
+            since: Vec::new(),
+            since_bytes: 0,
+            live_estimate: 0,
+            committed_since_check: 0,
+            compaction: None,
+        };
+        let snapshot = take_snapshot(&core).unwrap();
+        assert_eq!(
+            snapshot.frames.iter().map(|f| f.len()).sum::<usize>(),
+            snapshot.bytes
+        );
+        let mut specs = Vec::new();
+        let mut messages = Vec::new();
+        for frame in &snapshot.frames {
+            let message: ToClient = proto::read(&mut frame.as_slice()).unwrap().unwrap();
+            let items = match &message {
+                ToClient::Regions(specs) => specs.len(),
+                ToClient::Seats(seats) => seats.len(),
+                ToClient::Reserves(lists) => lists.len(),
+                other => panic!("{other:?}"),
+            };
+            assert!(
+                frame.len() <= CHUNK || items == 1,
+                "a frame of {} bytes with {items} items",
+                frame.len()
+            );
+            match message {
+                ToClient::Regions(more) => specs.extend(more),
+                other => messages.push(other),
+            }
+        }
+        let want = &core.roster;
+        let mut got = Roster::new(
+            crate::domain::Region::build(specs).unwrap(),
+            want.params.clone(),
+        );
+        for message in messages {
+            match message {
+                ToClient::Seats(seats) => {
+                    for (t, held) in seats {
+                        got.place_seats(t, held);
+                    }
+                }
+                ToClient::Reserves(lists) => {
+                    for (k, list) in lists {
+                        for r in list {
+                            got.place_reserve(k, r);
+                        }
+                    }
+                }
+                _ => unreachable!(),
+            }
+        }
+        got.recompute_rollups();
+        for t in want.region.tps_ids() {
+            assert_eq!(got.seats_of(t), want.seats_of(t));
+        }
+        for k in 0..want.region.kelurahan.len() as u32 {
+            assert_eq!(got.reserves(KelurahanId(k)), want.reserves(KelurahanId(k)));
+        }
+        assert_eq!(got.total(), want.total());
+    }
 }

@@ -69,6 +69,16 @@ pub struct LogEntry {
     pub record: Record,
 }
 
+/// Entries read within a budget (`Store::log_page`, `Store::tps_history_page`).
+#[derive(Debug, Default)]
+pub struct LogPage {
+    /// Newest first.
+    pub entries: Vec<LogEntry>,
+    /// The entry that did not fit the byte budget (its number and stored size), if one
+    /// ended the page.
+    pub stopped_by: Option<(u64, usize)>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("store {0} is in use by another kpps process; close it there first (or wait for it to finish)")]
@@ -894,6 +904,64 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// A bounded page of the log: the entries older than `before`, newest first, at most
+    /// `limit` of them and at most `max_bytes` of stored encoding in all. Entries are read
+    /// (decoded) only once they fit, so a page costs at most about `max_bytes` whatever the
+    /// log holds.
+    pub fn log_page(&self, before: u64, limit: usize, max_bytes: usize) -> Result<LogPage> {
+        let keys = self
+            .log
+            .range(..before.to_be_bytes())
+            .rev()
+            .map(|item| item.map(|(k, v)| (k, Some(v))));
+        self.page(keys, limit, max_bytes)
+    }
+
+    /// A bounded page of a TPS's history: its entries older than `before`, newest first,
+    /// within `limit` entries and `max_bytes` (as `log_page`).
+    pub fn tps_history_page(
+        &self,
+        tps: TpsId,
+        before: u64,
+        limit: usize,
+        max_bytes: usize,
+    ) -> Result<LogPage> {
+        let from = [&tps_key(tps)[..], &0u64.to_be_bytes()].concat();
+        let to = [&tps_key(tps)[..], &before.to_be_bytes()].concat();
+        let keys = self.tps_log.range(from..to).rev().map(|item| {
+            let (k, _) = item?;
+            let seq = sled::IVec::from(&k[4..12]);
+            let value = self.log.get(&seq)?;
+            Ok((seq, value))
+        });
+        self.page(keys, limit, max_bytes)
+    }
+
+    fn page(
+        &self,
+        keys: impl Iterator<Item = sled::Result<(sled::IVec, Option<sled::IVec>)>>,
+        limit: usize,
+        max_bytes: usize,
+    ) -> Result<LogPage> {
+        let mut page = LogPage::default();
+        let mut bytes = 0usize;
+        for item in keys {
+            if page.entries.len() >= limit {
+                break;
+            }
+            let (seq, value) = item.map_err(|e| self.sled_err(e))?;
+            let Some(value) = value else { continue };
+            if bytes + value.len() > max_bytes {
+                let seq = u64::from_be_bytes(seq.as_ref().try_into().unwrap_or([0; 8]));
+                page.stopped_by = Some((seq, value.len()));
+                break;
+            }
+            bytes += value.len();
+            page.entries.push(self.decode_at("log", &seq, &value)?);
+        }
+        Ok(page)
     }
 
     /// Bytes the store occupies on disk.

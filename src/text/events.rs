@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 
-use super::Lang;
+use super::{safe, Lang};
 use crate::domain::history::{Stint, StintEnd, StintStart};
 use crate::domain::{Event, NikLocation, Refusal, Region, Role, Source};
 
@@ -161,6 +161,7 @@ impl Lang {
                     self.health_flag(*risk)
                 ),
             },
+            Refusal::BadText(e) => self.text_error(e),
         }
     }
 
@@ -190,8 +191,9 @@ impl Lang {
             }
             Source::Direct { berita_acara } => match berita_acara {
                 Some(ba) => format!(
-                    "{}, BA {ba}",
-                    self.t("penunjukan langsung", "direct appointment")
+                    "{}, BA {}",
+                    self.t("penunjukan langsung", "direct appointment"),
+                    safe(ba)
                 ),
                 None => self.t("penunjukan langsung", "direct appointment").into(),
             },
@@ -211,7 +213,7 @@ impl Lang {
                 "{} KPPS {seat}: {} {} ({})",
                 at(tps),
                 self.t("diisi", "filled by"),
-                person.name,
+                safe(&person.name),
                 self.source(source, region)
             ),
             Event::SeatVacated {
@@ -222,7 +224,7 @@ impl Lang {
             } => format!(
                 "{} KPPS {seat}: {} {} ({})",
                 at(tps),
-                person.name,
+                safe(&person.name),
                 self.t("keluar", "left"),
                 self.vacate_reason(*reason)
             ),
@@ -255,7 +257,7 @@ impl Lang {
             } => format!(
                 "{}: {} {} ({} KPPS {from_seat})",
                 at(tps),
-                person.name,
+                safe(&person.name),
                 self.t("ditetapkan Ketua", "designated Ketua"),
                 self.t("dari", "from"),
             ),
@@ -270,8 +272,9 @@ impl Lang {
                 cleared,
                 ..
             } => format!(
-                "{} {file}: {} {}{}",
+                "{} {}: {} {}{}",
                 self.t("Impor roster", "Roster import"),
+                safe(file),
                 self.num(seats.len() as u64),
                 self.t("kursi", "seats"),
                 if cleared.is_empty() {
@@ -285,8 +288,9 @@ impl Lang {
                 }
             ),
             Event::ReservesImported { file, reserves, .. } => format!(
-                "{} {file}: {} {}",
+                "{} {}: {} {}",
                 self.t("Impor cadangan", "Reserve import"),
+                safe(file),
                 self.num(reserves.len() as u64),
                 self.t("cadangan", "reserves")
             ),
@@ -308,20 +312,20 @@ impl Lang {
                 "{} · {} · {}",
                 wib(st.at),
                 self.source(src, region),
-                st.actor
+                safe(&st.actor)
             ),
             (StintStart::DesignatedKetua { from_seat }, Some(st)) => format!(
                 "{} · {} KPPS {from_seat} · {}",
                 wib(st.at),
                 self.t("Ketua, dari", "Ketua, from"),
-                st.actor
+                safe(&st.actor)
             ),
             (StintStart::Restored, Some(st)) => {
                 format!(
                     "{} · {} · {}",
                     wib(st.at),
                     self.t("dipulihkan (batal)", "restored (undo)"),
-                    st.actor
+                    safe(&st.actor)
                 )
             }
             (_, None) => String::new(),
@@ -337,13 +341,13 @@ impl Lang {
                 let next = s
                     .replaced_by
                     .as_ref()
-                    .map(|n| format!(" → {n}"))
+                    .map(|n| format!(" → {}", safe(n)))
                     .unwrap_or_default();
                 format!(
                     "{} {} · {why} · {}{next}",
                     self.t("s/d", "until"),
                     wib(st.at),
-                    st.actor
+                    safe(&st.actor)
                 )
             }
         };
@@ -357,7 +361,7 @@ impl Lang {
             )
         };
         (
-            format!("{} ({}){absences}", s.name, s.nik.masked()),
+            format!("{} ({}){absences}", safe(&s.name), s.nik.masked()),
             format!("{start} → {end}"),
         )
     }

@@ -3,13 +3,45 @@
 
 pub mod clock;
 mod events;
+mod person;
 mod strings;
 
 pub use events::wib;
+pub use person::Label;
 
 pub use strings::Strings;
 
-use crate::domain::{Finding, HealthFlag, NikError, Screening, Sex, VacateReason};
+use std::borrow::Cow;
+
+use crate::domain::freetext::is_unsafe_char;
+use crate::domain::{
+    Finding, HealthFlag, NikError, Screening, Sex, TextError, TextField, TextProblem, VacateReason,
+};
+
+/// Stored text made safe to draw on a terminal: every character the input rules refuse
+/// (controls, bidi overrides and isolates, invisible format characters; see
+/// `domain::freetext::is_unsafe_char`) is shown as a visible escape, `\x1b` below U+0100 and
+/// `\u{202e}` above, so `Bu\x1b]0;x\x07di` reads as what it is instead of retitling the
+/// window. Anything a person typed (names, phones, berita acara, user and file names,
+/// search text) goes through this before it reaches a terminal, because stores written
+/// before the rules existed may hold such text. Clean text (nearly all) is borrowed as is.
+/// CSV and JSON exports keep data verbatim; their formats quote it.
+pub fn safe(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if !is_unsafe_char(c) {
+            out.push(c);
+        } else if (c as u32) < 0x100 {
+            out.push_str(&format!("\\x{:02x}", c as u32));
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+    }
+    Cow::Owned(out)
+}
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Lang {
@@ -77,6 +109,81 @@ impl Lang {
         }
     }
 
+    /// Why a typed value was refused, e.g. `nama terlalu panjang: 60.000 karakter, paling
+    /// banyak 100`. The field is named as in files and flags (`nama`, `telepon`, …).
+    pub fn text_error(self, e: &TextError) -> String {
+        format!(
+            "{} {}",
+            self.field_name(e.field),
+            self.text_problem(&e.problem)
+        )
+    }
+
+    /// A typed field's name as files and flags spell it.
+    pub fn field_name(self, f: TextField) -> &'static str {
+        match f {
+            TextField::Name => "nama",
+            TextField::Phone => "telepon",
+            TextField::BeritaAcara => self.t("nomor berita acara", "berita acara number"),
+            TextField::Actor => self.t("nama pencatat (--as)", "recorded name (--as)"),
+            TextField::ElectionName => self.t("nama pemilu", "election name"),
+            TextField::FileName => self.t("nama berkas", "file name"),
+        }
+    }
+
+    /// What is wrong with a typed value, without the field's name (the form shows it beside
+    /// the field).
+    pub fn text_problem(self, p: &TextProblem) -> String {
+        // The offending character as a code point: `U+001B`.
+        let code = |ch: &char| format!("U+{:04X}", *ch as u32);
+        match (self, p) {
+            (Lang::Id, TextProblem::Empty) => "kosong".into(),
+            (Lang::En, TextProblem::Empty) => "is empty".into(),
+            (Lang::Id, TextProblem::TooLong { chars, max }) => format!(
+                "terlalu panjang: {} karakter, paling banyak {max}",
+                self.num(*chars)
+            ),
+            (Lang::En, TextProblem::TooLong { chars, max }) => format!(
+                "is too long: {} characters, at most {max}",
+                self.num(*chars)
+            ),
+            (Lang::Id, TextProblem::Unsafe { ch, at }) => format!(
+                "berisi karakter kontrol atau tak terlihat ({}) di karakter ke-{at}",
+                code(ch)
+            ),
+            (Lang::En, TextProblem::Unsafe { ch, at }) => format!(
+                "contains a control or invisible character ({}) at character {at}",
+                code(ch)
+            ),
+            (Lang::Id, TextProblem::NotPhone { ch, at }) => format!(
+                "hanya boleh angka, spasi dan + - ( ) .: {} di karakter ke-{at}",
+                safe(&format!("{ch:?}"))
+            ),
+            (Lang::En, TextProblem::NotPhone { ch, at }) => format!(
+                "may hold only digits, spaces and + - ( ) .: {} at character {at}",
+                safe(&format!("{ch:?}"))
+            ),
+        }
+    }
+
+    /// [`Lang::text_problem`] short enough to sit beside a form field at 80 columns (the
+    /// status line repeats it, with the field's label, when the form is sent).
+    pub fn text_problem_short(self, p: &TextProblem) -> String {
+        match (self, p) {
+            (_, TextProblem::Empty) => self.t("wajib diisi", "required").into(),
+            (Lang::Id, TextProblem::TooLong { max, .. }) => format!("maks. {max} karakter"),
+            (Lang::En, TextProblem::TooLong { max, .. }) => format!("max {max} characters"),
+            (Lang::Id, TextProblem::Unsafe { ch, at }) => {
+                format!("karakter terlarang U+{:04X} (ke-{at})", *ch as u32)
+            }
+            (Lang::En, TextProblem::Unsafe { ch, at }) => {
+                format!("forbidden character U+{:04X} (#{at})", *ch as u32)
+            }
+            (Lang::Id, TextProblem::NotPhone { .. }) => "hanya angka, spasi, + - ( ) .".into(),
+            (Lang::En, TextProblem::NotPhone { .. }) => "digits, spaces, + - ( ) . only".into(),
+        }
+    }
+
     pub fn finding(self, f: &Finding) -> String {
         match (self, f) {
             (Lang::Id, Finding::UnderAge { age, min }) => {
@@ -140,6 +247,77 @@ impl Lang {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn safe_shows_controls_as_escapes_and_leaves_clean_text_alone() {
+        assert!(matches!(safe("Siti Aminah, S.Pd."), Cow::Borrowed(_)));
+        assert_eq!(safe("Bu\x1b]0;pwned\x07di"), "Bu\\x1b]0;pwned\\x07di");
+        assert_eq!(safe("a\0b\nc\u{9b}d"), "a\\x00b\\x0ac\\x9bd");
+        assert_eq!(safe("ilA\u{202e}x\u{2066}"), "ilA\\u{202e}x\\u{2066}");
+        assert_eq!(safe("Nur\u{200b}aini"), "Nur\\u{200b}aini");
+    }
+
+    #[test]
+    fn text_problems_read_in_both_languages() {
+        let e = TextError {
+            field: TextField::Name,
+            problem: TextProblem::TooLong {
+                chars: 60_000,
+                max: 100,
+            },
+        };
+        assert_eq!(
+            Lang::Id.text_error(&e),
+            "nama terlalu panjang: 60.000 karakter, paling banyak 100"
+        );
+        assert_eq!(
+            Lang::En.text_error(&e),
+            "nama is too long: 60,000 characters, at most 100"
+        );
+        let e = TextError {
+            field: TextField::BeritaAcara,
+            problem: TextProblem::Unsafe { ch: '\x1b', at: 3 },
+        };
+        assert_eq!(
+            Lang::Id.text_error(&e),
+            "nomor berita acara berisi karakter kontrol atau tak terlihat (U+001B) di karakter ke-3"
+        );
+        assert_eq!(
+            Lang::En.text_error(&e),
+            "berita acara number contains a control or invisible character (U+001B) at character 3"
+        );
+        for problem in [TextProblem::Empty, TextProblem::NotPhone { ch: 'x', at: 1 }] {
+            assert_ne!(
+                Lang::Id.text_problem(&problem),
+                Lang::En.text_problem(&problem)
+            );
+        }
+    }
+
+    proptest! {
+        /// Whatever a store holds, what `safe` gives a terminal has no character it could act
+        /// on; clean text passes unchanged, and escaping twice changes nothing more.
+        #[test]
+        fn safe_output_never_holds_a_control_char(
+            chars in prop::collection::vec(
+                prop_oneof![
+                    any::<char>(),
+                    prop::sample::select(vec!['\x1b', '\x07', '\0', '\u{9b}', '\u{202e}', '\u{2069}', '\u{feff}']),
+                ],
+                0..64,
+            )
+        ) {
+            let s: String = chars.into_iter().collect();
+            let shown = safe(&s);
+            prop_assert!(!shown.chars().any(is_unsafe_char), "{:?}", shown);
+            prop_assert!(!shown.chars().any(char::is_control), "{:?}", shown);
+            prop_assert_eq!(safe(&shown), shown.clone());
+            if !s.chars().any(is_unsafe_char) {
+                prop_assert_eq!(shown, Cow::Borrowed(s.as_str()));
+            }
+        }
+    }
 
     #[test]
     fn numbers_follow_the_language() {

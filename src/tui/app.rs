@@ -8,7 +8,6 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::form::{Form, FormKey};
 use super::keymap::{action_for, Action};
-use super::port::{Port, Reconnect};
 use super::search::{search, NameIndex};
 use crate::domain::area::Area;
 use crate::domain::gaps::{gaps, vacant_gaps, GapEntry, Scope};
@@ -17,6 +16,7 @@ use crate::domain::{
     Candidate, Command, Event, KecamatanId, KelurahanId, Role, Roster, Severity, TpsId,
     VacateReason,
 };
+use crate::port::{Port, Reconnect};
 use crate::store::{ExecError, LogEntry, Record};
 use crate::text::{Lang, Strings};
 

@@ -4,8 +4,9 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::domain::draft::{PersonDraft, PersonField};
+use crate::domain::freetext::{self, TextField};
 use crate::domain::{Nik, Person, Roster, Screening, Severity, Sex, TpsId};
-use crate::io::roster_csv::parse_date;
 use crate::text::Lang;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -224,85 +225,66 @@ impl Form {
                 text,
             })
         };
-        let name = self.name.trim();
-        if name.is_empty() {
+        // The person's fields go through the same check as an import row and `kpps fill`
+        // (`PersonDraft`), beside the field, before anything is sent.
+        let draft = PersonDraft {
+            nama: &self.name,
+            nik: &self.nik,
+            tanggal_lahir: &self.birth,
+            jenis_kelamin: match self.sex {
+                Some(Sex::L) => "L",
+                Some(Sex::P) => "P",
+                None => "",
+            },
+            telepon: &self.phone,
+            skrining: match self.screening {
+                Screening::NotAtRisk => "tidak berisiko",
+                Screening::AtRisk => "berisiko",
+                Screening::NotScreened => "belum",
+            },
+            jkn: if self.jkn { "ya" } else { "tidak" },
+        };
+        let (person, issues) = match draft.validate(&roster.params, &roster.region) {
+            Ok(checked) => (Some(checked.person), checked.warnings),
+            Err(issues) => (None, issues),
+        };
+        for issue in &issues {
+            let field = match issue.field {
+                PersonField::Nama => Field::Name,
+                PersonField::Nik => Field::Nik,
+                PersonField::TanggalLahir => Field::BirthDate,
+                PersonField::JenisKelamin => Field::Sex,
+                PersonField::Telepon => Field::Phone,
+                PersonField::Skrining => Field::Screening,
+                PersonField::Jkn => Field::Jkn,
+            };
+            note(field, issue.severity(), lang.field_issue_short(issue));
+        }
+        // Not the person's: the appointment's berita acara number, held to the text rules.
+        if let Err(e) = freetext::clean(TextField::BeritaAcara, &self.berita_acara) {
             note(
-                Field::Name,
+                Field::BeritaAcara,
                 Severity::Error,
-                lang.t("wajib diisi", "required").into(),
+                lang.text_problem_short(&e.problem),
             );
         }
-        let nik = match Nik::parse(&self.nik) {
-            Ok(nik) => {
-                if let Some(at) = roster.locate_nik(nik) {
-                    note(
-                        Field::Nik,
-                        Severity::Error,
-                        lang.refusal(
-                            &crate::domain::Refusal::NikInUse { nik, at },
-                            &roster.region,
-                        ),
-                    );
-                }
-                Some(nik)
-            }
-            Err(crate::domain::NikError::TooShort(n)) if n > 0 => {
+        // Not a field's either: a NIK already registered anywhere cannot be appointed.
+        if let Ok(nik) = Nik::parse(&self.nik) {
+            if let Some(at) = roster.locate_nik(nik) {
                 note(
                     Field::Nik,
                     Severity::Error,
-                    format!("{n}/16 {}", lang.t("digit", "digits")),
+                    lang.refusal(
+                        &crate::domain::Refusal::NikInUse { nik, at },
+                        &roster.region,
+                    ),
                 );
-                None
             }
-            Err(e) => {
-                note(Field::Nik, Severity::Error, lang.nik_error(&e));
-                None
-            }
-        };
-        let birth = parse_date(&self.birth);
-        if birth.is_none() {
-            note(
-                Field::BirthDate,
-                Severity::Error,
-                lang.t("tanggal: HH-BB-TTTT", "date: DD-MM-YYYY").into(),
-            );
         }
-        if self.sex.is_none() {
-            note(
-                Field::Sex,
-                Severity::Error,
-                lang.t("pilih L/P (Spasi)", "choose M/F (Space)").into(),
-            );
-        }
-        let (Some(nik), Some(birth_date), Some(sex), false) =
-            (nik, birth, self.sex, name.is_empty())
-        else {
+        let blocked = notes.iter().any(|n| n.severity == Severity::Error);
+        let Some(person) = person else {
             return (None, notes);
         };
-        let phone = self.phone.trim();
-        let person = Person {
-            name: name.into(),
-            nik,
-            birth_date,
-            sex,
-            phone: (!phone.is_empty()).then(|| phone.into()),
-            screening: self.screening,
-            jkn: self.jkn,
-        };
-        let mut blocked = notes.iter().any(|n| n.severity == Severity::Error);
-        for f in roster.findings(&person) {
-            let field = match f {
-                crate::domain::Finding::NikSexMismatch => Field::Sex,
-                crate::domain::Finding::NikOutsideRegion { .. } => Field::Nik,
-                _ => Field::BirthDate,
-            };
-            blocked |= f.severity() == Severity::Error;
-            notes.push(Note {
-                field,
-                severity: f.severity(),
-                text: lang.finding(&f),
-            });
-        }
         for flag in person.health_flags() {
             let field = if flag == crate::domain::HealthFlag::NoJkn {
                 Field::Jkn

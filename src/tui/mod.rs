@@ -8,7 +8,6 @@
 pub mod app;
 pub mod form;
 pub mod keymap;
-pub mod port;
 pub mod search;
 pub mod session;
 pub mod ui;
@@ -26,9 +25,6 @@ use ratatui::layout::{Position, Rect, Size};
 use ratatui::style::Color;
 use ratatui::Terminal;
 
-use crate::cli::{create_store, CliResult, ElectionArgs, Failure, Target};
-use crate::store::Store;
-use crate::text::Lang;
 pub use app::App;
 use ui::{Screen, Theme};
 
@@ -292,33 +288,12 @@ fn install_guards() {
     }
 }
 
-/// `kpps` with no subcommand: connect to the store's server, or open (or create) the store,
-/// and run the interface.
-pub fn run_app(target: &Target, lang: Lang, demo: bool) -> CliResult {
-    if let Some((client, roster)) = target.connect_server()? {
-        let app = App::with_port(roster, lang, Box::new(client));
-        return run_terminal(app);
-    }
-    let (dir, actor) = (target.dir.as_path(), target.actor.as_str());
-    let (store, roster) = if Store::exists(dir) {
-        let store = crate::cli::open_store(dir, actor)?;
-        let mut roster = store.load()?;
-        // Duplicate-NIK checks need the index; the first screen does not: build it meanwhile.
-        roster.index_in_background();
-        (store, roster)
-    } else {
-        // First run: the embedded Palembang tree, empty (or with the demo roster).
-        let seed = demo.then_some(crate::demo::DEFAULT_SEED);
-        create_store(dir, actor, &ElectionArgs::default(), seed)?
-    };
-    run_terminal(App::with_port(roster, lang, Box::new(store)))
-}
-
-fn run_terminal(app: App) -> CliResult {
+/// Runs the interface on the terminal until the user quits.
+pub fn run_terminal(app: App) -> io::Result<()> {
     install_guards();
     let result = event_loop(app);
     restore_terminal();
-    result.map_err(|e| Failure::Other(format!("terminal: {e}")))
+    result
 }
 
 #[derive(PartialEq, Eq)]

@@ -18,8 +18,8 @@ use crate::domain::Severity;
 use crate::domain::{Role, Rollup, TpsId};
 use crate::store::{LogEntry, Record};
 use crate::text::clock::local;
-use crate::text::wib;
 use crate::text::Strings;
+use crate::text::{safe, wib};
 use ratatui::widgets::Clear;
 
 /// Styles: colour only as a hint; with NO_COLOR only bold/reverse remain.
@@ -162,7 +162,7 @@ impl Widget for Screen<'_> {
             // A long message is never cut: its first lines cover the bottom of the body
             // (the layout stays put, so nothing else is repainted for it).
             let room = (body.height as usize / 2).max(1) + 1;
-            let mut lines = wrap(msg, width);
+            let mut lines = wrap(&safe(msg), width);
             if lines.len() > room {
                 lines.truncate(room);
                 let last = lines.last_mut().expect("room >= 1");
@@ -258,7 +258,12 @@ impl Screen<'_> {
         }
         if let Some((user, role)) = app.identity() {
             let role = lang.role(role, &app.roster.region);
-            parts.push(part(format!("{user} · {role}"), Style::new(), 7, false));
+            parts.push(part(
+                format!("{} · {role}", safe(&user)),
+                Style::new(),
+                7,
+                false,
+            ));
         }
         let time = self.as_of().unwrap_or_default();
         let room = width.saturating_sub(time.chars().count() + 2);
@@ -577,7 +582,7 @@ impl Screen<'_> {
                 lang.sex(h.person.sex)
             );
             if let Some(phone) = &h.person.phone {
-                info.push_str(&format!(" · {} {phone}", s.phone_short));
+                info.push_str(&format!(" · {} {}", s.phone_short, safe(phone)));
             }
             let flags = flags(h);
             if !flags.is_empty() {
@@ -617,9 +622,9 @@ impl Screen<'_> {
                 )),
                 Some(h) => {
                     let name = if h.absent {
-                        format!("✗ {} ({})", h.person.name, s.absent_today)
+                        format!("✗ {} ({})", safe(&h.person.name), s.absent_today)
                     } else {
-                        h.person.name.to_string()
+                        safe(&h.person.name).into_owned()
                     };
                     let style = if h.absent {
                         self.theme.gap()
@@ -637,7 +642,7 @@ impl Screen<'_> {
                         // NIK, age and sex, phone: columns; then what to look at.
                         let mut text = format!(" {} · {age:>2}{sex}", nik(h));
                         if let Some(phone) = &h.person.phone {
-                            text.push_str(&format!(" · {} {phone}", s.phone_short));
+                            text.push_str(&format!(" · {} {}", s.phone_short, safe(phone)));
                         }
                         if !flags.is_empty() {
                             text.push_str(&format!(" · ⚑ {}", flags.join(", ")));
@@ -930,7 +935,7 @@ impl Screen<'_> {
                 (
                     format!(
                         "/{}▏  {}{more} {}",
-                        v.query,
+                        safe(&v.query),
                         lang.num(v.hits.len() as u64),
                         s.hits
                     ),
@@ -967,7 +972,7 @@ impl Screen<'_> {
                     };
                     self.gap_line(&v.entries[i], place)
                 }
-                Overlay::Search(v) => Line::raw(fit(&v.hits[i].label, width)),
+                Overlay::Search(v) => Line::raw(fit(&safe(&v.hits[i].label), width)),
                 _ => return,
             };
             if i == cursor {
@@ -1146,7 +1151,7 @@ impl Screen<'_> {
                     let age = r.person.age_on(app.roster.params.voting_day);
                     let mut about = format!("{age} {} · {}", s.years, lang.sex(r.person.sex));
                     if let Some(phone) = &r.person.phone {
-                        about.push_str(&format!(" · {} {phone}", s.phone_short));
+                        about.push_str(&format!(" · {} {}", s.phone_short, safe(phone)));
                     }
                     if let Some(t) = c.tied {
                         about.push_str(&format!(" · {} {}", s.tied_to, region.tps(t).number));
@@ -1176,7 +1181,7 @@ impl Screen<'_> {
                         ));
                         who.push(Span::raw(" · "));
                     }
-                    who.push(Span::raw(r.person.name.to_string()));
+                    who.push(Span::raw(safe(&r.person.name).into_owned()));
                     let warning = if !c.eligible() {
                         Some(Span::styled(
                             format!("✗ {}: {}", s.ineligible, notes.join("; ")),
@@ -1245,6 +1250,7 @@ impl Screen<'_> {
                 for (i, field) in Field::ALL.iter().enumerate() {
                     let focused = i == form.field;
                     let value = form.value(*field, lang);
+                    let value = safe(&value);
                     let cursor = if focused && !field.is_choice() {
                         "▏"
                     } else {
@@ -1307,7 +1313,7 @@ impl Screen<'_> {
                 )
             }
             Overlay::Confirm { question, .. } => {
-                for chunk in wrap(question, inner_w) {
+                for chunk in wrap(&safe(question), inner_w) {
                     head.push(Line::raw(chunk));
                 }
                 (String::new(), s.confirm_hints)
@@ -1432,7 +1438,7 @@ impl Screen<'_> {
                 Record::Change(ev) => app.lang.describe_event(ev, &app.roster.region),
                 Record::Created { .. } => s.store_created.to_string(),
             };
-            let text = format!("#{} {} {} · {what}", e.seq, wib(e.at), e.actor);
+            let text = format!("#{} {} {} · {what}", e.seq, wib(e.at), safe(&e.actor));
             let mut line = Line::raw(fit(&text, width));
             if i == cursor {
                 line = line.style(Theme::selected(true));

@@ -138,6 +138,24 @@ fn cursor_move(at: Option<(u16, u16)>, x: u16, y: u16) -> String {
     }
 }
 
+/// A cell's text as the terminal may receive it. User text is escaped visibly before it is
+/// laid out (`crate::text::safe`); this is the last guard for anything that was not (a
+/// region file's names, an error message): characters the terminal would act on are
+/// dropped, and a cell left with nothing becomes a space, so the cursor stays where the
+/// layout expects.
+fn drawable(symbol: &str) -> std::borrow::Cow<'_, str> {
+    use crate::domain::freetext::is_unsafe_char;
+    if !symbol.chars().any(is_unsafe_char) {
+        return symbol.into();
+    }
+    let kept: String = symbol.chars().filter(|c| !is_unsafe_char(*c)).collect();
+    if kept.is_empty() {
+        " ".into()
+    } else {
+        kept.into()
+    }
+}
+
 /// Writes `ops` and leaves the terminal with the default pen.
 pub fn write_ops<W: Write>(out: &mut W, ops: &[Op<'_>]) -> io::Result<()> {
     let mut pen = Pen::DEFAULT;
@@ -161,7 +179,7 @@ pub fn write_ops<W: Write>(out: &mut W, ops: &[Op<'_>]) -> io::Result<()> {
         }
         match op {
             Op::Cell(_, _, cell) => {
-                let symbol = cell.symbol();
+                let symbol = drawable(cell.symbol());
                 buf.extend_from_slice(symbol.as_bytes());
                 at = Some((x + symbol.width().max(1) as u16, y));
             }
@@ -225,6 +243,28 @@ mod tests {
             sgr(Pen::DEFAULT, pen(Color::Indexed(208), Modifier::empty())),
             vec!["38;5;208"]
         );
+    }
+
+    #[test]
+    fn cells_never_carry_terminal_controls() {
+        let mut cell = Cell::default();
+        let mut out = Vec::new();
+        for symbol in ["a\x1b", "\x07", "\u{202e}", "b\u{9b}", "\u{200b}"] {
+            cell.set_symbol(symbol);
+            write_ops(&mut out, &[Op::Cell(0, 0, &cell), Op::Cell(1, 0, &cell)]).unwrap();
+        }
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            !text.contains(['\x07', '\u{202e}', '\u{9b}', '\u{200b}']),
+            "{text:?}"
+        );
+        // Every ESC left starts one of the writer's own CSI sequences (cursor moves, SGR).
+        assert_eq!(text.matches('\x1b').count(), text.matches("\x1b[").count());
+        assert!(!text.contains("\x1b\x1b"));
+        cell.set_symbol("é");
+        let mut plain = Vec::new();
+        write_ops(&mut plain, &[Op::Cell(0, 0, &cell)]).unwrap();
+        assert_eq!(plain, "\x1b[1Hé".as_bytes());
     }
 
     #[test]

@@ -129,13 +129,32 @@ impl Server {
     }
 
     pub fn start_on(db: &Path, socket: &Path, extra: &[&str]) -> Server {
+        Server::start_with(db, socket, extra, |_| {})
+    }
+
+    /// `start_on` with the server running as `uid` (the test runs as root): the store must
+    /// be that user's.
+    pub fn start_as(db: &Path, socket: &Path, uid: u32, extra: &[&str]) -> Server {
+        use std::os::unix::process::CommandExt;
+        Server::start_with(db, socket, extra, |command| {
+            command.uid(uid).gid(uid);
+        })
+    }
+
+    fn start_with(
+        db: &Path,
+        socket: &Path,
+        extra: &[&str],
+        configure: impl FnOnce(&mut Command),
+    ) -> Server {
         let log = db.with_extension(format!("serve{}.log", std::process::id()));
         let err = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&log)
             .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_kpps"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kpps"));
+        command
             .arg("--db")
             .arg(db)
             .arg("--socket")
@@ -143,9 +162,9 @@ impl Server {
             .arg("serve")
             .args(extra)
             .env_remove("KPPS_DB")
-            .stderr(err)
-            .spawn()
-            .expect("start kpps serve");
+            .stderr(err);
+        configure(&mut command);
+        let child = command.spawn().expect("start kpps serve");
         let server = Server {
             child,
             socket: socket.to_path_buf(),
@@ -172,6 +191,33 @@ impl Server {
         self.signal(libc::SIGTERM);
         let status = self.child.wait().unwrap();
         assert!(status.success(), "server exit: {status:?}\n{}", self.log());
+    }
+
+    /// A line of the server's /proc status (`VmRSS`, `Threads`), as its number.
+    pub fn status(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or_else(|| panic!("no {field} in\n{status}"))
+    }
+
+    /// Resident memory, in MiB.
+    pub fn rss_mib(&self) -> u64 {
+        self.status("VmRSS") / 1024
+    }
+
+    /// File descriptors the server has open.
+    pub fn open_fds(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.child.id()))
+            .unwrap()
+            .count()
+    }
+
+    /// Whether the process is still running.
+    pub fn alive(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
     }
 
     /// CPU time (user + system, in clock ticks) the server has used.

@@ -1,5 +1,6 @@
-//! The TUI's only road to data: commands go out, log entries come back. Either the store
-//! opened directly, or a client of `kpps serve` (`net::Client`); the TUI does not know which.
+//! The one road to data for the TUI and the CLI: commands go out, log entries come back.
+//! Either the store opened directly, or a client of `kpps serve` (`net::Client`); callers do
+//! not know which.
 
 use std::os::unix::io::RawFd;
 
