@@ -950,3 +950,32 @@ fn on_a_40x15_phone_terminal_n_r_enter_y_fills_a_seat_and_the_totals_stay_whole(
     assert_eq!(seq, before.0 + 1);
     assert!(what.contains("16.71.01.1001/11"), "{what}");
 }
+
+#[test]
+fn a_viewer_is_told_at_once_that_changes_are_not_theirs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store");
+    stdout(&kpps(&db, &["demo"]));
+    let me = kpps::store::os_user();
+    let file = dir.path().join("coordinators.csv");
+    std::fs::write(&file, format!("user,role,area\n{me},viewer,\n")).unwrap();
+    let server = Server::start(&db, &["--coordinators", file.to_str().unwrap()]);
+    let (client, roster) = kpps::net::client::Client::connect(&server.socket).unwrap();
+    let mut s = Session::new(App::with_port(roster, Lang::En, Box::new(client)), 80, 24);
+    // The footer offers a viewer no change keys.
+    let footer = s.screen().last().unwrap().clone();
+    assert!(
+        !footer.contains("x vacate") && footer.contains("q quit"),
+        "{footer}"
+    );
+    // Every change key says why at once, with or without a seat chosen.
+    for keys in ["x", "r", "p", "K", "nx", "r", "p"] {
+        s.keys(keys);
+        assert!(
+            status(&s).contains("may view but not change"),
+            "{keys}: {}",
+            status(&s)
+        );
+        assert_eq!(s.app.overlay, Overlay::None);
+    }
+}
