@@ -249,3 +249,225 @@ fn kpps_check_exits_non_zero_and_says_where() {
         "{err}"
     );
 }
+
+#[test]
+fn a_journal_older_than_the_store_stops_the_open_with_the_command_that_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo_store(dir.path());
+    let jpath = Store::journal_path(&path);
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kpps"))
+            .arg("--db")
+            .arg(&path)
+            .args(args)
+            .env_remove("KPPS_DB")
+            .output()
+            .unwrap()
+    };
+    // A copy of the journal taken at #4, then two more changes, then the copy put back.
+    let older = std::fs::read(&jpath).unwrap();
+    for seat in [5, 6] {
+        let out = run(&[
+            "vacate",
+            "--tps",
+            "16.71.01.1001/1",
+            "--seat",
+            &seat.to_string(),
+            "--reason",
+            "meninggal",
+        ]);
+        assert!(out.status.success(), "{out:?}");
+    }
+    std::fs::write(&jpath, &older).unwrap();
+    let command = format!(
+        "kpps --db {} rebuild --from-journal {}",
+        path.display(),
+        path.display()
+    );
+    for args in [&["--lang", "en", "check"][..], &["log"][..]] {
+        let out = run(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("the database has changes #5 to #6 that the journal (ending at #4) lacks")
+                && err.contains(&command),
+            "{err}"
+        );
+    }
+    // The command it names recovers: the store is the journal's again, the database it
+    // replaced is kept.
+    let words: Vec<&str> = command.split(' ').skip(1).collect();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kpps"))
+        .args(&words)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sled.diverged-"));
+    let out = run(&["--lang", "en", "check"]);
+    assert!(out.status.success(), "{out:?}");
+    let store = Store::open(&path, "t").unwrap();
+    assert_eq!(store.recent_log(1).unwrap()[0].seq, 4);
+    assert!(store.check().unwrap().problems.is_empty());
+    let kept = std::fs::read_dir(&path)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("sled.diverged-")
+        })
+        .count();
+    assert_eq!(kept, 1);
+}
+
+/// Replaces the journal's last entry (#4) with another change of the same number.
+fn rewrite_last_entry(path: &std::path::Path) {
+    let jpath = Store::journal_path(path);
+    let person = {
+        let store = Store::open(path, "t").unwrap();
+        store
+            .load()
+            .unwrap()
+            .seat(TpsId(0), 5)
+            .unwrap()
+            .person
+            .clone()
+    };
+    let scan = journal::scan(&jpath).unwrap();
+    let (last, _) = scan.payloads[3];
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&jpath)
+        .unwrap();
+    f.set_len(last).unwrap();
+    drop(f);
+    let scan = journal::scan(&jpath).unwrap();
+    assert_eq!(scan.payloads.len(), 3);
+    let mut j = Journal::open(&jpath, &scan).unwrap();
+    j.append(&LogEntry {
+        seq: 4,
+        at: Utc::now(),
+        actor: "elsewhere".into(),
+        record: Record::Change(Event::SeatVacated {
+            tps: TpsId(0),
+            seat: 5,
+            reason: VacateReason::Died,
+            person,
+        }),
+    })
+    .unwrap();
+}
+
+#[test]
+fn a_last_change_that_differs_from_the_journal_stops_the_open_and_a_rebuild_in_place_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo_store(dir.path());
+    rewrite_last_entry(&path);
+    let err = match Store::open(&path, "t") {
+        Err(e @ StoreError::Disagrees { .. }) => e.to_string(),
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("a store whose last change is not the journal's must not open"),
+    };
+    assert!(
+        err.contains("change #4 in the database differs from the journal's #4")
+            && err.contains(&format!(
+                "kpps --db {} rebuild --from-journal {}",
+                path.display(),
+                path.display()
+            )),
+        "{err}"
+    );
+    let (store, changes) = rebuild(&path, &path, "restorer").unwrap();
+    assert_eq!(changes, 3);
+    assert!(store.notices.iter().any(|n| n.contains("sled.diverged-")));
+    let roster = store.load().unwrap();
+    assert!(
+        roster.seat(TpsId(0), 4).is_some(),
+        "the journal kept seat 4"
+    );
+    assert!(roster.seat(TpsId(0), 5).is_none(), "and vacated seat 5");
+    assert_eq!(store.recent_log(1).unwrap()[0].actor, "elsewhere");
+    assert!(store.check().unwrap().problems.is_empty());
+}
+
+#[test]
+fn a_database_write_cut_short_is_repaired_from_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo_store(dir.path());
+    let jpath = Store::journal_path(&path);
+    let person = {
+        let store = Store::open(&path, "t").unwrap();
+        store
+            .load()
+            .unwrap()
+            .seat(TpsId(5), 1)
+            .unwrap()
+            .person
+            .clone()
+    };
+    // The journal has #5; sled took the counter of its transaction but not its log entry
+    // or seats (what a full disk did to an import).
+    let scan = journal::scan(&jpath).unwrap();
+    let mut j = Journal::open(&jpath, &scan).unwrap();
+    j.append(&LogEntry {
+        seq: 5,
+        at: Utc::now(),
+        actor: "cut short".into(),
+        record: Record::Change(Event::SeatVacated {
+            tps: TpsId(5),
+            seat: 1,
+            reason: VacateReason::Dismissed,
+            person,
+        }),
+    })
+    .unwrap();
+    drop(j);
+    {
+        let db = sled::open(path.join("sled")).unwrap();
+        db.open_tree("meta")
+            .unwrap()
+            .insert(b"next_seq", kpps::store::codec::encode(&6u64))
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let store = Store::open(&path, "t").unwrap();
+    assert_eq!(
+        store.notices,
+        vec!["1 journal entries replayed into the store".to_string()]
+    );
+    assert!(store.load().unwrap().seat(TpsId(5), 1).is_none());
+    assert_eq!(store.recent_log(1).unwrap()[0].actor, "cut short");
+    assert!(store.check().unwrap().problems.is_empty());
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn an_in_place_rebuild_cut_short_is_finished_or_dropped_on_the_next_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo_store(dir.path());
+    let (sled_dir, rebuilt) = (path.join("sled"), path.join("sled.rebuilt"));
+    // Cut short after the old database moved aside: the rebuilt one takes its place.
+    copy_dir(&sled_dir, &rebuilt);
+    std::fs::rename(&sled_dir, path.join("sled.diverged-test")).unwrap();
+    let store = Store::open(&path, "t").unwrap();
+    assert!(!rebuilt.exists());
+    assert!(store.check().unwrap().problems.is_empty());
+    drop(store);
+    // Cut short before: the store is as it was, the rebuilt copy dropped.
+    copy_dir(&sled_dir, &rebuilt);
+    let store = Store::open(&path, "t").unwrap();
+    assert!(!rebuilt.exists());
+    assert!(store.check().unwrap().problems.is_empty());
+}

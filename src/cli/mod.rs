@@ -16,6 +16,7 @@ use crate::domain::freetext::{self, TextField};
 use crate::domain::gaps::Scope;
 use crate::domain::region::Lookup;
 use crate::domain::{ElectionParams, Region, Roster};
+use crate::io::outfile::{OutFile, OutFileError};
 use crate::io::region_csv::{self, PALEMBANG_SOURCE};
 use crate::io::report::{self, Format};
 use crate::io::roster_csv::{self, ImportKind, ImportOptions};
@@ -248,15 +249,25 @@ pub fn run() -> ExitCode {
     // SAFETY: umask only changes this process's file-creation mask.
     unsafe { libc::umask(0o077) };
     let cli = Cli::parse();
+    let lang = cli.lang;
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Reported) => ExitCode::from(1),
         Err(Failure::Store(e)) => {
             eprintln!("kpps: {}", shown(&e.to_string()));
+            if let StoreError::ForeignOwner { owner, path, .. } = &e {
+                eprintln!("kpps: {}", as_owner(owner, path, lang));
+            }
             match e {
-                StoreError::InUse(_) | StoreError::NotFound(_) | StoreError::Incomplete(_) => {
-                    ExitCode::from(2)
-                }
+                StoreError::InUse(_)
+                | StoreError::NotFound(_)
+                | StoreError::Incomplete(_)
+                | StoreError::DiskFull { .. }
+                | StoreError::NotRecorded { .. }
+                | StoreError::JournalOnly { .. }
+                | StoreError::Uncertain { .. }
+                | StoreError::Disagrees { .. }
+                | StoreError::ForeignOwner { .. } => ExitCode::from(2),
                 _ => ExitCode::from(1),
             }
         }
@@ -269,6 +280,35 @@ pub fn run() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The exact command that runs this one as the store's owner: this kpps, the same
+/// arguments, and `--db` spelled out (sudo drops $KPPS_DB).
+fn as_owner(owner: &str, dir: &Path, lang: Lang) -> String {
+    use crate::store::shell_quote;
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "kpps".into());
+    let mut words = vec![
+        shell_quote(&exe),
+        "--db".into(),
+        shell_quote(&dir.display().to_string()),
+    ];
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--db" {
+            args.next();
+        } else if !arg.starts_with("--db=") {
+            words.push(shell_quote(&arg));
+        }
+    }
+    let line = words.join(" ");
+    format!(
+        "{} {owner}: sudo -u {o} {line}   ({} runuser -u {o} -- {line})",
+        lang.t("jalankan sebagai", "run it as"),
+        lang.t("atau:", "or:"),
+        o = shell_quote(owner)
+    )
 }
 
 fn dispatch(cli: Cli) -> CliResult {
@@ -565,6 +605,9 @@ fn check(dir: &Path, actor: &str, lang: Lang) -> CliResult {
 
 fn rebuild(from: &Path, dest: &Path, actor: &str, lang: Lang) -> CliResult {
     let (store, changes) = crate::store::rebuild(from, dest, actor)?;
+    for notice in &store.notices {
+        eprintln!("kpps: {notice}");
+    }
     let report = store.check()?;
     println!(
         "{} {} ← {}: {} {}",
@@ -769,7 +812,14 @@ fn import(target: &Target, kind: ImportKind, args: &ImportArgs, lang: Lang) -> C
                 safe(&args.file.display().to_string()),
                 lang.num(failure.errors.len() as u64),
                 lang.t("kesalahan", "errors"),
-                lang.t("tidak ada yang diimpor", "nothing was imported"),
+                if failure.may_be_recorded {
+                    lang.t(
+                        "impor mungkin tercatat; lihat `kpps log --limit 5`",
+                        "the import may have been recorded; see `kpps log --limit 5`",
+                    )
+                } else {
+                    lang.t("tidak ada yang diimpor", "nothing was imported")
+                },
             );
             Err(Failure::Reported)
         }
@@ -778,10 +828,11 @@ fn import(target: &Target, kind: ImportKind, args: &ImportArgs, lang: Lang) -> C
 
 fn export(roster: &Roster, roster_kind: bool, out: Option<&Path>, lang: Lang) -> CliResult {
     let io_err = |e: std::io::Error| Failure::Other(e.to_string());
-    let mut sink: Box<dyn Write> = match out {
-        Some(p) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p).map_err(io_err)?,
-        )),
+    let out_err = |e: OutFileError| Failure::Other(e.text(lang));
+    // Never through a link, never into another user's file (see io::outfile).
+    let mut file = out.map(OutFile::create).transpose().map_err(out_err)?;
+    let mut sink: Box<dyn Write + '_> = match file.as_mut() {
+        Some(f) => Box::new(f),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let rows = if roster_kind {
@@ -791,6 +842,10 @@ fn export(roster: &Roster, roster_kind: bool, out: Option<&Path>, lang: Lang) ->
     }
     .map_err(io_err)?;
     sink.flush().map_err(io_err)?;
+    drop(sink);
+    if let Some(file) = file {
+        file.commit().map_err(out_err)?;
+    }
     eprintln!(
         "{} {} — {}",
         lang.num(rows as u64),

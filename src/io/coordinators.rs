@@ -49,7 +49,8 @@ impl Coordinators {
             line,
             reason,
         };
-        let mut reader = super::csv_reader(path).map_err(|e| vec![error(0, e.to_string())])?;
+        let mut reader = super::csv_reader_limited(path, super::MAX_REGION_FILE_BYTES)
+            .map_err(|e| vec![error(0, e.to_string())])?;
         let headers = reader
             .headers()
             .map_err(|e| vec![error(1, e.to_string())])?
@@ -69,12 +70,19 @@ impl Coordinators {
             let record = match record {
                 Ok(r) => r,
                 Err(e) => {
-                    let line = e.position().map_or(0, |p| p.line());
-                    errors.push(error(line, e.to_string()));
+                    errors.push(error(super::csv_error_line(&e), e.to_string()));
+                    // A read error (an input limit) ends the file.
+                    if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                        break;
+                    }
                     continue;
                 }
             };
             let line = record.position().map_or(0, |p| p.line());
+            if errors.len() >= super::MAX_ERRORS {
+                errors.push(super::too_many_errors(path, line, crate::text::Lang::En));
+                break;
+            }
             let field = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").trim();
             let user = field(Some(user_col));
             let area = field(area_col);

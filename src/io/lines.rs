@@ -1,39 +1,128 @@
-//! CSV bytes rewritten so the csv crate reports true physical line numbers.
+//! CSV bytes rewritten so the csv crate reports true physical line numbers, and bounded: no
+//! endless or huge stream (`/dev/zero`, a binary, a runaway export) is read without limit.
 
 use std::io::{BufRead, Read};
+
+use crate::text::Lang;
+
+/// An input file went past a limit (`super::MAX_ROW_BYTES`, `super::MAX_INPUT_BYTES`).
+/// Carried inside the `io::Error` the reader returns, so importers can name the line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputLimit {
+    /// The row starting at physical line `line` is longer than `max` bytes.
+    Row { line: u64, max: usize },
+    /// The file is larger than `max` bytes (reached at physical line `line`).
+    File { line: u64, max: u64 },
+}
+
+impl InputLimit {
+    /// The limit a csv error is about, if it is one.
+    pub fn of(e: &csv::Error) -> Option<InputLimit> {
+        match e.kind() {
+            csv::ErrorKind::Io(io) => io.get_ref()?.downcast_ref::<InputLimit>().copied(),
+            _ => None,
+        }
+    }
+
+    pub fn line(&self) -> u64 {
+        match *self {
+            InputLimit::Row { line, .. } | InputLimit::File { line, .. } => line,
+        }
+    }
+
+    pub fn text(&self, lang: Lang) -> String {
+        match (*self, lang) {
+            (InputLimit::Row { max, .. }, Lang::Id) => format!(
+                "baris lebih dari {} byte; berhenti membaca (benarkah ini berkas CSV?)",
+                lang.num(max as u64)
+            ),
+            (InputLimit::Row { max, .. }, Lang::En) => format!(
+                "row longer than {} bytes; stopped reading (is this really a CSV file?)",
+                lang.num(max as u64)
+            ),
+            (InputLimit::File { max, .. }, Lang::Id) => format!(
+                "berkas lebih dari {} byte (roster nasional sekitar 700 MB); berhenti membaca",
+                lang.num(max)
+            ),
+            (InputLimit::File { max, .. }, Lang::En) => format!(
+                "file larger than {} bytes (a national roster is about 700 MB); stopped reading",
+                lang.num(max)
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for InputLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text(Lang::En))
+    }
+}
+
+impl std::error::Error for InputLimit {}
 
 /// A byte stream rewritten so the csv crate counts lines right, without changing any field:
 /// outside quoted fields, CRLF becomes LF and an empty line becomes a line holding one space
 /// (a record of blank fields, which the importer skips; csv would skip the empty line but
 /// lose count). Quoted fields pass through untouched; quotes are tracked as csv-core does
 /// (a quote opens a field only at its start, `""` inside is an escaped quote).
+///
+/// It also stops, with an [`InputLimit`] error (every read after it fails the same way), at
+/// a row longer than `max_row` bytes or a stream longer than `max_total`.
 pub struct LineFaithful<R> {
     inner: R,
     scan: Scan,
     out: Vec<u8>,
     pos: usize,
+    max_row: usize,
+    max_total: u64,
+    total: u64,
+    failed: Option<InputLimit>,
 }
 
 impl<R: BufRead> LineFaithful<R> {
+    /// With the limits every kpps input has (`super::MAX_ROW_BYTES`, `super::MAX_INPUT_BYTES`).
     pub fn new(inner: R, delimiter: u8) -> Self {
+        Self::with_limits(
+            inner,
+            delimiter,
+            super::MAX_ROW_BYTES,
+            super::MAX_INPUT_BYTES,
+        )
+    }
+
+    pub fn with_limits(inner: R, delimiter: u8, max_row: usize, max_total: u64) -> Self {
         let scan = Scan {
             quote: QuoteState::FieldStart,
             line_start: true,
             seen: false,
             cr: false,
             delimiter,
+            newlines: 0,
+            row_line: 1,
+            row_bytes: 0,
         };
         LineFaithful {
             inner,
             scan,
             out: Vec::new(),
             pos: 0,
+            max_row,
+            max_total,
+            total: 0,
+            failed: None,
         }
+    }
+
+    fn limit_error(limit: InputLimit) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, limit)
     }
 }
 
 impl<R: BufRead> Read for LineFaithful<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if let Some(limit) = self.failed {
+            return Err(Self::limit_error(limit));
+        }
         while self.pos == self.out.len() {
             self.out.clear();
             self.pos = 0;
@@ -48,8 +137,25 @@ impl<R: BufRead> Read for LineFaithful<R> {
             let len = input.len();
             for &b in input {
                 self.scan.step(b, &mut self.out);
+                if self.scan.row_bytes > self.max_row {
+                    self.failed = Some(InputLimit::Row {
+                        line: self.scan.row_line,
+                        max: self.max_row,
+                    });
+                    break;
+                }
             }
             self.inner.consume(len);
+            self.total += len as u64;
+            if self.failed.is_none() && self.total > self.max_total {
+                self.failed = Some(InputLimit::File {
+                    line: self.scan.newlines + 1,
+                    max: self.max_total,
+                });
+            }
+            if let Some(limit) = self.failed {
+                return Err(Self::limit_error(limit));
+            }
         }
         let n = buf.len().min(self.out.len() - self.pos);
         buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
@@ -77,10 +183,19 @@ struct Scan {
     /// A CR outside quotes, waiting to see whether LF follows.
     cr: bool,
     delimiter: u8,
+    /// Line feeds read so far (the physical line is one more).
+    newlines: u64,
+    /// Physical line the current row (record) starts on, and its bytes so far.
+    row_line: u64,
+    row_bytes: usize,
 }
 
 impl Scan {
     fn step(&mut self, b: u8, out: &mut Vec<u8>) {
+        self.row_bytes += 1;
+        if b == b'\n' {
+            self.newlines += 1;
+        }
         if std::mem::take(&mut self.cr) {
             if b == b'\n' {
                 self.newline(out);
@@ -90,6 +205,8 @@ impl Scan {
             out.push(b'\r');
             self.quote = QuoteState::FieldStart;
             self.line_start = true;
+            self.row_line = self.newlines + 1;
+            self.row_bytes = 1;
         }
         if self.quote == QuoteState::Quoted {
             if b == b'"' {
@@ -126,6 +243,8 @@ impl Scan {
         out.push(b'\n');
         self.quote = QuoteState::FieldStart;
         self.line_start = true;
+        self.row_line = self.newlines + 1;
+        self.row_bytes = 0;
     }
 }
 
@@ -154,6 +273,51 @@ mod tests {
         assert_eq!(faithful("a\"b,c\n\nd\n"), "a\"b,c\n \nd\n");
         assert_eq!(faithful("a\r"), "a\r");
         assert_eq!(faithful("a\rb\n"), "a\rb\n");
+    }
+
+    /// An endless stream of short rows stops at the total limit, a row without end at the
+    /// row limit; each names the line, and every read after it fails the same way.
+    #[test]
+    fn endless_input_stops_at_the_limits() {
+        let endless_rows =
+            std::io::BufReader::new(std::io::Read::chain("h1,h2\n".as_bytes(), EndlessRows));
+        let mut reader = LineFaithful::with_limits(endless_rows, b',', 1 << 10, 1 << 20);
+        let mut sink = Vec::new();
+        let err = reader.read_to_end(&mut sink).unwrap_err();
+        let limit = *err.get_ref().unwrap().downcast_ref::<InputLimit>().unwrap();
+        assert!(
+            matches!(limit, InputLimit::File { max: 1_048_576, line } if line > 200_000),
+            "{limit:?}"
+        );
+        assert!(sink.len() <= (1 << 20) + (64 << 10), "{}", sink.len());
+        assert!(reader.read(&mut [0; 16]).is_err(), "the error stays");
+
+        let one_endless_row = std::io::BufReader::new(std::io::Read::chain(
+            "h1,h2\na,b\n".as_bytes(),
+            std::io::repeat(b'x'),
+        ));
+        let mut reader = LineFaithful::with_limits(one_endless_row, b',', 1 << 10, 1 << 20);
+        let err = reader.read_to_end(&mut Vec::new()).unwrap_err();
+        let limit = *err.get_ref().unwrap().downcast_ref::<InputLimit>().unwrap();
+        assert_eq!(
+            limit,
+            InputLimit::Row {
+                line: 3,
+                max: 1 << 10
+            }
+        );
+    }
+
+    /// `a,b\n` forever.
+    struct EndlessRows;
+
+    impl Read for EndlessRows {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            for (i, b) in buf.iter_mut().enumerate() {
+                *b = b"a,b\n"[i % 4];
+            }
+            Ok(buf.len() / 4 * 4)
+        }
     }
 
     /// csv positions through `LineFaithful` are physical lines, whatever the line endings.

@@ -3,12 +3,56 @@
 
 pub mod coordinators;
 pub mod lines;
+pub mod outfile;
 pub mod region_csv;
 pub mod report;
 pub mod roster_csv;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+/// The longest row an input file may have. Real rows are a few hundred bytes; a file
+/// without line breaks (`/dev/zero`, a binary picked by mistake) stops here with an error
+/// naming the line, instead of growing one field until memory runs out.
+pub const MAX_ROW_BYTES: usize = 64 * 1024;
+
+/// The largest roster or reserve file. A national roster (820,161 TPS, 5.7 million seats)
+/// is about 700 MB. An endless stream of short lines stops here.
+pub const MAX_INPUT_BYTES: u64 = 2 << 30;
+
+/// The largest region or coordinators file: the national region tree (83,731 kelurahan) is
+/// 4.2 MB, and each row held costs memory, so these stop much sooner.
+pub const MAX_REGION_FILE_BYTES: u64 = 64 << 20;
+
+/// Reading a file stops after this many rejected rows (every one is held to be listed):
+/// an endless stream of bad rows is bounded in memory, not only in bytes.
+pub const MAX_ERRORS: usize = 1_000;
+
+/// The line a csv error is about: its position, or the line an input limit was hit on.
+pub fn csv_error_line(e: &csv::Error) -> u64 {
+    match (e.position(), lines::InputLimit::of(e)) {
+        (Some(p), _) => p.line(),
+        (None, Some(limit)) => limit.line(),
+        (None, None) => 0,
+    }
+}
+
+/// The error that ends a file with too many rejected rows.
+pub fn too_many_errors(file: &Path, line: u64, lang: crate::text::Lang) -> RowError {
+    RowError {
+        file: file.to_path_buf(),
+        line,
+        reason: format!(
+            "{} {} {}",
+            lang.t("lebih dari", "more than"),
+            lang.num(MAX_ERRORS as u64),
+            lang.t(
+                "masalah; berhenti membaca di sini (perbaiki yang ini dulu)",
+                "problems; stopped reading here (fix these first)"
+            )
+        ),
+    }
+}
 
 /// A problem tied to one line of an input file, printed as `FILE:LINE: reason`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +76,14 @@ impl fmt::Display for RowError {
 pub fn csv_reader(
     path: &Path,
 ) -> std::io::Result<csv::Reader<lines::LineFaithful<std::io::BufReader<std::fs::File>>>> {
+    csv_reader_limited(path, MAX_INPUT_BYTES)
+}
+
+/// `csv_reader` stopping after `max_total` bytes (rows stop at `MAX_ROW_BYTES`).
+pub fn csv_reader_limited(
+    path: &Path,
+    max_total: u64,
+) -> std::io::Result<csv::Reader<lines::LineFaithful<std::io::BufReader<std::fs::File>>>> {
     use std::io::BufRead;
     let mut reader = std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(path)?);
     if reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
@@ -45,5 +97,10 @@ pub fn csv_reader(
     Ok(csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
-        .from_reader(lines::LineFaithful::new(reader, delimiter)))
+        .from_reader(lines::LineFaithful::with_limits(
+            reader,
+            delimiter,
+            MAX_ROW_BYTES,
+            max_total,
+        )))
 }

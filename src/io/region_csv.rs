@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{csv_reader, RowError};
+use super::RowError;
 use crate::domain::freetext::find_unsafe;
 use crate::domain::region::normalize_code;
 use crate::domain::{KelurahanSpec, Region};
@@ -73,12 +73,19 @@ fn parse<R: std::io::Read>(mut rdr: csv::Reader<R>, file: &Path) -> Result<Regio
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                errors.push(err(line, e.to_string()));
+                errors.push(err(super::csv_error_line(&e), e.to_string()));
+                // A read error (an input limit) ends the file.
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
                 continue;
             }
         };
         let line = record.position().map_or(0, |p| p.line());
+        if errors.len() >= super::MAX_ERRORS {
+            errors.push(super::too_many_errors(file, line, crate::text::Lang::En));
+            break;
+        }
         let field = |i: usize| record.get(index[i]).unwrap_or("").trim();
         let row = (|| {
             let kec_code =
@@ -122,7 +129,7 @@ fn parse<R: std::io::Read>(mut rdr: csv::Reader<R>, file: &Path) -> Result<Regio
 }
 
 pub fn load_region_file(path: &Path) -> Result<Region, Vec<RowError>> {
-    let rdr = csv_reader(path).map_err(|e| {
+    let rdr = super::csv_reader_limited(path, super::MAX_REGION_FILE_BYTES).map_err(|e| {
         vec![RowError {
             file: path.into(),
             line: 0,

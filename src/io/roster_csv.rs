@@ -49,7 +49,7 @@ use crate::domain::{
     Screening, SeatAssignment, Sex, TpsId,
 };
 use crate::port::Port;
-use crate::store::ExecError;
+use crate::store::{ExecError, StoreError};
 use crate::text::{Label, Lang};
 
 /// `status` of an officer on duty, and of one berhalangan sementara (absent today).
@@ -129,6 +129,9 @@ pub struct ImportFailure {
     pub warnings: Vec<RowError>,
     /// `warnings` counted by kind, for a summary.
     pub warning_counts: WarningCounts,
+    /// The store or the server failed in a way that may have recorded the import (it is in
+    /// the journal and applied on the next open, or the answer was lost): the log tells.
+    pub may_be_recorded: bool,
 }
 
 /// Validates a roster or reserve file against `roster` and, unless `dry_run`, records it
@@ -167,6 +170,7 @@ pub fn import(
         }],
         warnings: report.warnings,
         warning_counts: report.warning_counts,
+        may_be_recorded: false,
     };
     match port.execute(roster, &command) {
         Ok(entry) => {
@@ -187,7 +191,20 @@ pub fn import(
             let reason = opts.lang.refusal(why, &roster.region);
             Err(fail(reason, line, report))
         }
-        Err(e) => Err(fail(Msg::Store(e.to_string()).text(opts.lang), 0, report)),
+        Err(e) => {
+            let may_be_recorded = matches!(
+                &e,
+                ExecError::Remote(_)
+                    | ExecError::Store(
+                        StoreError::JournalOnly { .. } | StoreError::Uncertain { .. }
+                    )
+            );
+            let reason = Msg::Store(e.to_string()).text(opts.lang);
+            Err(ImportFailure {
+                may_be_recorded,
+                ..fail(reason, 0, report)
+            })
+        }
     }
 }
 
@@ -423,6 +440,7 @@ fn validate(
 ) -> Result<Checked, ImportFailure> {
     let lang = opts.lang;
     let fail = |line: u64, msg: Msg| ImportFailure {
+        may_be_recorded: false,
         errors: vec![RowError {
             file: path.to_path_buf(),
             line,
@@ -437,6 +455,7 @@ fn validate(
         Err(e) => return Err(fail(1, Msg::from_csv(&e))),
     };
     let layout = Layout::of(&headers, kind).map_err(|missing| ImportFailure {
+        may_be_recorded: false,
         errors: missing
             .into_iter()
             .map(|col| RowError {
@@ -474,10 +493,14 @@ fn validate(
                     continue;
                 }
                 let line = record.position().map_or(0, |p| p.line());
+                if pass.errors.len() >= super::MAX_ERRORS {
+                    pass.errors.push(super::too_many_errors(path, line, lang));
+                    break;
+                }
                 pass.row(&layout, line, &record);
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = super::csv_error_line(&e);
                 let fatal = matches!(e.kind(), csv::ErrorKind::Io(_));
                 pass.error(line, Msg::from_csv(&e));
                 if fatal {
@@ -490,6 +513,7 @@ fn validate(
     pass.errors.sort_by_key(|e| e.line);
     if !pass.errors.is_empty() {
         return Err(ImportFailure {
+            may_be_recorded: false,
             errors: pass.errors,
             warnings: pass.warnings,
             warning_counts: pass.warning_counts,
@@ -813,6 +837,7 @@ fn parse_num<T: std::str::FromStr>(
 enum Msg {
     MissingColumn(&'static str),
     Io(String),
+    Limit(super::lines::InputLimit),
     NotUtf8,
     Csv(String),
     Store(String),
@@ -842,7 +867,10 @@ impl Msg {
     fn from_csv(e: &csv::Error) -> Msg {
         match e.kind() {
             csv::ErrorKind::Utf8 { .. } => Msg::NotUtf8,
-            csv::ErrorKind::Io(io) => Msg::Io(io.to_string()),
+            csv::ErrorKind::Io(io) => match super::lines::InputLimit::of(e) {
+                Some(limit) => Msg::Limit(limit),
+                None => Msg::Io(io.to_string()),
+            },
             _ => Msg::Csv(e.to_string()),
         }
     }
@@ -854,6 +882,7 @@ impl Msg {
             Msg::MissingColumn(c) => format!("missing column {c} in the header"),
             Msg::Io(e) if id => format!("berkas tidak bisa dibaca: {e}"),
             Msg::Io(e) => format!("cannot read the file: {e}"),
+            Msg::Limit(limit) => limit.text(lang),
             Msg::NotUtf8 if id => "baris bukan UTF-8; simpan berkas sebagai \"CSV UTF-8\"".into(),
             Msg::NotUtf8 => "line is not UTF-8; save the file as \"CSV UTF-8\"".into(),
             Msg::Csv(e) if id => format!("CSV rusak: {e}"),

@@ -983,13 +983,22 @@ fn commit_loop(core: Arc<Mutex<Core>>, roles: Arc<Roles>, jobs: Receiver<Job>) {
                 Err(ExecError::Refused(refusal)) => ToClient::Refused { req, refusal },
                 Err(e) => {
                     disk_failed = true;
-                    ToClient::Failed {
-                        req,
-                        message: format!(
+                    let message = match &e {
+                        ExecError::Store(StoreError::NotRecorded { .. }) => {
+                            format!("{e}; the server restarts")
+                        }
+                        ExecError::Store(StoreError::JournalOnly { what, detail, .. }) => {
+                            format!(
+                                "{what} in the journal, not yet in the database ({detail}); \
+                                 the server restarts and applies it"
+                            )
+                        }
+                        _ => format!(
                             "{e}; the change may or may not have been recorded: the server \
                              restarts and its journal settles it"
                         ),
-                    }
+                    };
+                    ToClient::Failed { req, message }
                 }
             };
             replies.push((job.client, reply));

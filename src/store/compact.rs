@@ -17,6 +17,10 @@ use crate::domain::Roster;
 
 const NEW: &str = "sled.compact";
 const OLD: &str = "sled.old";
+/// An in-place rebuild (`super::verify`) builds a whole store here, then moves its
+/// database to `REBUILT` and from there to `sled`.
+pub(super) const REBUILD_WORK: &str = "rebuild.tmp";
+pub(super) const REBUILT: &str = "sled.rebuilt";
 
 /// A compaction stopped between its two renames: the old database waits under `sled.old`.
 fn interrupted(dir: &Path) -> bool {
@@ -28,8 +32,15 @@ pub(super) fn old_db_exists(dir: &Path) -> bool {
     dir.join(OLD).join("db").exists()
 }
 
+/// A database waits to take the store's place (a swap was cut short).
+pub(super) fn swap_pending(dir: &Path) -> bool {
+    old_db_exists(dir) || dir.join(REBUILT).join("db").exists()
+}
+
 /// Undoes or completes a compaction that a crash interrupted (only the lock holder calls
 /// this). Until the second rename the old database is the store; after it, the new one.
+/// Likewise an in-place rebuild: once the replaced database has moved aside, the rebuilt
+/// one (whole and synced before its first move) takes its name; before that, it is dropped.
 pub(super) fn finish_interrupted(dir: &Path) -> std::io::Result<()> {
     if interrupted(dir) {
         let sled = dir.join("sled");
@@ -38,14 +49,19 @@ pub(super) fn finish_interrupted(dir: &Path) -> std::io::Result<()> {
         }
         fs::rename(dir.join(OLD), &sled)?;
     }
-    for leftover in [NEW, OLD] {
+    if dir.join(REBUILT).join("db").exists() && !dir.join("sled").join("db").exists() {
+        remove_any(&dir.join("sled"))?;
+        fs::rename(dir.join(REBUILT), dir.join("sled"))?;
+        fs::File::open(dir)?.sync_all()?;
+    }
+    for leftover in [NEW, OLD, REBUILT, REBUILD_WORK] {
         remove_any(&dir.join(leftover))?;
     }
     Ok(())
 }
 
 /// Removes a directory tree or a file, if there is one.
-fn remove_any(path: &Path) -> std::io::Result<()> {
+pub(super) fn remove_any(path: &Path) -> std::io::Result<()> {
     match fs::symlink_metadata(path) {
         Ok(m) if m.is_dir() => fs::remove_dir_all(path),
         Ok(_) => fs::remove_file(path),
@@ -57,7 +73,7 @@ fn remove_any(path: &Path) -> std::io::Result<()> {
 /// fsyncs every file under `dir` and the directories themselves: sled flushes its `db`
 /// file with `sync_file_range` only and never syncs the large values it keeps in `blobs/`,
 /// and the old database is deleted once the new one has taken its name.
-fn sync_tree(dir: &Path) -> std::io::Result<()> {
+pub(super) fn sync_tree(dir: &Path) -> std::io::Result<()> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         if entry.file_type()?.is_dir() {

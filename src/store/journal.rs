@@ -146,6 +146,11 @@ pub struct Journal {
     file: File,
     path: PathBuf,
     last_hash: Hash,
+    /// Bytes of whole, synced entries: where the next append starts.
+    len: u64,
+    /// A failed append could not be taken back: the file may end in part of it, so
+    /// nothing more is appended until a reopen scans and cuts it.
+    torn: bool,
 }
 
 impl Journal {
@@ -166,6 +171,8 @@ impl Journal {
             file,
             path: path.to_path_buf(),
             last_hash: Sha256::digest(header()).into(),
+            len: HEADER_LEN,
+            torn: false,
         };
         journal.append(first)?;
         // The directory entry must be durable too.
@@ -188,6 +195,8 @@ impl Journal {
             file,
             path: path.to_path_buf(),
             last_hash: scan.last_hash,
+            len: scan.good_len,
+            torn: false,
         })
     }
 
@@ -197,7 +206,18 @@ impl Journal {
     }
 
     /// Appends entries with one write and one fsync (a server's group commit).
+    ///
+    /// All or nothing: if the write or the fsync fails (a full disk), the file is cut back
+    /// to where it was and synced, so no part of the group stays behind and the next append
+    /// continues the chain. Only if that cut fails too is the journal left `torn` (it may
+    /// end in part of the group, which the next open's scan reports and cuts; entries of
+    /// the group that did reach the disk whole are replayed then).
     pub fn append_all(&mut self, entries: &[LogEntry]) -> io::Result<()> {
+        if self.torn {
+            return Err(io::Error::other(
+                "an earlier failed write could not be taken back; reopen the store",
+            ));
+        }
         let mut records = Vec::new();
         let mut last_hash = self.last_hash;
         for entry in entries {
@@ -207,10 +227,32 @@ impl Journal {
             records.extend_from_slice(&payload);
             records.extend_from_slice(&last_hash);
         }
-        self.file.write_all(&records)?;
-        self.file.sync_data()?;
+        if let Err(e) = self
+            .file
+            .write_all(&records)
+            .and_then(|()| self.file.sync_data())
+        {
+            if self.cut_back().is_err() {
+                self.torn = true;
+            }
+            return Err(e);
+        }
+        self.len += records.len() as u64;
         self.last_hash = last_hash;
         Ok(())
+    }
+
+    /// Takes back a failed append: the file ends again after the last whole entry.
+    fn cut_back(&mut self) -> io::Result<()> {
+        self.file.set_len(self.len)?;
+        self.file.sync_all()?;
+        self.file.seek(SeekFrom::Start(self.len))?;
+        Ok(())
+    }
+
+    /// Whether a failed append may have left part of itself in the file.
+    pub fn is_torn(&self) -> bool {
+        self.torn
     }
 
     pub fn path(&self) -> &Path {

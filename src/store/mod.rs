@@ -2,6 +2,8 @@
 //!
 //! Layout of a store directory (0700, files 0600):
 //! - `kpps.lock`: held with `flock` while a process has the store open.
+//! - `journal.kpps`: every log entry, appended and fsynced before sled is written (the record
+//!   of truth: sled can be rebuilt from it).
 //! - `sled/`: the database, with these trees (keys big-endian so iteration is tree order):
 //!   - `meta`: `info` (StoreInfo), `region` (kelurahan specs), `next_seq`, `complete`.
 //!   - `seats`: TPS id (u32) → that TPS's seats (`Vec<Option<Holder>>`); empty TPS absent.
@@ -9,8 +11,12 @@
 //!   - `log`: sequence number (u64) → `LogEntry` (who, when, what).
 //!   - `tps_log`: TPS id (u32) ++ sequence (u64) → () — each TPS's history, in order.
 //!
-//! Every change goes through `commit`: one transaction over all the trees it touches, then a
-//! flush (fsync), and only then is the event applied in memory and reported done.
+//! Every change takes one road (`execute_batch`, and `persist` under it): commands are decided
+//! and applied to the in-memory roster in order; their entries are appended to the journal
+//! and fsynced; then written to sled in one transaction over every tree they touch, and
+//! flushed. Only then is a change reported done. If either write fails, the roster is
+//! reloaded from disk (memory never runs ahead of the store), and the next open replays the
+//! journal entries sled lacks.
 
 pub mod codec;
 mod compact;
@@ -118,6 +124,111 @@ pub enum StoreError {
     /// A compaction gave up before touching the store (which is as it was).
     #[error("store {path}: not compacted: {detail}")]
     NotCompacted { path: PathBuf, detail: String },
+    /// The disk holding the store is full: the store could not be opened or created.
+    #[error("store {path}: the disk is full ({detail}); free space on it, then run the command again (the store was not changed)")]
+    DiskFull { path: PathBuf, detail: String },
+    /// The journal holds changes the database could not take (a failed sled write): they
+    /// were not acknowledged, and the next open replays them.
+    #[error("store {path}: {what} in the journal, but the database could not be written ({detail}); it is applied the next time the store opens: free space if the disk is full, then run `{}`", command(path, "check"))]
+    JournalOnly {
+        path: PathBuf,
+        what: String,
+        detail: String,
+    },
+    /// A journal write failed and could not be taken back: part of it may be on disk.
+    #[error("store {path}: the change may or may not have been recorded ({detail}); free space if the disk is full, then see with `{}`", command(path, "log --limit 5"))]
+    Uncertain { path: PathBuf, detail: String },
+    /// Sled and the journal tell different stories (found on open).
+    #[error("store {path} and its journal disagree: {detail}. The journal is the record of truth: rebuild the store from it with `{}` (the current database is kept beside it as sled.diverged-…)", command(path, &format!("rebuild --from-journal {}", shell_quote(&path.display().to_string()))))]
+    Disagrees { path: PathBuf, detail: String },
+    /// root on a store another user owns: sled would leave root-owned files behind.
+    #[error("store {path} belongs to user {owner}; run kpps as {owner} (run as root, it would leave root-owned files there that the store's owner cannot use)")]
+    ForeignOwner {
+        path: PathBuf,
+        owner: String,
+        uid: u32,
+    },
+}
+
+/// `kpps --db DIR ARGS`, for messages that say exactly what to run.
+pub fn command(dir: &Path, args: &str) -> String {
+    format!(
+        "kpps --db {} {args}",
+        shell_quote(&dir.display().to_string())
+    )
+}
+
+/// `s` as one word for a POSIX shell.
+pub fn shell_quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-./:=@%+,".contains(&b));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// A full disk (or an exhausted quota).
+pub fn is_disk_full(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(e.kind(), ErrorKind::StorageFull | ErrorKind::QuotaExceeded)
+        || matches!(e.raw_os_error(), Some(libc::ENOSPC | libc::EDQUOT))
+}
+
+fn sled_disk_full(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io) if is_disk_full(io))
+}
+
+/// What went wrong with a write, saying so plainly when the disk is full; and whether it is.
+fn write_failure(e: &StoreError) -> (bool, String) {
+    let (full, cause) = match e {
+        StoreError::Io { source, .. } => (is_disk_full(source), source.to_string()),
+        StoreError::Sled { source, .. } => (sled_disk_full(source), source.to_string()),
+        StoreError::DiskFull { detail, .. } => (true, detail.clone()),
+        other => (false, other.to_string()),
+    };
+    if full {
+        (true, format!("the disk is full: {cause}"))
+    } else {
+        (false, cause)
+    }
+}
+
+/// root must not open a store another user owns: sled creates and rewrites files in it on
+/// every open, and root-owned files there would lock its owner out of their own store.
+fn refuse_foreign_owner(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Ok(());
+    }
+    let Ok(meta) = fs::metadata(dir) else {
+        return Ok(()); // not there yet: root creates a store of its own
+    };
+    if meta.uid() == 0 {
+        return Ok(());
+    }
+    Err(StoreError::ForeignOwner {
+        path: dir.to_path_buf(),
+        owner: user_name(meta.uid()),
+        uid: meta.uid(),
+    })
+}
+
+/// The login name of `uid`, or `#UID` (as sudo and runuser take it) if it has none.
+fn user_name(uid: u32) -> String {
+    // SAFETY: getpwuid returns a pointer into static storage or null; we copy out at once.
+    unsafe {
+        let pw = libc::getpwuid(uid);
+        if !pw.is_null() && !(*pw).pw_name.is_null() {
+            return std::ffi::CStr::from_ptr((*pw).pw_name)
+                .to_string_lossy()
+                .into_owned();
+        }
+    }
+    format!("#{uid}")
 }
 
 /// A command that did not go through.
@@ -232,10 +343,11 @@ impl Store {
 
     /// Whether `dir` holds a kpps store (complete or not), also one caught mid-compaction.
     pub fn exists(dir: &Path) -> bool {
-        Self::sled_dir(dir).join("db").exists() || compact::old_db_exists(dir)
+        Self::sled_dir(dir).join("db").exists() || compact::swap_pending(dir)
     }
 
     fn open_raw(dir: &Path, actor: &str) -> Result<Store> {
+        refuse_foreign_owner(dir)?;
         let io = |source| StoreError::Io {
             path: dir.to_path_buf(),
             source,
@@ -253,9 +365,19 @@ impl Store {
 
     /// Opens sled in `dir`, whose lock this process holds.
     fn open_locked(dir: &Path, actor: &str, lock: StoreLock) -> Result<Store> {
-        let db = open_sled(&Self::sled_dir(dir)).map_err(|source| StoreError::Sled {
-            path: dir.to_path_buf(),
-            source,
+        let db = open_sled(&Self::sled_dir(dir)).map_err(|source| {
+            if sled_disk_full(&source) {
+                // sled writes a fresh snapshot on every open.
+                StoreError::DiskFull {
+                    path: dir.to_path_buf(),
+                    detail: source.to_string(),
+                }
+            } else {
+                StoreError::Sled {
+                    path: dir.to_path_buf(),
+                    source,
+                }
+            }
         })?;
         restrict_permissions(dir).map_err(|source| StoreError::Io {
             path: dir.to_path_buf(),
@@ -287,26 +409,35 @@ impl Store {
         if !Self::exists(dir) {
             return Err(StoreError::NotFound(dir.to_path_buf()));
         }
-        let mut store = Self::open_raw(dir, actor)?;
-        if store
+        Self::open_raw(dir, actor)?.finish_open()
+    }
+
+    /// Checks that sled was completely created, then brings it level with the journal.
+    fn finish_open(mut self) -> Result<Store> {
+        if self
             .meta
             .get(K_COMPLETE)
-            .map_err(|e| store.sled_err(e))?
+            .map_err(|e| self.sled_err(e))?
             .is_none()
         {
-            return Err(StoreError::Incomplete(dir.to_path_buf()));
+            return Err(StoreError::Incomplete(self.dir.clone()));
         }
-        store.recover()?;
-        Ok(store)
+        self.recover()?;
+        Ok(self)
     }
 
     pub fn journal_path(dir: &Path) -> PathBuf {
         dir.join(JOURNAL_FILE)
     }
 
-    /// Brings sled level with the journal: a torn last entry (never acknowledged) is cut
-    /// off; entries the journal has and sled lacks (a crash between the two writes) are
-    /// replayed. A journal behind sled, or damaged mid-file, stops the open.
+    /// Brings sled level with the journal. A torn last entry (never acknowledged) is cut
+    /// off. Then, cheaply, on every open: sled's last logged change must be the journal's
+    /// entry of that number, equal in content, and its counter must agree. If the journal
+    /// goes further (a crash or a failed database write between the two writes), the store
+    /// is repaired from the journal (`repair_from_journal`). Anything else (sled ahead of
+    /// the journal, the same number with other content) stops the open with the command
+    /// that recovers (`Disagrees`); a journal damaged mid-file stops it too. Seat by seat
+    /// agreement of a store that opened normally is `kpps check`'s job.
     fn recover(&mut self) -> Result<()> {
         let path = Self::journal_path(&self.dir);
         let io = |source| StoreError::Io {
@@ -330,54 +461,75 @@ impl Store {
                 })
             }
         }
-        let next_seq: u64 = self.get(&self.meta, K_NEXT_SEQ)?.unwrap_or(1);
-        // Journal entries sled has not seen, newest last (decode from the end).
-        let mut missing = Vec::new();
-        for i in (0..scan.payloads.len()).rev() {
-            let entry = scan.decode(i).map_err(|source| StoreError::Codec {
-                path: path.clone(),
-                key: format!("journal entry {}", i + 1),
-                source,
-            })?;
-            if entry.seq < next_seq {
-                if entry.seq != next_seq - 1 {
-                    return Err(StoreError::Diverged {
-                        path: self.dir.clone(),
-                        detail: format!(
-                            "journal ends at #{} but the store is at #{}",
-                            entry.seq,
-                            next_seq - 1
-                        ),
-                    });
-                }
-                break;
-            }
-            missing.push(entry);
-        }
         if scan.payloads.is_empty() {
             return Err(StoreError::JournalDamaged {
                 path,
                 damage: journal::Damage::BadHeader,
             });
         }
+        // Where sled is: its counter, and the last change in its log. The journal's n-th
+        // entry is change #n.
+        let count = scan.payloads.len() as u64;
+        let counter = self
+            .get::<u64>(&self.meta, K_NEXT_SEQ)?
+            .unwrap_or(1)
+            .saturating_sub(1);
+        let last = self.log.last().map_err(|e| self.sled_err(e))?;
+        let log_last = last.as_ref().map_or(0, |(k, _)| {
+            u64::from_be_bytes(k[..8].try_into().expect("8-byte key"))
+        });
+        let sled_last = counter.max(log_last);
+        if sled_last > count {
+            return Err(self.disagrees(format!(
+                "the database has changes #{} to #{sled_last} that the journal (ending at \
+                 #{count}) lacks; if {} was replaced by an older copy, put the newer one \
+                 back instead (rebuilding from this journal drops those changes)",
+                count + 1,
+                path.display()
+            )));
+        }
+        // sled's last change must be the journal's of that number, byte for byte (both are
+        // `codec::encode` of the same entry; compared undecoded, so a large last entry such
+        // as an import costs a read, not a decode).
+        let Some((_, stored)) = last else {
+            return Err(self.disagrees("the database's log is empty".into()));
+        };
+        if scan.payloads[(log_last - 1) as usize].1 != stored[..] {
+            return Err(self.disagrees(format!(
+                "change #{log_last} in the database differs from the journal's #{log_last}"
+            )));
+        }
+        let journal_last = count;
         let journal = journal::Journal::open(&path, &scan).map_err(io)?;
         *self.journal.lock().expect("journal lock") = Some(journal);
-        if !missing.is_empty() {
-            missing.reverse();
-            let mut roster = self.load()?;
-            for entry in &missing {
-                if let Record::Change(event) = &entry.record {
-                    let (tps_ids, kel_ids) = affected(&roster, event);
-                    roster.apply(event);
-                    self.write_sled(&roster, std::slice::from_ref(entry), &tps_ids, &kel_ids)?;
-                }
-            }
-            self.notices.push(format!(
-                "{} journal entries replayed into the store",
-                missing.len()
-            ));
+        if counter == log_last && log_last == journal_last {
+            return Ok(());
         }
+        // A write to sled did not finish: the journal goes on from sled's last whole change.
+        if let Err(e) = self.repair_from_journal(log_last) {
+            // The journal keeps everything for the next open; sled may have failed a write.
+            self.poisoned
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            return Err(match write_failure(&e) {
+                (true, detail) => StoreError::DiskFull {
+                    path: self.dir.clone(),
+                    detail,
+                },
+                (false, _) => e,
+            });
+        }
+        self.notices.push(match journal_last - log_last {
+            0 => "an unfinished write to the store was completed from the journal".to_string(),
+            n => format!("{n} journal entries replayed into the store"),
+        });
         Ok(())
+    }
+
+    pub(super) fn disagrees(&self, detail: String) -> StoreError {
+        StoreError::Disagrees {
+            path: self.dir.clone(),
+            detail,
+        }
     }
 
     /// Creates a store holding `roster` (its region, parameters, seats and reserves).
@@ -413,7 +565,30 @@ impl Store {
         if Self::exists(dir) {
             return Err(StoreError::AlreadyExists(dir.to_path_buf()));
         }
+        let info = info.clone();
         let store = Self::open_raw(dir, actor)?;
+        match store.fill_created(dir, roster, &info, entry) {
+            Ok(()) => Ok(store),
+            Err(e) => {
+                // Left incomplete (no `complete` marker): sled may have failed a write, so
+                // it is not closed (see `Drop`).
+                store
+                    .poisoned
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes a new store's contents; the `complete` marker last.
+    fn fill_created(
+        &self,
+        dir: &Path,
+        roster: &Roster,
+        info: &StoreInfo,
+        entry: LogEntry,
+    ) -> Result<()> {
+        let store = self;
         store.put(&store.meta, K_INFO, info)?;
         store.put(&store.meta, K_REGION, &roster.region.to_specs())?;
         // Written in batches of a few thousand values, flushed after each: one national
@@ -452,11 +627,12 @@ impl Store {
                 .apply_batch(batch)
                 .map_err(|e| store.sled_err(e))?;
         }
-        Self::finish_create(store, dir, entry)
+        store.finish_create(dir, entry)
     }
 
     /// Writes the creation record (journal first, then sled) and the `complete` marker.
-    fn finish_create(store: Store, dir: &Path, entry: LogEntry) -> Result<Store> {
+    fn finish_create(&self, dir: &Path, entry: LogEntry) -> Result<()> {
+        let store = self;
         let path = Self::journal_path(dir);
         let journal = journal::Journal::create(&path, &entry)
             .map_err(|source| StoreError::Io { path, source })?;
@@ -469,8 +645,7 @@ impl Store {
         restrict_permissions(dir).map_err(|source| StoreError::Io {
             path: dir.to_path_buf(),
             source,
-        })?;
-        Ok(store)
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -599,7 +774,7 @@ impl Store {
         })
     }
 
-    /// Makes an event durable (one transaction, then fsync), then applies it to `roster`.
+    /// Applies an already decided event to `roster` and makes it durable (journal, then sled).
     /// On failure the roster is reloaded from disk, so memory never runs ahead of the store.
     pub fn commit(&self, roster: &mut Roster, event: Event) -> Result<LogEntry> {
         let seq: u64 = self.get(&self.meta, K_NEXT_SEQ)?.unwrap_or(1);
@@ -694,14 +869,20 @@ impl Store {
         match self.persist(roster, &entries, &tps_ids, &kel_ids) {
             Ok(()) => results,
             Err(e) => {
-                // The first accepted command gets the error itself, the others its text.
-                let detail = e.to_string();
+                // The first accepted command gets the error itself, the others its like.
                 let mut first = Some(e);
+                let mut others = None;
                 results
                     .into_iter()
                     .map(|r| {
                         r.and_then(|_| {
-                            let e = first.take().unwrap_or_else(|| self.not_recorded(&detail));
+                            let e = match first.take() {
+                                Some(e) => {
+                                    others = Some(self.same_failure(&e));
+                                    e
+                                }
+                                None => self.same_failure(others.as_ref().expect("first seen")),
+                            };
                             Err(ExecError::Store(e))
                         })
                     })
@@ -735,6 +916,14 @@ impl Store {
 
     /// The one road for changes already applied to `roster`: journal (fsync), then one sled
     /// transaction (flush). On failure memory is reloaded from disk, never left ahead.
+    ///
+    /// What a failure leaves, and what it is called:
+    /// - the journal write failed and was taken back whole: nothing recorded, the store
+    ///   goes on (`NotRecorded`; a full disk says so);
+    /// - the journal write failed and could not be taken back: part of it may be on disk,
+    ///   the next open cuts or replays it (`Uncertain`; no more writes until then);
+    /// - the journal has it but sled failed: it is replayed at the next open
+    ///   (`JournalOnly`; no more writes until then).
     fn persist(
         &self,
         roster: &mut Roster,
@@ -743,15 +932,28 @@ impl Store {
         kel_ids: &BTreeSet<KelurahanId>,
     ) -> Result<()> {
         use std::sync::atomic::Ordering;
-        let written = if self.poisoned.load(Ordering::SeqCst) {
-            Err(StoreError::Poisoned(self.dir.clone()))
-        } else {
-            self.append_journal(entries)
-                .and_then(|()| self.write_sled(roster, entries, tps_ids, kel_ids))
-        };
+        if self.poisoned.load(Ordering::SeqCst) {
+            return Err(StoreError::Poisoned(self.dir.clone()));
+        }
+        let written = self.append_journal(entries).and_then(|()| {
+            self.write_sled(roster, entries, tps_ids, kel_ids)
+                .map_err(|e| {
+                    // Part of it may be in sled: no more writes until a reopen replays it.
+                    self.poisoned.store(true, Ordering::SeqCst);
+                    StoreError::JournalOnly {
+                        path: self.dir.clone(),
+                        what: match entries {
+                            [one] => format!("change #{} is", one.seq),
+                            [first, .., last] => {
+                                format!("changes #{} to #{} are", first.seq, last.seq)
+                            }
+                            [] => "nothing is".to_string(),
+                        },
+                        detail: write_failure(&e).1,
+                    }
+                })
+        });
         if written.is_err() {
-            // Part of it may be on disk: no more writes until a reopen cuts or replays it.
-            self.poisoned.store(true, Ordering::SeqCst);
             if let Ok(fresh) = self.load() {
                 *roster = fresh;
             }
@@ -764,12 +966,43 @@ impl Store {
         let journal = journal
             .as_mut()
             .ok_or_else(|| StoreError::Poisoned(self.dir.clone()))?;
-        journal
-            .append_all(entries)
-            .map_err(|source| StoreError::Io {
+        journal.append_all(entries).map_err(|source| {
+            let (full, detail) = write_failure(&StoreError::Io {
                 path: journal.path().to_path_buf(),
                 source,
-            })
+            });
+            if journal.is_torn() {
+                self.poisoned
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+                StoreError::Uncertain {
+                    path: self.dir.clone(),
+                    detail,
+                }
+            } else if full {
+                self.not_recorded(&format!("{detail}; free space on it, then try again"))
+            } else {
+                self.not_recorded(&detail)
+            }
+        })
+    }
+
+    /// The error of a failed batch for its other commands: recorded or not as the first.
+    fn same_failure(&self, e: &StoreError) -> StoreError {
+        let path = self.dir.clone();
+        match e {
+            StoreError::JournalOnly { what, detail, .. } => StoreError::JournalOnly {
+                path,
+                what: what.clone(),
+                detail: detail.clone(),
+            },
+            StoreError::Uncertain { detail, .. } => StoreError::Uncertain {
+                path,
+                detail: detail.clone(),
+            },
+            StoreError::NotRecorded { detail, .. } => self.not_recorded(detail),
+            StoreError::Poisoned(_) => StoreError::Poisoned(path),
+            other => self.not_recorded(&other.to_string()),
+        }
     }
 
     /// The error of a failed batch, for each of its commands.
@@ -970,6 +1203,18 @@ impl Store {
     }
 }
 
+impl Drop for Store {
+    fn drop(&mut self) {
+        if self.poisoned.load(std::sync::atomic::Ordering::SeqCst) {
+            // After a failed write, sled 0.34 can wait forever for the flush it makes when
+            // its last handle closes (an import that filled the disk hung there). Keep a
+            // handle open until the process exits: every acknowledged change was flushed
+            // already, and the journal holds the rest for the next open.
+            std::mem::forget(self.db.clone());
+        }
+    }
+}
+
 /// The names of the sled trees a store uses.
 const TREES: [&str; 5] = ["meta", "seats", "reserves", "log", "tps_log"];
 
@@ -988,6 +1233,7 @@ fn open_trees(db: &sled::Db) -> sled::Result<[sled::Tree; 5]> {
 fn open_sled(path: &Path) -> sled::Result<sled::Db> {
     // Every change is flushed before it is acknowledged, so sled's own periodic flush
     // (a thread waking every 500 ms) adds nothing but wake-ups on an idle server.
+    remove_unfinished_snapshots(path)?;
     let config = sled::Config::new()
         .path(path)
         .cache_capacity(64 * 1024 * 1024)
@@ -1007,6 +1253,29 @@ fn open_sled(path: &Path) -> sled::Result<sled::Db> {
             other => return other,
         }
     }
+}
+
+/// sled 0.34 writes each snapshot as `snap.N.generating`, fsyncs it and renames it to
+/// `snap.N`. One cut short (a full disk, a crash) stays behind, and sled then takes it for
+/// the newest snapshot and refuses to open ("Read corrupted data", spacejam/sled#1527): a
+/// store that filled its disk could not be opened again after space was freed. It is never
+/// needed: the previous snapshot is removed only after the rename, and sled rebuilds the
+/// rest from its log, as after any crash.
+fn remove_unfinished_snapshots(path: &Path) -> std::io::Result<()> {
+    let entries = match fs::read_dir(path) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
 }
 
 /// Store files are personal data: 0600 files in 0700 directories.

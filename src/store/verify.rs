@@ -1,9 +1,13 @@
 //! Checking a store against its journal, and rebuilding a store from the journal alone.
 
+use std::fs;
 use std::path::Path;
 
-use super::{journal, LogEntry, Record, Result, Store, StoreError};
-use crate::domain::{KelurahanId, Region, Roster};
+use super::{
+    codec, history_key, journal, kel_key, tps_key, KelurahanSpec, LogEntry, Record, Result, Store,
+    StoreError, K_NEXT_SEQ, K_REGION,
+};
+use crate::domain::{KelurahanId, Region, Roster, TpsId};
 
 /// What `kpps check` found.
 #[derive(Debug, Default)]
@@ -64,6 +68,100 @@ pub fn replay_journal(path: &Path) -> Result<(Roster, Vec<LogEntry>, journal::Sc
 }
 
 impl Store {
+    /// Makes sled equal to the journal replayed, after a write to sled that did not finish
+    /// (a crash, or a failed write such as a full disk, between the journal and sled). sled
+    /// may hold any part of that write: a full disk has been seen to leave the counter of
+    /// a transaction on disk without its log entry (a large value sled keeps in a separate
+    /// file). So nothing it holds is trusted past `whole`, its last change the caller found
+    /// equal to the journal's: the journal is replayed from its start, every TPS and
+    /// reserve list that differs is written, then the log entries after `whole`, then the
+    /// counter. Costs a full replay (seconds nationally), only after such a failure;
+    /// interrupted, it starts over at the next open.
+    pub(super) fn repair_from_journal(&self, whole: u64) -> Result<()> {
+        let path = Self::journal_path(&self.dir);
+        let (replayed, entries, _) = replay_journal(&path)?;
+        if let Some((i, entry)) = entries
+            .iter()
+            .enumerate()
+            .find(|(i, e)| e.seq != *i as u64 + 1)
+        {
+            return Err(self.disagrees(format!(
+                "journal entry {} is numbered #{}",
+                i + 1,
+                entry.seq
+            )));
+        }
+        let specs: Option<Vec<KelurahanSpec>> = self.get(&self.meta, K_REGION)?;
+        if specs.as_ref() != Some(&replayed.region.to_specs()) {
+            return Err(
+                self.disagrees("the database's region tree is not the journal's".to_string())
+            );
+        }
+        const CHUNK: usize = 2_000;
+        let tps: Vec<TpsId> = replayed.region.tps_ids().collect();
+        for chunk in tps.chunks(CHUNK) {
+            let mut batch = sled::Batch::default();
+            for &t in chunk {
+                let seats = replayed.seats_of(t);
+                let want = seats
+                    .iter()
+                    .any(Option::is_some)
+                    .then(|| codec::encode(&seats));
+                let have = self.seats.get(tps_key(t)).map_err(|e| self.sled_err(e))?;
+                if have.as_deref() != want.as_deref() {
+                    match want {
+                        Some(v) => batch.insert(&tps_key(t), v),
+                        None => batch.remove(&tps_key(t)),
+                    }
+                }
+            }
+            self.seats
+                .apply_batch(batch)
+                .map_err(|e| self.sled_err(e))?;
+            self.flush()?;
+        }
+        let kelurahan: Vec<KelurahanId> = (0..replayed.region.kelurahan.len() as u32)
+            .map(KelurahanId)
+            .collect();
+        for chunk in kelurahan.chunks(CHUNK) {
+            let mut batch = sled::Batch::default();
+            for &k in chunk {
+                let list = replayed.reserves(k);
+                let want = (!list.is_empty()).then(|| codec::encode(&list));
+                let have = self
+                    .reserves
+                    .get(kel_key(k))
+                    .map_err(|e| self.sled_err(e))?;
+                if have.as_deref() != want.as_deref() {
+                    match want {
+                        Some(v) => batch.insert(&kel_key(k), v),
+                        None => batch.remove(&kel_key(k)),
+                    }
+                }
+            }
+            self.reserves
+                .apply_batch(batch)
+                .map_err(|e| self.sled_err(e))?;
+            self.flush()?;
+        }
+        for entry in entries.iter().filter(|e| e.seq > whole) {
+            self.log
+                .insert(entry.seq.to_be_bytes(), codec::encode(entry))
+                .map_err(|e| self.sled_err(e))?;
+            if let Record::Change(event) = &entry.record {
+                if let Some(t) = event.tps() {
+                    self.tps_log
+                        .insert(history_key(t, entry.seq), &[][..])
+                        .map_err(|e| self.sled_err(e))?;
+                }
+            }
+            self.flush()?;
+        }
+        let next_seq = entries.last().map_or(1, |e| e.seq + 1);
+        self.put(&self.meta, K_NEXT_SEQ, &next_seq)?;
+        self.flush()
+    }
+
     /// Verifies the journal's chain and that the store equals the journal replayed: seats,
     /// reserves, NIK index, roll-ups and log.
     pub fn check(&self) -> Result<CheckReport> {
@@ -176,8 +274,14 @@ impl Store {
 
 /// Recreates a store at `dest` from the journal in `from` alone, entry by entry (same
 /// sequence numbers, times and actors). Returns the new store and how many changes it
-/// replayed.
+/// replayed. With `dest` the same directory as `from`, the store is rebuilt in place
+/// (`rebuild_in_place`).
 pub fn rebuild(from: &Path, dest: &Path, actor: &str) -> Result<(Store, usize)> {
+    if let (Ok(a), Ok(b)) = (fs::canonicalize(from), fs::canonicalize(dest)) {
+        if a == b {
+            return rebuild_in_place(&a, actor);
+        }
+    }
     let path = Store::journal_path(from);
     let (_, entries, scan) = replay_journal(&path)?;
     if let Some(damage @ journal::Damage::BrokenChain { .. }) = &scan.damage {
@@ -193,6 +297,60 @@ pub fn rebuild(from: &Path, dest: &Path, actor: &str) -> Result<(Store, usize)> 
     for entry in entries.into_iter().skip(1) {
         store.commit_entry(&mut roster, entry)?;
         changes += 1;
+    }
+    Ok((store, changes))
+}
+
+/// `kpps --db DIR rebuild --from-journal DIR`: the recovery a store whose database and
+/// journal disagree is told to run. The whole store is rebuilt from its journal in
+/// `DIR/rebuild.tmp`, synced, and its database swapped in by renames; the replaced one is
+/// kept as `DIR/sled.diverged-TIME` (it may hold changes the journal lacks), the journal
+/// and everything else in DIR (coordinators.csv) stay. Holds the store's lock throughout;
+/// a crash at any point leaves the old or the rebuilt database in place
+/// (`compact::finish_interrupted`).
+fn rebuild_in_place(dir: &Path, actor: &str) -> Result<(Store, usize)> {
+    use super::compact::{remove_any, sync_tree, REBUILD_WORK, REBUILT};
+    super::refuse_foreign_owner(dir)?;
+    let io = |source| StoreError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let lock = super::StoreLock::acquire(dir)?;
+    super::compact::finish_interrupted(dir).map_err(io)?;
+    let work = dir.join(REBUILD_WORK);
+    remove_any(&work).map_err(io)?;
+    let changes = match rebuild(dir, &work, actor) {
+        Ok((store, changes)) => {
+            drop(store);
+            changes
+        }
+        Err(e) => {
+            let _ = remove_any(&work);
+            return Err(e);
+        }
+    };
+    let kept = dir.join(format!(
+        "sled.diverged-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+    ));
+    (|| {
+        sync_tree(&work.join("sled"))?;
+        fs::rename(work.join("sled"), dir.join(REBUILT))?;
+        fs::File::open(dir)?.sync_all()?;
+        if dir.join("sled").exists() {
+            fs::rename(dir.join("sled"), &kept)?;
+        }
+        fs::rename(dir.join(REBUILT), dir.join("sled"))?;
+        fs::File::open(dir)?.sync_all()?;
+        remove_any(&work)
+    })()
+    .map_err(io)?;
+    let mut store = Store::open_locked(dir, actor, lock)?.finish_open()?;
+    if kept.exists() {
+        store.notices.push(format!(
+            "the replaced database is kept as {}; remove it once the store is known good",
+            kept.display()
+        ));
     }
     Ok((store, changes))
 }

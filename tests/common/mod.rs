@@ -148,6 +148,22 @@ impl Server {
         configure: impl FnOnce(&mut Command),
     ) -> Server {
         let log = db.with_extension(format!("serve{}.log", std::process::id()));
+        Server::start_configured(db, socket, extra, &log, configure)
+    }
+
+    /// `start_on` with the server's stderr going to `log` (off a disk a test fills up).
+    pub fn start_logging(db: &Path, socket: &Path, extra: &[&str], log: &Path) -> Server {
+        Server::start_configured(db, socket, extra, log, |_| {})
+    }
+
+    fn start_configured(
+        db: &Path,
+        socket: &Path,
+        extra: &[&str],
+        log: &Path,
+        configure: impl FnOnce(&mut Command),
+    ) -> Server {
+        let log = log.to_path_buf();
         let err = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -234,5 +250,148 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Runs `kpps --db DB ARGS…` and waits at most `secs` for it: a run that hangs is killed
+/// and fails the test instead of stalling the suite. Its output is read meanwhile (a full
+/// pipe must not be what stops it).
+pub fn kpps_bounded(db: &Path, args: &[&str], secs: u64) -> Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_kpps"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("KPPS_DB")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run kpps");
+    let pid = child.id() as i32;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let waiter = std::thread::spawn(move || {
+        let out = child.wait_with_output();
+        let _ = tx.send(());
+        out
+    });
+    let hung = rx
+        .recv_timeout(std::time::Duration::from_secs(secs))
+        .is_err();
+    if hung {
+        // SAFETY: kill on our own child's pid (not yet reaped: the waiter is still waiting).
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    let out = waiter.join().unwrap().unwrap();
+    assert!(
+        !hung,
+        "kpps {args:?} did not finish within {secs} s (hung); stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Says a test did not run, where `cargo test` shows it: written straight to the process's
+/// stderr, which the test harness does not capture (an `eprintln!` in a passing test is
+/// never seen).
+pub fn report_skipped(test: &str, why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+}
+
+/// A small filesystem of its own (tmpfs) for disk-full tests: mounted on a temporary
+/// directory, filled to the last byte on demand, unmounted when dropped. Mounting needs
+/// root; where it is impossible, `mount` reports the test as skipped (visibly, see
+/// `report_skipped`), unless `KPPS_REQUIRE_TMPFS` is set (`.ci/run` sets it), which makes
+/// it fail instead.
+pub struct SmallDisk {
+    pub path: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    /// Mounts a tmpfs of `size` (`40m`); None if this machine cannot (see above).
+    pub fn mount(test: &str, size: &str) -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("disk");
+        std::fs::create_dir(&path).unwrap();
+        let out = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0755"),
+                "tmpfs",
+            ])
+            .arg(&path)
+            .output();
+        let why = match out {
+            Ok(o) if o.status.success() => return Some(SmallDisk { path, _dir: dir }),
+            Ok(o) => String::from_utf8_lossy(&o.stderr).trim().to_string(),
+            Err(e) => e.to_string(),
+        };
+        let why = format!("cannot mount a tmpfs ({why}); needs root, as in .ci/run");
+        if std::env::var_os("KPPS_REQUIRE_TMPFS").is_some() {
+            panic!("{test}: {why}");
+        }
+        report_skipped(test, &why);
+        None
+    }
+
+    fn filler(&self) -> std::path::PathBuf {
+        self.path.join("filler")
+    }
+
+    /// Takes every free byte: a file grows until the disk refuses (ENOSPC).
+    pub fn fill(&self) {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.filler())
+            .unwrap();
+        for chunk in [1 << 20, 4096, 1] {
+            let block = vec![0u8; chunk];
+            loop {
+                match f.write(&block) {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    Err(e) if e.raw_os_error() == Some(libc::ENOSPC) => break,
+                    Err(e) => panic!("filling {}: {e}", self.path.display()),
+                }
+            }
+        }
+        assert_eq!(self.available(), 0, "the disk is full");
+    }
+
+    /// Gives the space back (deletes what `fill` wrote).
+    pub fn free(&self) {
+        std::fs::remove_file(self.filler()).unwrap();
+    }
+
+    /// Makes the disk larger (the other way to free space: `mount -o remount,size=`).
+    pub fn grow(&self, size: &str) {
+        let out = Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.path)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+
+    /// Bytes free for writing.
+    pub fn available(&self) -> u64 {
+        let c = std::ffi::CString::new(self.path.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: statvfs fills the struct we pass; the path is a valid C string.
+        unsafe {
+            let mut s: libc::statvfs = std::mem::zeroed();
+            assert_eq!(libc::statvfs(c.as_ptr(), &mut s), 0);
+            s.f_bavail * s.f_frsize
+        }
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        // Lazy: a process a failed test left behind must not keep the mount alive.
+        let _ = Command::new("umount").arg("-l").arg(&self.path).output();
     }
 }
