@@ -778,7 +778,9 @@ fn the_kpu_office_imports_through_a_running_server() {
     ));
     stdout(&kpps(&db, &["init"]));
     let rows = std::fs::read_to_string(&file).unwrap().lines().count() - 1;
-    let server = Server::start(&db, &[]);
+    // Queues smaller than the import's 2 MB entry: a change larger than a client's queue
+    // reaches it whole, and does not cut off the importer's own answer after it.
+    let server = Server::start(&db, &["--client-queue-bytes", "1000000"]);
     let (mut watcher, mut watched) = connect(&server);
 
     // A roster checked against a stale copy: meanwhile someone filled a seat the file fills.

@@ -79,7 +79,8 @@ type Frame = Arc<Vec<u8>>;
 struct Subscriber {
     id: u64,
     user: String,
-    tx: Sender<Frame>,
+    /// Frames with the bytes each counts against the client's cap.
+    tx: Sender<(Frame, usize)>,
     /// Bytes queued and not yet written to the socket (the writer takes them off).
     queued: Arc<AtomicUsize>,
     /// To cut off a client that fell too far behind.
@@ -88,14 +89,17 @@ struct Subscriber {
 
 impl Subscriber {
     /// Queues a frame, unless that takes the client past `cap` bytes waiting (an empty
-    /// queue takes any one frame).
+    /// queue takes any one frame). A frame counts at most half the cap: a large one (an
+    /// import pushed to everyone, shared by every queue it is in) must not cut off the next
+    /// small answer, such as the importer's own `Executed`; two of them still do.
     fn offer(&self, frame: &Frame, cap: usize) -> Offer {
+        let weight = frame.len().min(cap / 2);
         let queued = self.queued.load(Ordering::SeqCst);
-        if queued > 0 && queued + frame.len() > cap {
+        if queued > 0 && queued + weight > cap {
             return Offer::TooSlow;
         }
-        self.queued.fetch_add(frame.len(), Ordering::SeqCst);
-        match self.tx.send(Arc::clone(frame)) {
+        self.queued.fetch_add(weight, Ordering::SeqCst);
+        match self.tx.send((Arc::clone(frame), weight)) {
             Ok(()) => Offer::Queued,
             Err(_) => Offer::Gone,
         }
@@ -881,7 +885,7 @@ fn write_loop(
     welcome: Vec<u8>,
     snapshot: Arc<Snapshot>,
     since: Vec<Frame>,
-    rx: Receiver<Frame>,
+    rx: Receiver<(Frame, usize)>,
     queued: Arc<AtomicUsize>,
 ) {
     let mut out = BufWriter::with_capacity(64 * 1024, &stream);
@@ -897,13 +901,13 @@ fn write_loop(
         }
         out.write_all(&proto::encode(&ToClient::SnapshotEnd))?;
         out.flush()?;
-        while let Ok(frame) = rx.recv() {
+        while let Ok((frame, weight)) = rx.recv() {
             out.write_all(&frame)?;
-            queued.fetch_sub(frame.len(), Ordering::SeqCst);
+            queued.fetch_sub(weight, Ordering::SeqCst);
             // Send everything already queued in one go, then flush.
-            while let Ok(frame) = rx.try_recv() {
+            while let Ok((frame, weight)) = rx.try_recv() {
                 out.write_all(&frame)?;
-                queued.fetch_sub(frame.len(), Ordering::SeqCst);
+                queued.fetch_sub(weight, Ordering::SeqCst);
             }
             out.flush()?;
         }
