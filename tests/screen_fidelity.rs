@@ -138,6 +138,23 @@ fn a_scripted_walk_reproduces_every_frame() {
     check(&idx, 80, 24, Some(15));
 }
 
+#[test]
+fn a_phone_sized_walk_reproduces_every_frame() {
+    // One pane at a time: jumps, pane switches, the help scrolled, the gaps filter, dialogs
+    // with wrapped lines, and a resize from 40×15 to 47×18.
+    let script = [
+        "n", "j", "<tab>", "<enter>", "<tab>", "?", "<pgdn>", "j", "<pgdn>", "<esc>", "v", "f",
+        "j", "<enter>", "r", "j", "w", "<esc>", "p", "<tab>", "<tab>", "<tab>", "<esc>", "x", "j",
+        "<esc>", "/", "s", "a", "<enter>", "L", "f", "G", "l", "<enter>",
+    ];
+    let idx: Vec<usize> = script
+        .iter()
+        .map(|k| KEYS.iter().position(|x| x == k).unwrap())
+        .collect();
+    check(&idx, 40, 15, None);
+    check(&idx, 50, 30, Some(20));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 

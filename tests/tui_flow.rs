@@ -2,14 +2,15 @@
 //! screens (insta snapshots, reviewed) and bytes written.
 
 use kpps::demo;
-use kpps::domain::gaps::{gaps, Scope};
-use kpps::domain::{ElectionParams, Roster};
+use kpps::domain::gaps::{gaps, vacant_gaps, Scope};
+use kpps::domain::{ElectionParams, KelurahanSpec, Region, Roster};
 use kpps::io::region_csv::palembang;
 use kpps::text::Lang;
 use kpps::tui::app::{Node, Overlay, Pane};
 use kpps::tui::keymap::KEYMAP;
 use kpps::tui::session::Session;
 use kpps::tui::App;
+use ratatui::style::Modifier;
 
 fn demo_roster() -> Roster {
     demo::generate(palembang(), ElectionParams::default(), demo::DEFAULT_SEED)
@@ -428,4 +429,319 @@ fn keys_that_arrive_together_are_searched_once() {
         .hits
         .iter()
         .any(|h| h.label.starts_with("TPS 12 · Sako ")));
+}
+
+/// The whole screen as one string.
+fn text(s: &mut Session) -> String {
+    s.screen().join("\n")
+}
+
+#[test]
+fn phone_sized_screens_keep_the_totals_and_the_quit_key_and_show_one_pane() {
+    for (w, h) in [(40u16, 15u16), (50, 30), (60, 20)] {
+        let mut s = session(Lang::Id, w, h);
+        let screen = s.screen();
+        let all = screen.join("\n");
+        // Every total whole, and the quit key, whatever the width.
+        for total in ["4.777", "32.744/33.439", "695", "11", "1.529"] {
+            assert!(screen[..2].join(" ").contains(total), "{w}x{h}: {all}");
+        }
+        assert!(
+            screen.last().unwrap().contains("q keluar"),
+            "{w}x{h}: {all}"
+        );
+        // The tree has the whole width: names are not cut to stubs.
+        assert!(all.contains("Seberang Ulu II"), "{w}x{h}: {all}");
+        assert!(
+            all.contains("Alang-alang Lebar") || h < 20,
+            "{w}x{h}: {all}"
+        );
+        // n shows the TPS it lands on, alone: no tree beside it.
+        s.keys("n");
+        assert_eq!(s.app.focus, Pane::Detail);
+        let all = text(&mut s);
+        assert!(all.contains("TPS 11 · 35 Ilir"), "{w}x{h}: {all}");
+        assert!(all.contains("KOSONG"), "{w}x{h}: {all}");
+        assert!(!all.contains('▾'), "{w}x{h}: tree shown: {all}");
+        // Tab (or Esc) goes back to the tree, Enter on a kelurahan shows its TPS.
+        s.keys("<esc>");
+        assert_eq!(s.app.focus, Pane::Tree);
+        let all = text(&mut s);
+        assert!(
+            all.contains("      TPS 11 ") && !all.contains("KOSONG"),
+            "{w}x{h}: {all}"
+        );
+        s.keys("h<enter>");
+        let all = text(&mut s);
+        assert_eq!(s.app.focus, Pane::Detail, "{w}x{h}");
+        assert!(all.contains("Kelurahan 35 Ilir"), "{w}x{h}: {all}");
+        s.keys("<tab>");
+        assert_eq!(s.app.focus, Pane::Tree, "{w}x{h}");
+    }
+    // 70 columns and more: both panes, as before.
+    let mut s = session(Lang::Id, 80, 24);
+    s.keys("n");
+    assert_eq!(s.app.focus, Pane::Tree);
+    let all = text(&mut s);
+    assert!(all.contains("▾ 35 Ilir") && all.contains("KOSONG"), "{all}");
+}
+
+#[test]
+fn header_names_the_region_and_the_time_of_the_data_in_its_zone() {
+    let mut s = session(Lang::Id, 80, 24);
+    let top = s.screen()[0].clone();
+    assert!(top.contains("Kota Palembang"), "{top}");
+    assert!(top.trim_end().ends_with("per 08:05 WIB"), "{top}");
+    // The time moves only with a frame that is drawn anyway: idle, or a key that changes
+    // nothing, sends no byte for it.
+    s.app.set_clock(Box::new(|| {
+        chrono::DateTime::parse_from_rfc3339("2024-02-14T02:47:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    }));
+    let before = s.output().len();
+    assert_eq!(s.keys("k"), vec![0], "a no-op key draws nothing");
+    assert_eq!(s.output().len(), before);
+    s.keys("j");
+    let top = s.screen()[0].clone();
+    assert!(top.trim_end().ends_with("per 09:47 WIB"), "{top}");
+    // Only the changed cells travel (the unchanged `:` between them rides along).
+    assert!(String::from_utf8_lossy(&s.output()[before..]).contains("9:47"));
+    // English, and the narrowest screen.
+    let mut s = session(Lang::En, 40, 15);
+    let top = s.screen()[0].clone();
+    assert!(
+        top.contains("Kota Palembang") && top.contains("as of 08:05 WIB"),
+        "{top}"
+    );
+
+    // A region in Makassar reads WITA, one in Jayapura WIT; a country, Indonesia in WIB.
+    let spec = |kec: &str, kec_name: &str, kel: &str, kel_name: &str| KelurahanSpec {
+        kecamatan_code: kec.into(),
+        kecamatan: kec_name.into(),
+        code: kel.into(),
+        name: kel_name.into(),
+        tps_ranges: vec![(1, 3)],
+    };
+    let makassar = spec("73.71.01", "Mariso", "73.71.01.1001", "Bontorannu");
+    let jayapura = spec("91.71.01", "Jayapura Utara", "91.71.01.1001", "Gurabesi");
+    for (specs, place, zone) in [
+        (vec![makassar.clone()], "Kota Makassar", "per 09:05 WITA"),
+        (vec![jayapura.clone()], "Kota Jayapura", "per 10:05 WIT"),
+        (vec![makassar, jayapura], "Indonesia", "per 08:05 WIB"),
+    ] {
+        let roster = Roster::new(Region::build(specs).unwrap(), ElectionParams::default());
+        let mut s = Session::new(App::new(roster, Lang::Id), 80, 24);
+        let top = s.screen()[0].clone();
+        assert!(top.contains(place) && top.contains(zone), "{top}");
+    }
+}
+
+#[test]
+fn tps_numbers_are_set_apart_from_kelurahan_names() {
+    // Kelurahan names can be numbers ("2 Ilir"): a TPS number is never written next to one
+    // without a separator.
+    let mut s = session(Lang::Id, 80, 24);
+    s.keys("v");
+    let Overlay::Gaps(view) = &s.app.overlay else {
+        panic!()
+    };
+    let region = &s.app.roster.region;
+    let first = view.entries[0].tps;
+    let want = format!(
+        "TPS {} · {}",
+        region.tps(first).number,
+        region.kelurahan(region.kelurahan_of(first)).name
+    );
+    let screen = text(&mut s);
+    assert!(screen.contains(&want), "{want}\n{screen}");
+    // In a kecamatan's list too, in one pane and in two.
+    for (w, h) in [(80, 24), (40, 15)] {
+        let mut s = session(Lang::Id, w, h);
+        s.keys("j<enter>");
+        if w >= 70 {
+            s.keys("<tab>");
+        }
+        let screen = s.screen();
+        let row = screen
+            .iter()
+            .find(|l| l.contains("✗ kursi"))
+            .unwrap_or_else(|| panic!("{}", screen.join("\n")));
+        let after = row.rsplit("TPS ").next().unwrap();
+        let number: String = after.chars().take_while(char::is_ascii_digit).collect();
+        assert!(after[number.len()..].starts_with(" · "), "{w}x{h}: {row:?}");
+    }
+}
+
+#[test]
+fn keys_that_cannot_act_say_why() {
+    let mut s = session(Lang::En, 80, 24);
+    let status = |s: &Session| s.app.status.clone().unwrap_or_default();
+    s.keys("w");
+    assert!(status(&s).contains("reserve list"), "{}", status(&s));
+    s.keys("n");
+    let (tps, seat) = s.app.selected_seat().unwrap();
+    assert!(s.app.roster.seat(tps, seat).is_none());
+    // * on an empty seat, Enter on it (what can be done), x on it.
+    s.keys("*");
+    assert!(status(&s).contains("empty: no NIK"), "{}", status(&s));
+    s.keys("<tab><enter>");
+    assert!(status(&s).contains("r reserves"), "{}", status(&s));
+    s.keys("x");
+    assert!(status(&s).contains("already empty"), "{}", status(&s));
+    // Enter on a filled seat names the keys for it.
+    s.keys("g<enter>");
+    assert!(status(&s).contains("x vacate"), "{}", status(&s));
+    // Change keys in the gaps list: open the TPS first.
+    s.keys("vx");
+    assert!(status(&s).contains("Open the TPS first"), "{}", status(&s));
+    assert!(text(&mut s).contains("Open the TPS first"));
+}
+
+#[test]
+fn the_seat_a_key_acts_on_is_marked() {
+    let mut s = session(Lang::Id, 80, 24);
+    s.keys("n");
+    let Some((tps, seat)) = s.app.selected_seat() else {
+        panic!()
+    };
+    let marked = |s: &mut Session| -> Vec<String> {
+        s.screen()
+            .into_iter()
+            .filter_map(|l| l.split_once('│').map(|(_, d)| d.to_string()))
+            .filter(|d| d.starts_with('›'))
+            .collect()
+    };
+    // The tree has the focus, on the opened TPS: its seat is marked in the detail.
+    let rows = marked(&mut s);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].starts_with(&format!("›{seat:>2} ")), "{rows:?}");
+    let buf = s.buffer();
+    let y = s
+        .screen()
+        .iter()
+        .position(|l| l.contains(&format!("│›{seat:>2} ")))
+        .unwrap() as u16;
+    let x = s.screen()[y as usize]
+        .chars()
+        .position(|c| c == '│')
+        .unwrap() as u16
+        + 1;
+    assert!(buf[(x, y)].modifier.contains(Modifier::BOLD));
+    // Focus on the detail: the same seat, reversed; j moves the mark.
+    s.keys("<tab>");
+    let buf = s.buffer();
+    assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED));
+    s.keys("j");
+    let rows = marked(&mut s);
+    assert!(
+        rows[0].starts_with(&format!("›{:>2} ", seat + 1)),
+        "{rows:?}"
+    );
+    // The tree cursor on another TPS: a key would open that one, so nothing is marked here.
+    s.keys("<tab>j");
+    assert!(matches!(s.app.selected(), Some(Node::Tps(t)) if t != tps));
+    assert!(marked(&mut s).is_empty());
+}
+
+#[test]
+fn help_scrolls_on_a_small_screen() {
+    let mut s = session(Lang::Id, 40, 15);
+    s.keys("?");
+    let first = text(&mut s);
+    assert!(
+        first.contains("naik") && !first.contains("keluar\n"),
+        "{first}"
+    );
+    assert!(first.contains("j/k PgUp/PgDn"), "{first}");
+    // Down to the end: the last keys and the legend come into view; further keys send 0.
+    s.keys("<pgdn><pgdn><pgdn><pgdn>");
+    let last = text(&mut s);
+    assert!(last.contains("  q       keluar"), "{last}");
+    assert!(last.contains("tanpa"), "{last}");
+    assert_eq!(s.keys("j<pgdn>G"), vec![0, 0, 0]);
+    s.keys("g");
+    assert_eq!(text(&mut s), first);
+    // Every key is on one of the pages.
+    let mut seen = String::new();
+    s.keys("g");
+    for _ in 0..10 {
+        seen.push_str(&text(&mut s));
+        s.keys("<pgdn>");
+    }
+    for b in KEYMAP {
+        assert!(
+            seen.contains((b.describe)(Lang::Id.strings()).split(' ').next().unwrap()),
+            "{}",
+            b.label
+        );
+    }
+}
+
+#[test]
+fn gaps_list_shows_empty_seats_only_on_f_and_says_so() {
+    let mut s = session(Lang::Id, 80, 24);
+    s.keys("v");
+    let all = text(&mut s);
+    assert!(!all.contains("hanya kursi kosong"), "{all}");
+    s.keys("f");
+    let Overlay::Gaps(view) = &s.app.overlay else {
+        panic!()
+    };
+    assert!(view.vacant_only);
+    assert_eq!(view.entries, vacant_gaps(&s.app.roster, Scope::All));
+    assert!(view.entries.len() < gaps(&s.app.roster, Scope::All).len());
+    assert!(view.entries.iter().all(|e| e.flags.is_empty()
+        && e.vacant_seats
+            .iter()
+            .all(|&n| s.app.roster.seat(e.tps, n).is_none())));
+    let screen = s.screen();
+    assert!(
+        screen[2].contains("▼ hanya kursi kosong (f)"),
+        "{}",
+        screen[2]
+    );
+    // `v` again opens it as it was left; f once more shows everything.
+    s.keys("<esc>v");
+    assert!(matches!(&s.app.overlay, Overlay::Gaps(v) if v.vacant_only));
+    s.keys("f");
+    let Overlay::Gaps(view) = &s.app.overlay else {
+        panic!()
+    };
+    assert_eq!(view.entries, gaps(&s.app.roster, Scope::All));
+    // The tree's filter says so on its first row.
+    s.keys("<esc>f");
+    let screen = s.screen();
+    assert!(
+        screen[2].contains("hanya yang kurang petugas"),
+        "{}",
+        screen[2]
+    );
+    s.keys("f");
+    assert!(!text(&mut s).contains("hanya yang kurang petugas"));
+}
+
+#[test]
+fn long_status_messages_wrap_instead_of_being_cut() {
+    let roster = Roster::new(palembang(), ElectionParams::default());
+    let mut s = Session::new(App::new(roster, Lang::Id), 40, 15);
+    let screen = text(&mut s);
+    // "Belum ada petugas. Impor roster: kpps import roster FILE.csv", 60 columns, on 40.
+    assert!(
+        screen.contains("Belum ada petugas.") && screen.contains("FILE.csv"),
+        "{screen}"
+    );
+    assert!(s.screen().last().unwrap().contains("q keluar"));
+}
+
+#[test]
+fn snapshots_at_phone_and_desktop_sizes() {
+    for (w, h) in [(40u16, 15u16), (50, 30), (80, 24), (120, 40)] {
+        let size = format!("{w}x{h}");
+        snapshot(&format!("sized_start_id_{size}"), Lang::Id, w, h, "");
+        snapshot(&format!("sized_tps_gap_id_{size}"), Lang::Id, w, h, "n");
+        snapshot(&format!("sized_help_id_{size}"), Lang::Id, w, h, "?");
+    }
+    snapshot("sized_help_end_id_40x15", Lang::Id, 40, 15, "?G");
+    snapshot("sized_gaps_vacant_en_40x15", Lang::En, 40, 15, "vf");
 }

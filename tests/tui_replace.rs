@@ -41,9 +41,13 @@ impl Fixture {
     }
 
     fn session(&self, lang: Lang) -> Session {
+        self.sized(lang, 80, 24)
+    }
+
+    fn sized(&self, lang: Lang, w: u16, h: u16) -> Session {
         let store = Store::open(&self.path, "pps-tester").unwrap();
         let roster = store.load().unwrap();
-        Session::new(App::with_port(roster, lang, Box::new(store)), 80, 24)
+        Session::new(App::with_port(roster, lang, Box::new(store)), w, h)
     }
 
     /// Reopens the store from disk (the session must have been dropped).
@@ -441,6 +445,189 @@ fn snapshots_of_reserves_form_and_history() {
     snap("form_id_80x24", "npBudi Santoso<tab>16710117089", 80, 24);
     snap("confirm_id_80x24", "nr<enter>", 80, 24);
     snap("history_id_120x40", "nr<enter>yxj<enter>yH", 120, 40);
+    for (w, h) in [(40u16, 15u16), (50, 30), (80, 24), (120, 40)] {
+        let size = format!("{w}x{h}");
+        snap(&format!("sized_reserves_id_{size}"), "nr", w, h);
+        snap(
+            &format!("sized_form_id_{size}"),
+            "npBudi Santoso<tab>16710117089<enter>",
+            w,
+            h,
+        );
+    }
+    snap("sized_form_last_field_id_40x15", "np<up>", 40, 15);
+}
+
+#[test]
+fn a_form_error_goes_as_soon_as_the_field_is_fixed() {
+    let fx = Fixture::new();
+    let mut s = fx.session(Lang::Id);
+    s.keys("np<enter>");
+    assert_eq!(status(&s), "Nama: wajib diisi");
+    // One letter makes the name valid: the error is gone at once, from screen too.
+    s.keys("B");
+    assert_eq!(s.app.status, None);
+    assert!(!s.screen().join("\n").contains("wajib diisi"));
+    // A NIK too short: the message follows the digits typed, then goes.
+    s.keys("udi<tab>16710117<enter>");
+    assert_eq!(status(&s), "NIK: 8/16 digit");
+    s.keys("0");
+    assert_eq!(status(&s), "NIK: 9/16 digit");
+    s.keys("8900003");
+    assert_eq!(s.app.status, None, "a valid NIK clears it");
+    // Keys that fix nothing leave it: Tab to another field keeps the date's error.
+    s.keys("<bs><bs><bs><bs><bs><bs><bs><bs><bs><bs><bs><bs><bs><bs><bs><bs>");
+    s.keys("1671015708900003<tab><bs><bs><bs><bs><bs><bs><bs><bs><bs><bs><enter>");
+    assert!(status(&s).starts_with("Tgl lahir"), "{}", status(&s));
+    s.keys("<tab>");
+    assert!(status(&s).starts_with("Tgl lahir"), "{}", status(&s));
+}
+
+#[test]
+fn the_form_works_on_a_40x15_phone() {
+    let fx = Fixture::new();
+    let mut s = fx.sized(Lang::Id, 40, 15);
+    s.keys("n");
+    let tps = selected_tps(&s);
+    let seat = s.app.detail_cursor as u8 + 1;
+    s.keys("p");
+    // Every field comes into view as the cursor reaches it; the one in hand is marked.
+    for label in [
+        "Nama",
+        "NIK",
+        "Tgl lahir",
+        "Kelamin",
+        "Telepon",
+        "Skrining",
+        "JKN",
+        "No. BA",
+    ] {
+        let screen = s.screen().join("\n");
+        assert!(
+            screen.contains(&format!("│› {label}")),
+            "{label} not in view:\n{screen}"
+        );
+        s.keys("<tab>");
+    }
+    // Nothing in the dialog is cut: its title (the seat and TPS), its hints, and a long
+    // note (where a NIK already sits) wrap onto lines of their own.
+    let taken_tps = TpsId(4000);
+    let (taken_seat, taken) = (1..=7u8)
+        .find_map(|n| s.app.roster.seat(taken_tps, n).map(|h| (n, h.person.nik)))
+        .unwrap();
+    s.keys(&format!("Siti Aminah<tab>{taken}"));
+    let dialog = dialog_text(&s.screen());
+    let address = s.app.roster.region.address(tps).to_string();
+    let taken_at = format!(
+        "sudah terdaftar: KPPS {taken_seat} TPS {}",
+        s.app.roster.region.address(taken_tps)
+    );
+    for whole in [
+        format!("Penunjukan langsung → KPPS {seat} · TPS {address}"),
+        "Enter simpan · Esc batal".to_string(),
+        taken_at,
+    ] {
+        assert!(dialog.contains(&whole), "{whole:?} not whole in {dialog:?}");
+    }
+    s.keys(&format!(
+        "{}1671015708900003<tab><tab><tab>081234567890<tab><tab><tab>7/BA/2024",
+        "<bs>".repeat(16)
+    ));
+    let screen = s.screen().join("\n");
+    assert!(screen.contains("7/BA/2024"), "{screen}");
+    s.keys("<enter>");
+    let Overlay::Confirm { .. } = &s.app.overlay else {
+        panic!("{}", status(&s))
+    };
+    // The question wraps on 40 columns: the name and the seat are both on screen.
+    let screen = s.screen().join("\n");
+    assert!(
+        screen.contains("Siti Aminah") && screen.contains(&format!("KPPS {seat}")),
+        "{screen}"
+    );
+    s.keys("y");
+    assert!(status(&s).starts_with("✓ Tersimpan"), "{}", status(&s));
+    drop(s);
+    let (_, roster) = fx.reopen();
+    assert_eq!(roster.seat(tps, seat).unwrap().person.name, "Siti Aminah");
+}
+
+/// The text inside a dialog's frame, its lines joined by spaces (wrapped lines read whole).
+fn dialog_text(screen: &[String]) -> String {
+    let mut out = Vec::new();
+    for line in screen {
+        let t = line.trim();
+        if let Some(rest) = t.strip_prefix('┌') {
+            out.push(rest.trim_end_matches(['─', '┐', '↓', '↑', '↕']).to_string());
+        } else if let Some(inner) = t.strip_prefix('│').and_then(|t| t.strip_suffix('│')) {
+            out.push(inner.trim().to_string());
+        }
+    }
+    out.join(" ")
+}
+
+#[test]
+fn phones_show_in_the_detail_and_the_reserve_picker() {
+    let fx = Fixture::new();
+    for (w, h) in [(80u16, 24u16), (40, 15), (120, 40)] {
+        let mut s = fx.sized(Lang::Id, w, h);
+        // A filled seat with a phone: its number is on screen when selected.
+        s.keys("n");
+        let tps = selected_tps(&s);
+        let seat = (1..=7)
+            .find(|&n| {
+                s.app
+                    .roster
+                    .seat(tps, n)
+                    .is_some_and(|h| h.person.phone.is_some())
+            })
+            .unwrap();
+        let phone = s
+            .app
+            .roster
+            .seat(tps, seat)
+            .unwrap()
+            .person
+            .phone
+            .clone()
+            .unwrap();
+        if w >= 70 {
+            s.keys("<tab>");
+        }
+        s.keys(&format!("g{}", "j".repeat(seat as usize - 1)));
+        let screen = s.screen().join("\n");
+        assert!(
+            screen.contains(&format!("HP {phone}")),
+            "{w}x{h}:\n{screen}"
+        );
+        // The reserve picker: the first reserve's phone.
+        s.keys("<esc>");
+        s.keys("n");
+        let kel = s.app.roster.region.kelurahan_of(selected_tps(&s));
+        s.keys("r");
+        let Overlay::Reserves(view) = &s.app.overlay else {
+            panic!("{}", status(&s))
+        };
+        let c = &view.candidates[view.cursor];
+        let r = s
+            .app
+            .roster
+            .reserves(c.kelurahan)
+            .iter()
+            .find(|r| r.rank == c.rank)
+            .unwrap();
+        assert_eq!(c.kelurahan, kel);
+        let phone = r
+            .person
+            .phone
+            .clone()
+            .expect("the demo reserve has a phone");
+        let screen = s.screen().join("\n");
+        assert!(
+            screen.contains(&format!("HP {phone}")),
+            "{w}x{h}:\n{screen}"
+        );
+    }
 }
 
 /// The TPS `n` lands on from the start screen: the first with a vacancy.
@@ -611,13 +798,17 @@ impl Served {
     }
 
     fn start(&mut self) -> &Tmux {
+        self.start_sized(80, 24)
+    }
+
+    fn start_sized(&mut self, w: u16, h: u16) -> &Tmux {
         self.server = Some(Server::start(&self.db, &[]));
         let command = format!(
             "exec {} --db {}",
             env!("CARGO_BIN_EXE_kpps"),
             self.db.display()
         );
-        let tui = Tmux::start(self.dir.path(), 80, 24, &command);
+        let tui = Tmux::start(self.dir.path(), w, h, &command);
         tui.wait_for_screen("the TUI", |s| s.contains("33.439"));
         self.tui.insert(tui)
     }
@@ -715,4 +906,76 @@ fn n_r_enter_y_never_appoints_an_at_risk_reserve_without_the_named_question() {
     assert_eq!(seq, before.0 + 1);
     assert!(what.contains("Risiko Satu"), "{what}");
     assert!(what.contains(&address), "{what}");
+}
+
+#[test]
+fn on_a_40x15_phone_terminal_n_r_enter_y_fills_a_seat_and_the_totals_stay_whole() {
+    let mut served = Served::demo();
+    let tui = served.start_sized(40, 15);
+    let screen = tui.wait_for_screen("the header and footer", |s| {
+        s.contains("32.744/33.439") && s.contains("q keluar")
+    });
+    let lines: Vec<&str> = screen.lines().collect();
+    assert!(lines[0].contains("Kota Palembang"), "{screen}");
+    assert!(
+        lines[0].contains(" WIB") && lines[0].contains("per "),
+        "{screen}"
+    );
+    for total in ["4.777", "✗695", "!11", "⚑1.529"] {
+        assert!(lines[1].contains(total), "{screen}");
+    }
+    // n shows the TPS alone, on the first empty seat, marked.
+    tui.send("n");
+    let screen = tui.wait_for_screen("the TPS", |s| s.contains("TPS 11 · 35 Ilir"));
+    assert!(screen.contains("› 2 Angg.  ✗ KOSONG"), "{screen}");
+    assert!(!screen.contains('▾'), "one pane only: {screen}");
+    let before = served.last_change();
+    let tui = served.tui.as_ref().unwrap();
+    for key in ["r", "Enter"] {
+        tui.send(key);
+    }
+    let screen = tui.wait_for_screen("the question", |s| s.contains("y simpan"));
+    assert!(
+        screen.contains("Angkat") && screen.contains("KPPS 2"),
+        "{screen}"
+    );
+    tui.send("y");
+    let screen = tui.wait_for_screen("the saved change", |s| s.contains("Tersimpan #"));
+    assert!(screen.contains("32.745/33.439"), "{screen}");
+    assert!(
+        screen.lines().last().unwrap().contains("q keluar"),
+        "{screen}"
+    );
+    let (seq, what) = served.last_change();
+    assert_eq!(seq, before.0 + 1);
+    assert!(what.contains("16.71.01.1001/11"), "{what}");
+}
+
+#[test]
+fn a_viewer_is_told_at_once_that_changes_are_not_theirs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store");
+    stdout(&kpps(&db, &["demo"]));
+    let me = kpps::store::os_user();
+    let file = dir.path().join("coordinators.csv");
+    std::fs::write(&file, format!("user,role,area\n{me},viewer,\n")).unwrap();
+    let server = Server::start(&db, &["--coordinators", file.to_str().unwrap()]);
+    let (client, roster) = kpps::net::client::Client::connect(&server.socket).unwrap();
+    let mut s = Session::new(App::with_port(roster, Lang::En, Box::new(client)), 80, 24);
+    // The footer offers a viewer no change keys.
+    let footer = s.screen().last().unwrap().clone();
+    assert!(
+        !footer.contains("x vacate") && footer.contains("q quit"),
+        "{footer}"
+    );
+    // Every change key says why at once, with or without a seat chosen.
+    for keys in ["x", "r", "p", "K", "nx", "r", "p"] {
+        s.keys(keys);
+        assert!(
+            status(&s).contains("may view but not change"),
+            "{keys}: {}",
+            status(&s)
+        );
+        assert_eq!(s.app.overlay, Overlay::None);
+    }
 }

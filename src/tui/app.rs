@@ -3,12 +3,14 @@
 
 use std::cell::Cell;
 
+use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::form::{Form, FormKey};
 use super::keymap::{action_for, Action};
 use super::search::{search, NameIndex};
-use crate::domain::gaps::{gaps, GapEntry, Scope};
+use crate::domain::area::Area;
+use crate::domain::gaps::{gaps, vacant_gaps, GapEntry, Scope};
 use crate::domain::history::{seat_history, Stamp, Stint};
 use crate::domain::{
     Candidate, Command, Event, KecamatanId, KelurahanId, Role, Roster, Severity, TpsId,
@@ -43,8 +45,20 @@ pub struct Hit {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GapsView {
     pub scope: Scope,
+    /// Only TPS with an empty seat (no absences, no health flags): `f` in the list.
+    pub vacant_only: bool,
     pub entries: Vec<GapEntry>,
     pub cursor: usize,
+}
+
+impl GapsView {
+    fn entries(roster: &Roster, scope: Scope, vacant_only: bool) -> Vec<GapEntry> {
+        if vacant_only {
+            vacant_gaps(roster, scope)
+        } else {
+            gaps(roster, scope)
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,6 +127,13 @@ pub const LOG_VIEW_LIMIT: usize = 500;
 /// Most search hits shown; the list says when there were more.
 pub const MAX_HITS: usize = 200;
 
+/// Below this many columns the screen shows one pane at a time (tree or detail): a phone's
+/// SSH app is 40–60 columns wide, too narrow for both side by side.
+pub const SINGLE_PANE_BELOW: u16 = 70;
+
+/// Where the time of the data comes from: the system clock, or a fixed one in tests.
+pub type Clock = Box<dyn Fn() -> DateTime<Utc>>;
+
 pub struct App {
     pub roster: Roster,
     pub lang: Lang,
@@ -144,6 +165,20 @@ pub struct App {
     reconnect_refused: bool,
     /// Officer names for `/`, built on the first search and told of every change since.
     names: NameIndex,
+    /// The area the roster covers (`Kota Palembang`) and its time zone, for the header.
+    pub area: Area,
+    clock: Clock,
+    /// When the data on screen was last known current: taken from the clock before each
+    /// draw while the store or server is reachable (never by a timer: an idle screen sends
+    /// nothing), and left as it was while a server is lost.
+    as_of: Option<DateTime<Utc>>,
+    /// One pane at a time (tree or detail), learnt at the last draw.
+    pub single_pane: Cell<bool>,
+    /// First line of the help screen shown, and the last it can start at (learnt at draw).
+    pub help_scroll: usize,
+    pub help_max: Cell<usize>,
+    /// Whether the gaps list was last left showing empty seats only (`v` reopens it so).
+    gaps_vacant_only: bool,
 }
 
 impl App {
@@ -168,6 +203,13 @@ impl App {
             undoable: Vec::new(),
             reconnect_refused: false,
             names: NameIndex::default(),
+            area: Area::of(&roster.region, Scope::All),
+            clock: Box::new(Utc::now),
+            as_of: None,
+            single_pane: Cell::new(false),
+            help_scroll: 0,
+            help_max: Cell::new(0),
+            gaps_vacant_only: false,
             roster,
             lang,
         };
@@ -214,6 +256,18 @@ impl App {
 
     /// The seat a change key acts on, if this user may change it; else says why not.
     fn writable_seat(&mut self) -> Result<(TpsId, u8), bool> {
+        if let Some((_, Role::Viewer)) = self.identity() {
+            let msg = format!(
+                "✗ {}",
+                self.lang
+                    .refusal(&crate::domain::Refusal::ReadOnly, &self.roster.region)
+            );
+            return Err(self.say(&msg));
+        }
+        if !self.port_connected() {
+            let msg = format!("✗ {}", self.s().server_lost);
+            return Err(self.say(&msg));
+        }
         let Some((tps, seat)) = self.target_seat() else {
             return Err(self.say(self.s().choose_seat));
         };
@@ -452,8 +506,23 @@ impl App {
         Some(true)
     }
 
+    /// Replaces the clock the header's time comes from (tests fix it).
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+    }
+
+    /// When the data on screen was last known current (see `as_of`).
+    pub fn as_of(&self) -> Option<DateTime<Utc>> {
+        self.as_of
+    }
+
     /// Work put off until the keys waiting are handled: runs before each draw.
     pub fn settle(&mut self) {
+        // Read the clock only for a frame that is drawn anyway; with the server lost the
+        // data is as old as the moment the link went.
+        if self.port_connected() {
+            self.as_of = Some((self.clock)());
+        }
         if let Overlay::Search(view) = &mut self.overlay {
             if view.stale {
                 view.hits = search(&self.roster, &mut self.names, &view.query);
@@ -500,6 +569,7 @@ impl App {
                 true
             }
             Some(_) => false,
+            None if self.selected_seat().is_some() => self.say(self.s().no_nik_on_empty_seat),
             None => self.say(self.s().choose_seat),
         }
     }
@@ -510,13 +580,31 @@ impl App {
     }
 
     fn update_help(&mut self, action: Action) -> bool {
-        match action {
-            Action::Quit => self.should_quit = true,
-            Action::ToggleLang => self.lang = toggle(self.lang),
-            Action::Help | Action::Back | Action::Open => self.overlay = Overlay::None,
+        let (max, page) = (self.help_max.get(), self.page.get().max(1));
+        let before = self.help_scroll;
+        let to = match action {
+            Action::Quit => {
+                self.should_quit = true;
+                return true;
+            }
+            Action::ToggleLang => {
+                self.lang = toggle(self.lang);
+                return true;
+            }
+            Action::Help | Action::Back | Action::Open => {
+                self.overlay = Overlay::None;
+                return true;
+            }
+            Action::Up => before.saturating_sub(1),
+            Action::Down => before + 1,
+            Action::PageUp => before.saturating_sub(page),
+            Action::PageDown => before + page,
+            Action::Top => 0,
+            Action::Bottom => max,
             _ => return false,
-        }
-        true
+        };
+        self.help_scroll = to.min(max);
+        self.help_scroll != before
     }
 
     /// Keys in the gaps and search lists.
@@ -571,6 +659,7 @@ impl App {
                     if let Some(seat) = seat {
                         self.detail_cursor = seat as usize - 1;
                     }
+                    self.show_detail();
                     return true;
                 }
                 return false;
@@ -579,6 +668,21 @@ impl App {
                 self.overlay = Overlay::None;
                 self.update_main(action);
                 return true;
+            }
+            // `f` in the gaps list: empty seats only, or absences and flags too.
+            Action::ToggleFilter => {
+                let Overlay::Gaps(view) = &mut self.overlay else {
+                    return false;
+                };
+                view.vacant_only = !view.vacant_only;
+                view.entries = GapsView::entries(&self.roster, view.scope, view.vacant_only);
+                view.cursor = 0;
+                self.gaps_vacant_only = view.vacant_only;
+                self.list_offset.set(0);
+                return true;
+            }
+            Action::Vacate | Action::Reserves | Action::NewOfficer | Action::MakeKetua => {
+                return self.say(self.s().open_tps_first);
             }
             _ => return false,
         }
@@ -593,6 +697,7 @@ impl App {
             }
             Action::Help => {
                 self.overlay = Overlay::Help;
+                self.help_scroll = 0;
                 true
             }
             Action::ToggleLang => {
@@ -615,9 +720,11 @@ impl App {
                 } else {
                     self.scope_here()
                 };
+                let vacant_only = self.gaps_vacant_only;
                 self.overlay = Overlay::Gaps(GapsView {
                     scope,
-                    entries: gaps(&self.roster, scope),
+                    vacant_only,
+                    entries: GapsView::entries(&self.roster, scope, vacant_only),
                     cursor: 0,
                 });
                 self.list_offset.set(0);
@@ -652,6 +759,7 @@ impl App {
                 };
                 true
             }
+            Action::Widen => self.say(self.s().widen_only_in_reserves),
             _ => match self.focus {
                 Pane::Tree => self.update_tree(action),
                 Pane::Detail => self.update_detail(action),
@@ -720,7 +828,8 @@ impl App {
                     self.focus = Pane::Detail;
                     true
                 }
-                _ => self.open(node),
+                // One pane at a time: show what was opened.
+                _ => self.open(node) | self.show_detail(),
             },
             Action::Left | Action::Back => {
                 if self.is_expanded(node) {
@@ -757,6 +866,14 @@ impl App {
                         self.detail_cursor = seat.map_or(0, |s| s as usize - 1);
                         return true;
                     }
+                }
+                // Enter on a seat: which keys act on it.
+                if let Some((tps, seat)) = self.selected_seat() {
+                    let hint = match self.roster.seat(tps, seat) {
+                        None => self.s().empty_seat_keys,
+                        Some(_) => self.s().filled_seat_keys,
+                    };
+                    return self.say(hint);
                 }
                 return false;
             }
@@ -801,7 +918,17 @@ impl App {
         // Opening a TPS puts the seat cursor on its first empty seat. No status line: the
         // detail pane already says what is missing.
         self.select(Node::Tps(tps));
+        self.show_detail();
         true
+    }
+
+    /// With one pane at a time, a place opened by a jump or Enter is shown at once.
+    fn show_detail(&mut self) -> bool {
+        if self.single_pane.get() && self.focus != Pane::Detail {
+            self.focus = Pane::Detail;
+            return true;
+        }
+        false
     }
 }
 
@@ -814,6 +941,18 @@ impl App {
     fn target_seat(&mut self) -> Option<(TpsId, u8)> {
         if let (Pane::Tree, Some(Node::Tps(t))) = (self.focus, self.selected()) {
             self.open(Node::Tps(t));
+        }
+        self.selected_seat()
+    }
+
+    /// The seat a change key would act on, as the detail pane shows it: the seat under the
+    /// detail cursor, unless the tree cursor sits on another TPS (which a key would open
+    /// first, on its first empty seat).
+    pub fn acting_seat(&self) -> Option<(TpsId, u8)> {
+        if let (Pane::Tree, Some(Node::Tps(t))) = (self.focus, self.selected()) {
+            if self.opened != Some(Node::Tps(t)) {
+                return None;
+            }
         }
         self.selected_seat()
     }
@@ -890,6 +1029,7 @@ impl App {
             return self.say(self.s().vacate_first);
         }
         self.overlay = Overlay::Form(Box::new(Form::new(tps, seat)));
+        self.list_offset.set(0);
         true
     }
 
@@ -926,6 +1066,10 @@ impl App {
     }
 
     fn ask_undo(&mut self) -> bool {
+        if !self.port_connected() {
+            let msg = format!("✗ {}", self.s().server_lost);
+            return self.say(&msg);
+        }
         let Some(entry) = self.undoable.last() else {
             return self.say(self.s().nothing_to_undo);
         };
@@ -1142,6 +1286,7 @@ impl App {
                 let Some(tps) = tps else { return false };
                 self.overlay = Overlay::None;
                 self.select(Node::Tps(tps));
+                self.show_detail();
                 return true;
             }
             _ => return false,
@@ -1184,7 +1329,26 @@ impl App {
         };
         match form.key(key, &self.roster) {
             FormKey::Ignored => false,
-            FormKey::Changed => true,
+            FormKey::Changed => {
+                // The error Enter reported follows the field as it is typed: it changes
+                // while the field is still wrong and goes as soon as it is right.
+                if let Some(field) = form.error {
+                    let (_, notes) = form.check(&self.roster, self.lang);
+                    let still = notes
+                        .iter()
+                        .find(|n| n.field == field && n.severity == Severity::Error);
+                    match still {
+                        Some(n) => {
+                            self.status = Some(format!("{}: {}", field.label(self.lang), n.text))
+                        }
+                        None => {
+                            form.error = None;
+                            self.status = None;
+                        }
+                    }
+                }
+                true
+            }
             FormKey::Cancel => {
                 self.overlay = Overlay::None;
                 self.status = Some(self.lang.strings().cancelled.to_string());
@@ -1195,6 +1359,7 @@ impl App {
                 let Some(person) = person else {
                     let first = notes.iter().find(|n| n.severity == Severity::Error);
                     let msg = first.map(|n| format!("{}: {}", n.field.label(self.lang), n.text));
+                    form.error = first.map(|n| n.field);
                     self.status = msg;
                     return true;
                 };
@@ -1302,7 +1467,7 @@ impl App {
         self.rebuild_rows();
         match &mut self.overlay {
             Overlay::Gaps(view) => {
-                view.entries = gaps(&self.roster, view.scope);
+                view.entries = GapsView::entries(&self.roster, view.scope, view.vacant_only);
                 view.cursor = view.cursor.min(view.entries.len().saturating_sub(1));
             }
             Overlay::Reserves(view) => {

@@ -65,6 +65,8 @@ pub struct Form {
     pub screening: Screening,
     pub jkn: bool,
     pub berita_acara: String,
+    /// The field whose error Enter last reported in the status line, until it is fixed.
+    pub error: Option<Field>,
 }
 
 pub enum FormKey {
@@ -97,6 +99,7 @@ impl Form {
             screening: Screening::NotAtRisk,
             jkn: true,
             berita_acara: String::new(),
+            error: None,
         }
     }
 

@@ -160,6 +160,8 @@ impl<W: Write> FramedBackend<W> {
 }
 
 impl<W: Write> Backend for FramedBackend<W> {
+    type Error = io::Error;
+
     fn draw<'a, I>(&mut self, content: I) -> io::Result<()>
     where
         I: Iterator<Item = (u16, u16, &'a Cell)>,

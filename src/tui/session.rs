@@ -2,6 +2,7 @@
 //! `FrameWriter`, synchronized updates included), without a tty: used by tests to hold
 //! byte budgets and by benches to time keys.
 
+use chrono::{DateTime, TimeZone, Utc};
 use crossterm::event::KeyEvent;
 use ratatui::layout::Size;
 use ratatui::Terminal;
@@ -17,9 +18,18 @@ pub struct Session {
     pub first_paint: usize,
 }
 
+/// The clock scripted sessions read: 08:05 WIB on voting day, the same on every run, so
+/// screens and byte counts do not depend on when a test runs.
+pub fn fixed_clock() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 2, 14, 1, 5, 0)
+        .single()
+        .expect("a valid time")
+}
+
 impl Session {
-    /// Starts a session of `width`×`height` and draws the first frame.
-    pub fn new(app: App, width: u16, height: u16) -> Session {
+    /// Starts a session of `width`×`height` on the fixed clock and draws the first frame.
+    pub fn new(mut app: App, width: u16, height: u16) -> Session {
+        app.set_clock(Box::new(fixed_clock));
         let backend = FramedBackend::new(Vec::new(), Some(Size { width, height }));
         let terminal = Terminal::new(backend).expect("in-memory terminal");
         let mut s = Session {
