@@ -419,6 +419,16 @@ fn keys_that_arrive_together_are_searched_once() {
         .hits
         .iter()
         .any(|h| h.label.starts_with("TPS 12 · Sako ")));
+    // Enter in the same burst as the query acts on the query's hits, not on stale ones.
+    s.keys("<esc>");
+    s.burst("/16.71.08.1002/12<enter>");
+    let Some(Node::Tps(t)) = s.app.selected() else {
+        panic!("Enter in a burst jumps to the TPS")
+    };
+    assert_eq!(
+        s.app.roster.region.address(t).to_string(),
+        "16.71.08.1002/12"
+    );
     // The event loop's way: the whole burst, then one draw.
     s.keys("<esc>");
     assert!(s.burst("/sako 12") > 0);

@@ -452,6 +452,9 @@ impl App {
             if let Some(changed) = self.search_key(key) {
                 return changed;
             }
+            // A key that acts on the hits (Enter, moving) sees the query typed before it,
+            // even when both came in one burst.
+            self.refresh_search();
         }
         if let Overlay::Form(_) = self.overlay {
             return self.form_key(key);
@@ -523,6 +526,11 @@ impl App {
         if self.port_connected() {
             self.as_of = Some((self.clock)());
         }
+        self.refresh_search();
+    }
+
+    /// Searches again if the query changed since the hits were found.
+    fn refresh_search(&mut self) {
         if let Overlay::Search(view) = &mut self.overlay {
             if view.stale {
                 view.hits = search(&self.roster, &mut self.names, &view.query);
