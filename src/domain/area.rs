@@ -4,9 +4,10 @@
 //! Region files name kecamatan and kelurahan only; the province and kabupaten/kota are the
 //! first two parts of every code (`16.71.08` is in `16` Sumatera Selatan, `16.71` Kota
 //! Palembang). Their names come from a table of the 38 provinces and 514 kabupaten/kota
-//! (Kepmendagri No. 100.1.1-6117 Tahun 2022 codes, as listed by the MIT-licensed dataset
+//! (Kepmendagri No. 100.1.1-6117 Tahun 2022 codes, as listed by the dataset
 //! `fityannugroho/idn-area-data`, `data/provinces.csv` and `data/regencies.csv`, written in
-//! title case): `assets/provinsi-kabupaten-kota.csv`. Its codes are exactly the 514
+//! title case): `assets/provinsi-kabupaten-kota.csv`. That dataset's data is under the Open
+//! Database License, not the project's MIT licence: see `assets/README.md`. Its codes are exactly the 514
 //! kabupaten/kota of the national 2024 region file. A code missing from the table is shown
 //! as the code itself (`Kabupaten/Kota 16.99`), never guessed.
 
