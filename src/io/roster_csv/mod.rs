@@ -1,7 +1,7 @@
 //! Roster and reserve files (CSV): all-or-nothing import with row-numbered errors, and export.
 //!
 //! Roster file, one row per seat (`kpps` is the seat number, 1 = Ketua):
-//! `kelurahan_code,tps,kpps,nama,nik,tanggal_lahir,jenis_kelamin,telepon,skrining,jkn`
+//! `kelurahan_code,tps,kpps,nama,nik,tanggal_lahir,jenis_kelamin,telepon,skrining,jkn,status`
 //!
 //! Reserve file, one row per calon pengganti (`tps` is optional: it ties the reserve to one TPS
 //! number of the kelurahan; empty = not tied):
@@ -33,10 +33,13 @@
 //! the store and recorded as one event: one journal entry, one sled transaction. A crash or a
 //! dropped SSH session mid-way leaves either all of it or none of it.
 
-use std::borrow::Cow;
+mod export;
+mod messages;
+
+pub use export::{export_reserves, export_roster, formula_safe, from_formula_safe};
+
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
-use std::io::Write;
 use std::path::Path;
 
 use csv::StringRecord;
@@ -46,11 +49,12 @@ use crate::domain::draft::{FieldIssue, PersonDraft, WarningCounts, WarningKind};
 use crate::domain::region::normalize_code;
 use crate::domain::{
     Command, Import, ImportRows, KelurahanId, Nik, NikLocation, Person, Refusal, Reserve, Roster,
-    Screening, SeatAssignment, Sex, TpsId,
+    SeatAssignment, TpsId,
 };
 use crate::port::Port;
 use crate::store::{ExecError, StoreError};
-use crate::text::{Label, Lang};
+use crate::text::Lang;
+use messages::Msg;
 
 /// `status` of an officer on duty, and of one berhalangan sementara (absent today).
 pub const STATUS_PRESENT: &str = "aktif";
@@ -205,127 +209,6 @@ pub fn import(
                 ..fail(reason, 0, report)
             })
         }
-    }
-}
-
-/// Writes every seated officer as a roster file, in tree order. Returns the rows written.
-pub fn export_roster(roster: &Roster, out: &mut dyn Write) -> std::io::Result<usize> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(ROSTER_COLUMNS)?;
-    let mut n = 0;
-    for t in roster.region.tps_ids() {
-        let addr = roster.region.address(t);
-        let number = addr.number.to_string();
-        for (i, holder) in roster.seats_of(t).iter().enumerate() {
-            let Some(h) = holder else { continue };
-            let p = &h.person;
-            let seat = (i + 1).to_string();
-            let f = person_fields(p);
-            let [name, nik, birth, sex, phone, screening, jkn] =
-                f.each_ref().map(|c| -> &str { c });
-            w.write_record([
-                addr.kelurahan_code.as_str(),
-                number.as_str(),
-                seat.as_str(),
-                name,
-                nik,
-                birth,
-                sex,
-                phone,
-                screening,
-                jkn,
-                if h.absent {
-                    STATUS_ABSENT
-                } else {
-                    STATUS_PRESENT
-                },
-            ])?;
-            n += 1;
-        }
-    }
-    w.flush()?;
-    Ok(n)
-}
-
-/// Writes every kelurahan's reserve list as a reserve file, in tree and rank order.
-pub fn export_reserves(roster: &Roster, out: &mut dyn Write) -> std::io::Result<usize> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(RESERVE_COLUMNS)?;
-    let mut n = 0;
-    for (k, kel) in roster.region.kelurahan.iter().enumerate() {
-        for r in roster.reserves(KelurahanId(k as u32)) {
-            let rank = r.rank.to_string();
-            let tps = r
-                .tps
-                .map(|t| roster.region.tps(t).number.to_string())
-                .unwrap_or_default();
-            let f = person_fields(&r.person);
-            let [name, nik, birth, sex, phone, screening, jkn] =
-                f.each_ref().map(|c| -> &str { c });
-            w.write_record([
-                kel.code.as_str(),
-                rank.as_str(),
-                name,
-                nik,
-                birth,
-                sex,
-                phone,
-                screening,
-                jkn,
-                tps.as_str(),
-            ])?;
-            n += 1;
-        }
-    }
-    w.flush()?;
-    Ok(n)
-}
-
-/// A person's file fields: nama, nik, tanggal_lahir, jenis_kelamin, telepon, skrining, jkn.
-fn person_fields(p: &Person) -> [Cow<'_, str>; 7] {
-    [
-        formula_safe(p.name.as_str()),
-        Cow::Owned(p.nik.to_string()),
-        Cow::Owned(p.birth_date.format("%Y-%m-%d").to_string()),
-        Cow::Borrowed(match p.sex {
-            Sex::L => "L",
-            Sex::P => "P",
-        }),
-        formula_safe(p.phone.as_deref().unwrap_or("")),
-        Cow::Borrowed(match p.screening {
-            Screening::NotAtRisk => "tidak berisiko",
-            Screening::AtRisk => "berisiko",
-            Screening::NotScreened => "belum",
-        }),
-        Cow::Borrowed(if p.jkn { "ya" } else { "tidak" }),
-    ]
-}
-
-/// Spreadsheets run a cell that starts with `=`, `+`, `-`, `@` (or tab/CR) as a formula: such
-/// text is exported behind a `'`, which spreadsheets show as text and `import` takes off
-/// again (see `from_formula_safe`), so export → import → export is the identity.
-pub fn formula_safe(text: &str) -> Cow<'_, str> {
-    if needs_quote(text) {
-        Cow::Owned(format!("'{text}"))
-    } else {
-        Cow::Borrowed(text)
-    }
-}
-
-/// The text `formula_safe` was given.
-pub fn from_formula_safe(field: &str) -> &str {
-    match field.strip_prefix('\'') {
-        Some(rest) if needs_quote(rest) => rest,
-        _ => field,
-    }
-}
-
-/// Starts like a formula, or like a quoted one (so a leading `'` of the data survives).
-fn needs_quote(text: &str) -> bool {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => true,
-        Some('\'') => needs_quote(&text[1..]),
-        _ => false,
     }
 }
 
@@ -827,125 +710,6 @@ fn parse_num<T: std::str::FromStr>(
         errs.push(Msg::BadNumber(column, raw.to_string()));
     }
     parsed
-}
-
-// ---------------------------------------------------------------------------------------------
-// Messages (Bahasa Indonesia first, English second)
-
-/// One reason a row is refused or flagged.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Msg {
-    MissingColumn(&'static str),
-    Io(String),
-    Limit(super::lines::InputLimit),
-    NotUtf8,
-    Csv(String),
-    Store(String),
-    Empty(&'static str),
-    BadCode(String),
-    UnknownKelurahan(String),
-    BadNumber(&'static str, String),
-    UnknownTps(String, u16),
-    UnknownSeat(u8, u8),
-    ZeroRank,
-    BadStatus(String),
-    /// A person field's error or warning, from `PersonDraft::validate`.
-    Person(FieldIssue),
-    /// First line with this NIK.
-    DuplicateNik(u64),
-    /// TPS address, seat, first line.
-    DuplicateSeat(String, u8, u64),
-    SeatFilled(String, u8),
-    /// Kelurahan code, rank, first line.
-    DuplicateRank(String, u32, u64),
-    RankTaken(String, u32),
-    NikAtSeat(String, u8),
-    NikAtReserve(String, u32),
-}
-
-impl Msg {
-    fn from_csv(e: &csv::Error) -> Msg {
-        match e.kind() {
-            csv::ErrorKind::Utf8 { .. } => Msg::NotUtf8,
-            csv::ErrorKind::Io(io) => match super::lines::InputLimit::of(e) {
-                Some(limit) => Msg::Limit(limit),
-                None => Msg::Io(io.to_string()),
-            },
-            _ => Msg::Csv(e.to_string()),
-        }
-    }
-
-    fn text(&self, lang: Lang) -> String {
-        let id = lang == Lang::Id;
-        match self {
-            Msg::MissingColumn(c) if id => format!("kolom {c} tidak ada di baris judul"),
-            Msg::MissingColumn(c) => format!("missing column {c} in the header"),
-            Msg::Io(e) if id => format!("berkas tidak bisa dibaca: {e}"),
-            Msg::Io(e) => format!("cannot read the file: {e}"),
-            Msg::Limit(limit) => limit.text(lang),
-            Msg::NotUtf8 if id => "baris bukan UTF-8; simpan berkas sebagai \"CSV UTF-8\"".into(),
-            Msg::NotUtf8 => "line is not UTF-8; save the file as \"CSV UTF-8\"".into(),
-            Msg::Csv(e) if id => format!("CSV rusak: {e}"),
-            Msg::Csv(e) => format!("malformed CSV: {e}"),
-            Msg::Store(e) if id => format!("gagal menyimpan: {e}"),
-            Msg::Store(e) => format!("could not save: {e}"),
-            Msg::Empty(c) if id => format!("{c} kosong"),
-            Msg::Empty(c) => format!("{c} is empty"),
-            Msg::BadCode(v) if id => format!("kode kelurahan tidak valid: {v:?}"),
-            Msg::BadCode(v) => format!("malformed kelurahan code {v:?}"),
-            Msg::UnknownKelurahan(c) if id => format!("kelurahan {c} tidak ada di wilayah ini"),
-            Msg::UnknownKelurahan(c) => format!("kelurahan {c} is not in this region"),
-            Msg::BadNumber(c, v) if id => format!("{c} harus bilangan bulat: {v:?}"),
-            Msg::BadNumber(c, v) => format!("{c} must be a whole number: {v:?}"),
-            Msg::UnknownTps(c, n) if id => format!("TPS {n} tidak ada di kelurahan {c}"),
-            Msg::UnknownTps(c, n) => format!("kelurahan {c} has no TPS {n}"),
-            Msg::UnknownSeat(s, max) if id => format!("KPPS {s} tidak ada (1 sampai {max})"),
-            Msg::UnknownSeat(s, max) => format!("no KPPS seat {s} (1 to {max})"),
-            Msg::ZeroRank if id => "peringkat mulai dari 1".into(),
-            Msg::ZeroRank => "peringkat starts at 1".into(),
-            Msg::BadStatus(v) if id => {
-                format!("status harus \"{STATUS_PRESENT}\" atau \"{STATUS_ABSENT}\": {v:?}")
-            }
-            Msg::BadStatus(v) => {
-                format!("status must be \"{STATUS_PRESENT}\" or \"{STATUS_ABSENT}\": {v:?}")
-            }
-            Msg::Person(issue) => lang.field_issue(issue, Label::Column),
-            Msg::DuplicateNik(first) if id => format!("NIK sama dengan baris {first}"),
-            Msg::DuplicateNik(first) => format!("same NIK as line {first}"),
-            Msg::DuplicateSeat(a, s, first) if id => {
-                format!("KPPS {s} TPS {a} sudah diisi di baris {first}")
-            }
-            Msg::DuplicateSeat(a, s, first) => {
-                format!("KPPS seat {s} of TPS {a} already given on line {first}")
-            }
-            Msg::SeatFilled(a, s) if id => {
-                format!("KPPS {s} TPS {a} sudah terisi; pakai --replace untuk mengganti seluruh kelurahan")
-            }
-            Msg::SeatFilled(a, s) => {
-                format!("KPPS seat {s} of TPS {a} is already filled; use --replace to replace the whole kelurahan")
-            }
-            Msg::DuplicateRank(c, r, first) if id => {
-                format!("peringkat {r} kelurahan {c} sudah ada di baris {first}")
-            }
-            Msg::DuplicateRank(c, r, first) => {
-                format!("rank {r} of kelurahan {c} already given on line {first}")
-            }
-            Msg::RankTaken(c, r) if id => {
-                format!("peringkat {r} sudah ada di daftar cadangan kelurahan {c}; pakai --replace untuk mengganti daftarnya")
-            }
-            Msg::RankTaken(c, r) => {
-                format!("rank {r} is already on the reserve list of kelurahan {c}; use --replace to replace the list")
-            }
-            Msg::NikAtSeat(a, s) if id => format!("NIK sudah terdaftar sebagai KPPS {s} TPS {a}"),
-            Msg::NikAtSeat(a, s) => format!("NIK already holds KPPS seat {s} of TPS {a}"),
-            Msg::NikAtReserve(c, r) if id => {
-                format!("NIK sudah ada di daftar cadangan kelurahan {c} (peringkat {r})")
-            }
-            Msg::NikAtReserve(c, r) => {
-                format!("NIK is already on the reserve list of kelurahan {c} (rank {r})")
-            }
-        }
-    }
 }
 
 #[cfg(test)]
