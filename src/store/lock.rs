@@ -8,6 +8,9 @@ use std::path::Path;
 
 use super::StoreError;
 
+/// How long a held lock is waited for before the store is reported in use.
+const RELEASE_GRACE: std::time::Duration = std::time::Duration::from_millis(1500);
+
 pub struct StoreLock {
     _file: File,
 }
@@ -25,16 +28,23 @@ impl StoreLock {
                 path: path.clone(),
                 source,
             })?;
-        // SAFETY: flock on a valid, owned file descriptor.
-        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        if rc != 0 {
+        // A lock just released can still be held for a moment by a child that another thread
+        // of this process forked before exec (it shares the open file): wait that long.
+        let deadline = std::time::Instant::now() + RELEASE_GRACE;
+        loop {
+            // SAFETY: flock on a valid, owned file descriptor.
+            let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+            if rc == 0 {
+                return Ok(StoreLock { _file: file });
+            }
             let err = std::io::Error::last_os_error();
-            return Err(if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
-                StoreError::InUse(dir.to_path_buf())
-            } else {
-                StoreError::Io { path, source: err }
-            });
+            if err.raw_os_error() != Some(libc::EWOULDBLOCK) {
+                return Err(StoreError::Io { path, source: err });
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(StoreError::InUse(dir.to_path_buf()));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        Ok(StoreLock { _file: file })
     }
 }

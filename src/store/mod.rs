@@ -21,9 +21,12 @@
 pub mod codec;
 mod compact;
 pub use compact::{Compacted, CompactionJob, COMPACT_ABOVE, COMPACT_FLOOR};
+mod error;
 pub mod journal;
 mod lock;
+mod read;
 mod verify;
+mod write;
 
 pub use verify::{rebuild, replay_journal, CheckReport};
 
@@ -34,13 +37,14 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
 use crate::domain::{
     Command, ElectionParams, Event, Holder, KelurahanId, KelurahanSpec, Refusal, Region, Reserve,
     Role, Roster, Source, TpsId,
 };
 use codec::CodecError;
+pub use error::{command, is_disk_full, shell_quote, ExecError, Result, StoreError};
+use error::{sled_disk_full, write_failure};
 pub use lock::StoreLock;
 
 /// What the store is: election parameters, and whether it holds generated demo data.
@@ -84,166 +88,6 @@ pub struct LogPage {
     /// ended the page.
     pub stopped_by: Option<(u64, usize)>,
 }
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("store {0} is in use by another kpps process; close it there first (or wait for it to finish)")]
-    InUse(PathBuf),
-    #[error("no kpps store at {0}; create one with `kpps init` or `kpps demo`")]
-    NotFound(PathBuf),
-    #[error("a kpps store already exists at {0}")]
-    AlreadyExists(PathBuf),
-    #[error("store {0} was not completely created (interrupted init?); remove the directory and create it again")]
-    Incomplete(PathBuf),
-    #[error("store {path}: {source}")]
-    Sled { path: PathBuf, source: sled::Error },
-    #[error("store {path}: key {key}: {source}")]
-    Codec {
-        path: PathBuf,
-        key: String,
-        source: CodecError,
-    },
-    #[error("store {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error(
-        "journal {path}: {damage}; run `kpps check`, then if needed `kpps rebuild --from-journal`"
-    )]
-    JournalDamaged {
-        path: PathBuf,
-        damage: journal::Damage,
-    },
-    #[error("store {path}: {detail}; run `kpps check`")]
-    Diverged { path: PathBuf, detail: String },
-    #[error("store {0}: an earlier write failed half-way; quit and reopen kpps (the journal restores it)")]
-    Poisoned(PathBuf),
-    #[error("store {path}: not recorded: {detail}")]
-    NotRecorded { path: PathBuf, detail: String },
-    /// A compaction gave up before touching the store (which is as it was).
-    #[error("store {path}: not compacted: {detail}")]
-    NotCompacted { path: PathBuf, detail: String },
-    /// The disk holding the store is full: the store could not be opened or created.
-    #[error("store {path}: the disk is full ({detail}); free space on it, then run the command again (the store was not changed)")]
-    DiskFull { path: PathBuf, detail: String },
-    /// The journal holds changes the database could not take (a failed sled write): they
-    /// were not acknowledged, and the next open replays them.
-    #[error("store {path}: {what} in the journal, but the database could not be written ({detail}); it is applied the next time the store opens: free space if the disk is full, then run `{}`", command(path, "check"))]
-    JournalOnly {
-        path: PathBuf,
-        what: String,
-        detail: String,
-    },
-    /// A journal write failed and could not be taken back: part of it may be on disk.
-    #[error("store {path}: the change may or may not have been recorded ({detail}); free space if the disk is full, then see with `{}`", command(path, "log --limit 5"))]
-    Uncertain { path: PathBuf, detail: String },
-    /// Sled and the journal tell different stories (found on open).
-    #[error("store {path} and its journal disagree: {detail}. The journal is the record of truth: rebuild the store from it with `{}` (the current database is kept beside it as sled.diverged-…)", command(path, &format!("rebuild --from-journal {}", shell_quote(&path.display().to_string()))))]
-    Disagrees { path: PathBuf, detail: String },
-    /// root on a store another user owns: sled would leave root-owned files behind.
-    #[error("store {path} belongs to user {owner}; run kpps as {owner} (run as root, it would leave root-owned files there that the store's owner cannot use)")]
-    ForeignOwner {
-        path: PathBuf,
-        owner: String,
-        uid: u32,
-    },
-}
-
-/// `kpps --db DIR ARGS`, for messages that say exactly what to run.
-pub fn command(dir: &Path, args: &str) -> String {
-    format!(
-        "kpps --db {} {args}",
-        shell_quote(&dir.display().to_string())
-    )
-}
-
-/// `s` as one word for a POSIX shell.
-pub fn shell_quote(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_-./:=@%+,".contains(&b));
-    if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
-
-/// A full disk (or an exhausted quota).
-pub fn is_disk_full(e: &std::io::Error) -> bool {
-    use std::io::ErrorKind;
-    matches!(e.kind(), ErrorKind::StorageFull | ErrorKind::QuotaExceeded)
-        || matches!(e.raw_os_error(), Some(libc::ENOSPC | libc::EDQUOT))
-}
-
-fn sled_disk_full(e: &sled::Error) -> bool {
-    matches!(e, sled::Error::Io(io) if is_disk_full(io))
-}
-
-/// What went wrong with a write, saying so plainly when the disk is full; and whether it is.
-fn write_failure(e: &StoreError) -> (bool, String) {
-    let (full, cause) = match e {
-        StoreError::Io { source, .. } => (is_disk_full(source), source.to_string()),
-        StoreError::Sled { source, .. } => (sled_disk_full(source), source.to_string()),
-        StoreError::DiskFull { detail, .. } => (true, detail.clone()),
-        other => (false, other.to_string()),
-    };
-    if full {
-        (true, format!("the disk is full: {cause}"))
-    } else {
-        (false, cause)
-    }
-}
-
-/// root must not open a store another user owns: sled creates and rewrites files in it on
-/// every open, and root-owned files there would lock its owner out of their own store.
-fn refuse_foreign_owner(dir: &Path) -> Result<()> {
-    use std::os::unix::fs::MetadataExt;
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return Ok(());
-    }
-    let Ok(meta) = fs::metadata(dir) else {
-        return Ok(()); // not there yet: root creates a store of its own
-    };
-    if meta.uid() == 0 {
-        return Ok(());
-    }
-    Err(StoreError::ForeignOwner {
-        path: dir.to_path_buf(),
-        owner: user_name(meta.uid()),
-        uid: meta.uid(),
-    })
-}
-
-/// The login name of `uid`, or `#UID` (as sudo and runuser take it) if it has none.
-fn user_name(uid: u32) -> String {
-    // SAFETY: getpwuid returns a pointer into static storage or null; we copy out at once.
-    unsafe {
-        let pw = libc::getpwuid(uid);
-        if !pw.is_null() && !(*pw).pw_name.is_null() {
-            return std::ffi::CStr::from_ptr((*pw).pw_name)
-                .to_string_lossy()
-                .into_owned();
-        }
-    }
-    format!("#{uid}")
-}
-
-/// A command that did not go through.
-#[derive(Debug, thiserror::Error)]
-pub enum ExecError {
-    #[error("refused: {0:?}")]
-    Refused(Refusal),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// Through a server: the server could not record it, or the connection failed.
-    #[error("{0}")]
-    Remote(String),
-}
-
-pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 pub struct Store {
     dir: PathBuf,
@@ -774,429 +618,6 @@ impl Store {
         })
     }
 
-    /// Applies an already decided event to `roster` and makes it durable (journal, then sled).
-    /// On failure the roster is reloaded from disk, so memory never runs ahead of the store.
-    pub fn commit(&self, roster: &mut Roster, event: Event) -> Result<LogEntry> {
-        let seq: u64 = self.get(&self.meta, K_NEXT_SEQ)?.unwrap_or(1);
-        let entry = LogEntry {
-            seq,
-            at: Utc::now(),
-            actor: self.actor.clone(),
-            record: Record::Change(event),
-        };
-        self.commit_entry(roster, entry)
-    }
-
-    /// Replays one logged change (recovery, rebuild): applies it and makes it durable.
-    fn commit_entry(&self, roster: &mut Roster, entry: LogEntry) -> Result<LogEntry> {
-        let Record::Change(event) = &entry.record else {
-            return Ok(entry);
-        };
-        let (tps_ids, kel_ids) = affected(roster, event);
-        roster.apply(event);
-        self.persist(roster, std::slice::from_ref(&entry), &tps_ids, &kel_ids)?;
-        Ok(entry)
-    }
-
-    /// Decides commands in order, each against the roster as the ones before it left it,
-    /// and makes every accepted one durable together: one journal write and fsync, one sled
-    /// transaction and flush. Many coordinators committing at once share the disk's wait
-    /// (group commit). A refused command changes nothing; if the disk fails, none of the
-    /// batch is acknowledged and the roster is reloaded from disk.
-    pub fn execute_batch(
-        &self,
-        roster: &mut Roster,
-        commands: &[(&Command, &str)],
-    ) -> Vec<Result<LogEntry, ExecError>> {
-        let all: Vec<(&Command, &str, Role)> = commands
-            .iter()
-            .map(|&(command, actor)| (command, actor, Role::Kpu))
-            .collect();
-        self.execute_batch_as(roster, &all)
-    }
-
-    /// `execute_batch` with each sender's role, for what a command leaves to the moment it
-    /// is decided: the reserve `Command::FillFromNextReserve` takes is one the role may
-    /// appoint (`Roster::decide_as`).
-    pub fn execute_batch_as(
-        &self,
-        roster: &mut Roster,
-        commands: &[(&Command, &str, Role)],
-    ) -> Vec<Result<LogEntry, ExecError>> {
-        let next_seq = match self.get::<u64>(&self.meta, K_NEXT_SEQ) {
-            Ok(seq) => seq.unwrap_or(1),
-            Err(e) => {
-                let detail = e.to_string();
-                return commands
-                    .iter()
-                    .map(|_| Err(ExecError::Store(self.not_recorded(&detail))))
-                    .collect();
-            }
-        };
-        let mut results = Vec::with_capacity(commands.len());
-        let mut entries = Vec::new();
-        let (mut tps_ids, mut kel_ids) = (BTreeSet::new(), BTreeSet::new());
-        let at = Utc::now();
-        for &(command, actor, role) in commands {
-            let logged = match self.logged_undo(command) {
-                Ok(logged) => logged,
-                Err(e) => {
-                    results.push(Err(e));
-                    continue;
-                }
-            };
-            match roster.decide_as(logged.as_ref().unwrap_or(command), role) {
-                Err(refusal) => results.push(Err(ExecError::Refused(refusal))),
-                Ok(event) => {
-                    let (t, k) = affected(roster, &event);
-                    tps_ids.extend(t);
-                    kel_ids.extend(k);
-                    roster.apply(&event);
-                    let entry = LogEntry {
-                        seq: next_seq + entries.len() as u64,
-                        at,
-                        actor: actor.to_string(),
-                        record: Record::Change(event),
-                    };
-                    results.push(Ok(entry.clone()));
-                    entries.push(entry);
-                }
-            }
-        }
-        if entries.is_empty() {
-            return results;
-        }
-        match self.persist(roster, &entries, &tps_ids, &kel_ids) {
-            Ok(()) => results,
-            Err(e) => {
-                // The first accepted command gets the error itself, the others its like.
-                let mut first = Some(e);
-                let mut others = None;
-                results
-                    .into_iter()
-                    .map(|r| {
-                        r.and_then(|_| {
-                            let e = match first.take() {
-                                Some(e) => {
-                                    others = Some(self.same_failure(&e));
-                                    e
-                                }
-                                None => self.same_failure(others.as_ref().expect("first seen")),
-                            };
-                            Err(ExecError::Store(e))
-                        })
-                    })
-                    .collect()
-            }
-        }
-    }
-
-    /// An undo names a logged change by number; the change undone is the one in the log,
-    /// never one a client sent along. Returns the undo with the logged event (None for any
-    /// other command).
-    pub fn logged_undo(&self, command: &Command) -> Result<Option<Command>, ExecError> {
-        let Command::Undo { seq, .. } = command else {
-            return Ok(None);
-        };
-        let entry: Option<LogEntry> = self.get(&self.log, &seq.to_be_bytes())?;
-        let Some(Record::Change(event)) = entry.map(|e| e.record) else {
-            return Err(ExecError::Refused(Refusal::CannotUndo));
-        };
-        // Undone once already: a second undo would reverse a later change in its name.
-        if let Some(tps) = event.tps() {
-            let undone = self.tps_history(tps)?.iter().any(
-                |e| matches!(&e.record, Record::Change(Event::Undone { seq: s, .. }) if s == seq),
-            );
-            if undone {
-                return Err(ExecError::Refused(Refusal::CannotUndo));
-            }
-        }
-        Ok(Some(Command::Undo { seq: *seq, event }))
-    }
-
-    /// The one road for changes already applied to `roster`: journal (fsync), then one sled
-    /// transaction (flush). On failure memory is reloaded from disk, never left ahead.
-    ///
-    /// What a failure leaves, and what it is called:
-    /// - the journal write failed and was taken back whole: nothing recorded, the store
-    ///   goes on (`NotRecorded`; a full disk says so);
-    /// - the journal write failed and could not be taken back: part of it may be on disk,
-    ///   the next open cuts or replays it (`Uncertain`; no more writes until then);
-    /// - the journal has it but sled failed: it is replayed at the next open
-    ///   (`JournalOnly`; no more writes until then).
-    fn persist(
-        &self,
-        roster: &mut Roster,
-        entries: &[LogEntry],
-        tps_ids: &BTreeSet<TpsId>,
-        kel_ids: &BTreeSet<KelurahanId>,
-    ) -> Result<()> {
-        use std::sync::atomic::Ordering;
-        if self.poisoned.load(Ordering::SeqCst) {
-            return Err(StoreError::Poisoned(self.dir.clone()));
-        }
-        let written = self.append_journal(entries).and_then(|()| {
-            self.write_sled(roster, entries, tps_ids, kel_ids)
-                .map_err(|e| {
-                    // Part of it may be in sled: no more writes until a reopen replays it.
-                    self.poisoned.store(true, Ordering::SeqCst);
-                    StoreError::JournalOnly {
-                        path: self.dir.clone(),
-                        what: match entries {
-                            [one] => format!("change #{} is", one.seq),
-                            [first, .., last] => {
-                                format!("changes #{} to #{} are", first.seq, last.seq)
-                            }
-                            [] => "nothing is".to_string(),
-                        },
-                        detail: write_failure(&e).1,
-                    }
-                })
-        });
-        if written.is_err() {
-            if let Ok(fresh) = self.load() {
-                *roster = fresh;
-            }
-        }
-        written
-    }
-
-    fn append_journal(&self, entries: &[LogEntry]) -> Result<()> {
-        let mut journal = self.journal.lock().expect("journal lock");
-        let journal = journal
-            .as_mut()
-            .ok_or_else(|| StoreError::Poisoned(self.dir.clone()))?;
-        journal.append_all(entries).map_err(|source| {
-            let (full, detail) = write_failure(&StoreError::Io {
-                path: journal.path().to_path_buf(),
-                source,
-            });
-            if journal.is_torn() {
-                self.poisoned
-                    .store(true, std::sync::atomic::Ordering::SeqCst);
-                StoreError::Uncertain {
-                    path: self.dir.clone(),
-                    detail,
-                }
-            } else if full {
-                self.not_recorded(&format!("{detail}; free space on it, then try again"))
-            } else {
-                self.not_recorded(&detail)
-            }
-        })
-    }
-
-    /// The error of a failed batch for its other commands: recorded or not as the first.
-    fn same_failure(&self, e: &StoreError) -> StoreError {
-        let path = self.dir.clone();
-        match e {
-            StoreError::JournalOnly { what, detail, .. } => StoreError::JournalOnly {
-                path,
-                what: what.clone(),
-                detail: detail.clone(),
-            },
-            StoreError::Uncertain { detail, .. } => StoreError::Uncertain {
-                path,
-                detail: detail.clone(),
-            },
-            StoreError::NotRecorded { detail, .. } => self.not_recorded(detail),
-            StoreError::Poisoned(_) => StoreError::Poisoned(path),
-            other => self.not_recorded(&other.to_string()),
-        }
-    }
-
-    /// The error of a failed batch, for each of its commands.
-    fn not_recorded(&self, detail: &str) -> StoreError {
-        StoreError::NotRecorded {
-            path: self.dir.clone(),
-            detail: detail.to_string(),
-        }
-    }
-
-    /// Writes changes' effects and their log entries in one sled transaction, then flushes.
-    fn write_sled(
-        &self,
-        roster: &Roster,
-        entries: &[LogEntry],
-        tps_ids: &BTreeSet<TpsId>,
-        kel_ids: &BTreeSet<KelurahanId>,
-    ) -> Result<()> {
-        let seat_values: Vec<([u8; 4], Option<Vec<u8>>)> = tps_ids
-            .iter()
-            .map(|&t| {
-                let s = roster.seats_of(t);
-                (
-                    tps_key(t),
-                    s.iter().any(Option::is_some).then(|| codec::encode(&s)),
-                )
-            })
-            .collect();
-        let reserve_values: Vec<([u8; 4], Option<Vec<u8>>)> = kel_ids
-            .iter()
-            .map(|&k| {
-                let list = roster.reserves(k);
-                (kel_key(k), (!list.is_empty()).then(|| codec::encode(&list)))
-            })
-            .collect();
-        let logged: Vec<(u64, Option<TpsId>, Vec<u8>)> = entries
-            .iter()
-            .map(|entry| {
-                let history = match &entry.record {
-                    Record::Change(event) => event.tps(),
-                    Record::Created { .. } => None,
-                };
-                (entry.seq, history, codec::encode(entry))
-            })
-            .collect();
-        let next_seq = entries.last().map_or(1, |e| e.seq + 1);
-        let trees = (
-            &self.meta,
-            &self.seats,
-            &self.reserves,
-            &self.log,
-            &self.tps_log,
-        );
-        let result = trees.transaction(|(meta, seats, reserves, log, tps_log)| {
-            for (k, v) in &seat_values {
-                match v {
-                    Some(v) => seats.insert(&k[..], v.as_slice())?,
-                    None => seats.remove(&k[..])?,
-                };
-            }
-            for (k, v) in &reserve_values {
-                match v {
-                    Some(v) => reserves.insert(&k[..], v.as_slice())?,
-                    None => reserves.remove(&k[..])?,
-                };
-            }
-            for (seq, history, encoded) in &logged {
-                log.insert(&seq.to_be_bytes(), encoded.as_slice())?;
-                if let Some(t) = history {
-                    tps_log.insert(&history_key(*t, *seq), &[][..])?;
-                }
-            }
-            meta.insert(K_NEXT_SEQ, codec::encode(&next_seq))?;
-            Ok::<(), ConflictableTransactionError<String>>(())
-        });
-        result.map_err(|e| match e {
-            TransactionError::Abort(msg) => StoreError::Diverged {
-                path: self.dir.clone(),
-                detail: msg,
-            },
-            TransactionError::Storage(s) => self.sled_err(s),
-        })?;
-        self.flush()
-    }
-
-    /// Decides a command against the roster and commits the resulting event.
-    pub fn execute(&self, roster: &mut Roster, command: &Command) -> Result<LogEntry, ExecError> {
-        self.execute_as(roster, command, &self.actor)
-    }
-
-    /// `execute`, recording `actor`.
-    pub fn execute_as(
-        &self,
-        roster: &mut Roster,
-        command: &Command,
-        actor: &str,
-    ) -> Result<LogEntry, ExecError> {
-        self.execute_batch(roster, &[(command, actor)])
-            .pop()
-            .expect("one result per command")
-    }
-
-    /// The whole log, oldest first.
-    pub fn log_entries(&self) -> impl Iterator<Item = Result<LogEntry>> + '_ {
-        self.log.iter().map(move |item| {
-            let (k, v) = item.map_err(|e| self.sled_err(e))?;
-            self.decode_at("log", &k, &v)
-        })
-    }
-
-    /// The newest `limit` log entries, newest first.
-    pub fn recent_log(&self, limit: usize) -> Result<Vec<LogEntry>> {
-        self.log
-            .iter()
-            .rev()
-            .take(limit)
-            .map(|item| {
-                let (k, v) = item.map_err(|e| self.sled_err(e))?;
-                self.decode_at("log", &k, &v)
-            })
-            .collect()
-    }
-
-    /// Log entries of one TPS, oldest first.
-    pub fn tps_history(&self, tps: TpsId) -> Result<Vec<LogEntry>> {
-        let mut out = Vec::new();
-        for item in self.tps_log.scan_prefix(tps_key(tps)) {
-            let (k, _) = item.map_err(|e| self.sled_err(e))?;
-            let seq = &k[4..12];
-            if let Some(v) = self.log.get(seq).map_err(|e| self.sled_err(e))? {
-                out.push(self.decode_at("log", seq, &v)?);
-            }
-        }
-        Ok(out)
-    }
-
-    /// A bounded page of the log: the entries older than `before`, newest first, at most
-    /// `limit` of them and at most `max_bytes` of stored encoding in all. Entries are read
-    /// (decoded) only once they fit, so a page costs at most about `max_bytes` whatever the
-    /// log holds.
-    pub fn log_page(&self, before: u64, limit: usize, max_bytes: usize) -> Result<LogPage> {
-        let keys = self
-            .log
-            .range(..before.to_be_bytes())
-            .rev()
-            .map(|item| item.map(|(k, v)| (k, Some(v))));
-        self.page(keys, limit, max_bytes)
-    }
-
-    /// A bounded page of a TPS's history: its entries older than `before`, newest first,
-    /// within `limit` entries and `max_bytes` (as `log_page`).
-    pub fn tps_history_page(
-        &self,
-        tps: TpsId,
-        before: u64,
-        limit: usize,
-        max_bytes: usize,
-    ) -> Result<LogPage> {
-        let from = [&tps_key(tps)[..], &0u64.to_be_bytes()].concat();
-        let to = [&tps_key(tps)[..], &before.to_be_bytes()].concat();
-        let keys = self.tps_log.range(from..to).rev().map(|item| {
-            let (k, _) = item?;
-            let seq = sled::IVec::from(&k[4..12]);
-            let value = self.log.get(&seq)?;
-            Ok((seq, value))
-        });
-        self.page(keys, limit, max_bytes)
-    }
-
-    fn page(
-        &self,
-        keys: impl Iterator<Item = sled::Result<(sled::IVec, Option<sled::IVec>)>>,
-        limit: usize,
-        max_bytes: usize,
-    ) -> Result<LogPage> {
-        let mut page = LogPage::default();
-        let mut bytes = 0usize;
-        for item in keys {
-            if page.entries.len() >= limit {
-                break;
-            }
-            let (seq, value) = item.map_err(|e| self.sled_err(e))?;
-            let Some(value) = value else { continue };
-            if bytes + value.len() > max_bytes {
-                let seq = u64::from_be_bytes(seq.as_ref().try_into().unwrap_or([0; 8]));
-                page.stopped_by = Some((seq, value.len()));
-                break;
-            }
-            bytes += value.len();
-            page.entries.push(self.decode_at("log", &seq, &value)?);
-        }
-        Ok(page)
-    }
-
     /// Bytes the store occupies on disk.
     pub fn size_on_disk(&self) -> Result<u64> {
         self.db.size_on_disk().map_err(|e| self.sled_err(e))
@@ -1291,4 +712,39 @@ fn restrict_permissions(dir: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// root must not open a store another user owns: sled creates and rewrites files in it on
+/// every open, and root-owned files there would lock its owner out of their own store.
+fn refuse_foreign_owner(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Ok(());
+    }
+    let Ok(meta) = fs::metadata(dir) else {
+        return Ok(()); // not there yet: root creates a store of its own
+    };
+    if meta.uid() == 0 {
+        return Ok(());
+    }
+    Err(StoreError::ForeignOwner {
+        path: dir.to_path_buf(),
+        owner: user_name(meta.uid()),
+        uid: meta.uid(),
+    })
+}
+
+/// The login name of `uid`, or `#UID` (as sudo and runuser take it) if it has none.
+fn user_name(uid: u32) -> String {
+    // SAFETY: getpwuid returns a pointer into static storage or null; we copy out at once.
+    unsafe {
+        let pw = libc::getpwuid(uid);
+        if !pw.is_null() && !(*pw).pw_name.is_null() {
+            return std::ffi::CStr::from_ptr((*pw).pw_name)
+                .to_string_lossy()
+                .into_owned();
+        }
+    }
+    format!("#{uid}")
 }
