@@ -288,6 +288,8 @@ pub enum Refusal {
     /// Typed text breaks the rules of `freetext` (control or invisible characters, too
     /// long, empty name): a client that skipped its own checks.
     BadText(super::freetext::TextError),
+    /// A phone number that is not an Indonesian number (a client that skipped its checks).
+    BadPhone(super::phone::PhoneError),
 }
 
 /// Where a NIK is held in the roster.

@@ -164,8 +164,13 @@ impl Roster {
 fn check_text(person: &Person) -> Result<(), Refusal> {
     freetext::required(TextField::Name, &person.name)
         .and_then(|_| freetext::optional(TextField::Phone, person.phone.as_deref()))
-        .map(|_| ())
-        .map_err(Refusal::BadText)
+        .map_err(Refusal::BadText)?;
+    match &person.phone {
+        Some(raw) => super::phone::normalize(raw)
+            .map(|_| ())
+            .map_err(Refusal::BadPhone),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ pub struct Phone {
 }
 
 /// Why a phone number was refused.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PhoneError {
     /// `8,12346E+10`: a spreadsheet turned it into a number and rounded it.
     ScientificNotation,

@@ -658,7 +658,13 @@ impl Roster {
             } => {
                 // Typed text is checked here too, whoever sent it: what is recorded is the
                 // trimmed text, never a control sequence or an oversize value.
-                let person = person.clone().clean_text().map_err(Refusal::BadText)?;
+                let mut person = person.clone().clean_text().map_err(Refusal::BadText)?;
+                // Stored in the one national form, whoever sent it.
+                if let Some(raw) = person.phone.take() {
+                    person.phone = super::phone::normalize(&raw)
+                        .map_err(Refusal::BadPhone)?
+                        .map(|p| p.number);
+                }
                 let berita_acara =
                     freetext::optional(TextField::BeritaAcara, berita_acara.as_deref())
                         .map_err(Refusal::BadText)?
@@ -1360,6 +1366,31 @@ mod tests {
 
     /// A client that skipped its own checks is held to the text rules by `decide` itself;
     /// what is recorded is the cleaned text.
+    #[test]
+    fn decide_stores_phones_in_the_national_form_whoever_sends_them() {
+        use super::super::phone::PhoneError;
+        let r = Roster::new(small(), ElectionParams::default());
+        let fill = |phone: &str| Command::FillDirect {
+            tps: TpsId(0),
+            seat: 2,
+            person: Person {
+                phone: Some(phone.into()),
+                ..person(5, Sex::P)
+            },
+            berita_acara: None,
+        };
+        match r.decide(&fill("+62 812-3456-7890")) {
+            Ok(Event::SeatFilled { person, .. }) => {
+                assert_eq!(person.phone.as_deref(), Some("081234567890"))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            r.decide(&fill("+1 555 123 4567")),
+            Err(Refusal::BadPhone(PhoneError::NotIndonesian))
+        );
+    }
+
     #[test]
     fn decide_refuses_hostile_text_and_records_it_cleaned() {
         use super::super::freetext::{TextError, TextProblem};

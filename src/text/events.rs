@@ -162,6 +162,11 @@ impl Lang {
                 ),
             },
             Refusal::BadText(e) => self.text_error(e),
+            Refusal::BadPhone(e) => format!(
+                "{} {}",
+                self.t("nomor telepon", "the phone number"),
+                self.phone_problem(e)
+            ),
         }
     }
 
