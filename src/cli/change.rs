@@ -1,5 +1,6 @@
 //! Changes from the command line: the same commands the TUI sends, for scripts.
 
+use crate::text::tr;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
@@ -314,12 +315,11 @@ fn refuse_unaccepted_risk(
             let kel = &roster.region.kelurahan(kelurahan).name;
             let name = &reserve.person.name;
             let risk = lang.health_flag(risk);
-            let what = match lang {
-                Lang::Id => {
-                    format!("cadangan #{rank} di {kel} ({name}) berisiko kesehatan: {risk}")
-                }
-                Lang::En => format!("reserve #{rank} of {kel} ({name}) has a health risk: {risk}"),
-            };
+            let what = tr!(
+                lang,
+                "cadangan #{rank} di {kel} ({name}) berisiko kesehatan: {risk}",
+                "reserve #{rank} of {kel} ({name}) has a health risk: {risk}"
+            );
             Err(Failure::Other(format!(
                 "{}: {what}{}",
                 lang.t("ditolak", "refused"),

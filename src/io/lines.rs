@@ -1,6 +1,7 @@
 //! CSV bytes rewritten so the csv crate reports true physical line numbers, and bounded: no
 //! endless or huge stream (`/dev/zero`, a binary, a runaway export) is read without limit.
 
+use crate::text::tr;
 use std::io::{BufRead, Read};
 
 use crate::text::Lang;
@@ -31,20 +32,16 @@ impl InputLimit {
     }
 
     pub fn text(&self, lang: Lang) -> String {
-        match (*self, lang) {
-            (InputLimit::Row { max, .. }, Lang::Id) => format!(
+        match *self {
+            InputLimit::Row { max, .. } => tr!(
+                lang,
                 "baris lebih dari {} byte; berhenti membaca (benarkah ini berkas CSV?)",
-                lang.num(max as u64)
-            ),
-            (InputLimit::Row { max, .. }, Lang::En) => format!(
                 "row longer than {} bytes; stopped reading (is this really a CSV file?)",
                 lang.num(max as u64)
             ),
-            (InputLimit::File { max, .. }, Lang::Id) => format!(
+            InputLimit::File { max, .. } => tr!(
+                lang,
                 "berkas lebih dari {} byte (roster nasional sekitar 700 MB); berhenti membaca",
-                lang.num(max)
-            ),
-            (InputLimit::File { max, .. }, Lang::En) => format!(
                 "file larger than {} bytes (a national roster is about 700 MB); stopped reading",
                 lang.num(max)
             ),

@@ -7,6 +7,7 @@
 //! Names in the table and the text go through `text::safe`; CSV and JSON keep them verbatim
 //! (their formats quote them).
 
+use crate::text::tr;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -522,10 +523,11 @@ fn chat_text(roster: &Roster, scope: Scope, entries: &[GapEntry], opts: &Options
                 ));
             }
             let (vacant, tps_short) = (lang.num(g.tally.vacant), lang.num(g.tally.tps_short));
-            let subtotal = match lang {
-                Lang::Id => format!("kekurangan {vacant} kursi di {tps_short} TPS"),
-                Lang::En => format!("{vacant} seats vacant in {tps_short} TPS"),
-            };
+            let subtotal = tr!(
+                lang,
+                "kekurangan {vacant} kursi di {tps_short} TPS",
+                "{vacant} seats vacant in {tps_short} TPS"
+            );
             out.push_str(&format!("- {name}: {subtotal} — {}\n", tps.join("; ")));
         }
         if short.len() > KELURAHAN_SHOWN {

@@ -1,5 +1,6 @@
 //! How refusals, log entries and seat history read, in both languages.
 
+use crate::text::tr;
 use chrono::{DateTime, FixedOffset, Utc};
 
 use super::{safe, Lang};
@@ -26,38 +27,34 @@ impl Lang {
 
     pub fn refusal(self, r: &Refusal, region: &Region) -> String {
         match r {
-            Refusal::NoSuchSeat { seat, seats } => match self {
-                Lang::Id => format!("kursi {seat} tidak ada (1–{seats})"),
-                Lang::En => format!("there is no seat {seat} (1–{seats})"),
-            },
-            Refusal::SeatOccupied { seat } => match self {
-                Lang::Id => format!("kursi {seat} sudah terisi; kosongkan dulu"),
-                Lang::En => format!("seat {seat} is already filled; vacate it first"),
-            },
-            Refusal::SeatEmpty { seat } => match self {
-                Lang::Id => format!("kursi {seat} kosong"),
-                Lang::En => format!("seat {seat} is empty"),
-            },
-            Refusal::AlreadyAbsent { seat } => match self {
-                Lang::Id => format!("petugas kursi {seat} sudah ditandai berhalangan"),
-                Lang::En => format!("the officer in seat {seat} is already marked absent"),
-            },
-            Refusal::NotAbsent { seat } => match self {
-                Lang::Id => format!("petugas kursi {seat} tidak sedang berhalangan"),
-                Lang::En => format!("the officer in seat {seat} is not marked absent"),
-            },
-            Refusal::NikInUse { nik, at } => match self {
-                Lang::Id => format!(
-                    "NIK {} sudah terdaftar: {}",
-                    nik.masked(),
-                    self.nik_location(at, region)
-                ),
-                Lang::En => format!(
-                    "NIK {} is already registered: {}",
-                    nik.masked(),
-                    self.nik_location(at, region)
-                ),
-            },
+            Refusal::NoSuchSeat { seat, seats } => tr!(
+                self,
+                "kursi {seat} tidak ada (1–{seats})",
+                "there is no seat {seat} (1–{seats})"
+            ),
+            Refusal::SeatOccupied { seat } => tr!(
+                self,
+                "kursi {seat} sudah terisi; kosongkan dulu",
+                "seat {seat} is already filled; vacate it first"
+            ),
+            Refusal::SeatEmpty { seat } => tr!(self, "kursi {seat} kosong", "seat {seat} is empty"),
+            Refusal::AlreadyAbsent { seat } => tr!(
+                self,
+                "petugas kursi {seat} sudah ditandai berhalangan",
+                "the officer in seat {seat} is already marked absent"
+            ),
+            Refusal::NotAbsent { seat } => tr!(
+                self,
+                "petugas kursi {seat} tidak sedang berhalangan",
+                "the officer in seat {seat} is not marked absent"
+            ),
+            Refusal::NikInUse { nik, at } => tr!(
+                self,
+                "NIK {} sudah terdaftar: {}",
+                "NIK {} is already registered: {}",
+                nik.masked(),
+                self.nik_location(at, region)
+            ),
             Refusal::Ineligible(findings) => {
                 let reasons: Vec<String> = findings.iter().map(|f| self.finding(f)).collect();
                 format!(
@@ -66,16 +63,12 @@ impl Lang {
                     reasons.join("; ")
                 )
             }
-            Refusal::NoSuchReserve { kelurahan, rank } => match self {
-                Lang::Id => format!(
-                    "tidak ada cadangan #{rank} di {} (sudah diangkat?)",
-                    region.kelurahan(*kelurahan).name
-                ),
-                Lang::En => format!(
-                    "no reserve #{rank} in {} (already appointed?)",
-                    region.kelurahan(*kelurahan).name
-                ),
-            },
+            Refusal::NoSuchReserve { kelurahan, rank } => tr!(
+                self,
+                "tidak ada cadangan #{rank} di {} (sudah diangkat?)",
+                "no reserve #{rank} in {} (already appointed?)",
+                region.kelurahan(*kelurahan).name
+            ),
             Refusal::ReserveOutsideKecamatan => self
                 .t(
                     "cadangan dari kecamatan lain",
@@ -123,20 +116,19 @@ impl Lang {
                     "no such TPS, kelurahan or seat",
                 )
                 .into(),
-            Refusal::ImportRow { row, why } => match self {
-                Lang::Id => format!("baris data ke-{}: {}", row + 1, self.refusal(why, region)),
-                Lang::En => format!("data row {}: {}", row + 1, self.refusal(why, region)),
-            },
-            Refusal::RankTaken { kelurahan, rank } => match self {
-                Lang::Id => format!(
-                    "peringkat {rank} sudah ada di daftar cadangan {}",
-                    region.kelurahan(*kelurahan).name
-                ),
-                Lang::En => format!(
-                    "rank {rank} is already on the reserve list of {}",
-                    region.kelurahan(*kelurahan).name
-                ),
-            },
+            Refusal::ImportRow { row, why } => tr!(
+                self,
+                "baris data ke-{}: {}",
+                "data row {}: {}",
+                row + 1,
+                self.refusal(why, region)
+            ),
+            Refusal::RankTaken { kelurahan, rank } => tr!(
+                self,
+                "peringkat {rank} sudah ada di daftar cadangan {}",
+                "rank {rank} is already on the reserve list of {}",
+                region.kelurahan(*kelurahan).name
+            ),
             Refusal::NoReserveLeft => self
                 .t(
                     "tidak ada cadangan tersisa (semua cadangan yang boleh Anda angkat di sini \
@@ -149,18 +141,13 @@ impl Lang {
                 kelurahan,
                 rank,
                 risk,
-            } => match self {
-                Lang::Id => format!(
-                    "cadangan berikutnya, #{rank} di {}, berisiko kesehatan: {}",
-                    region.kelurahan(*kelurahan).name,
-                    self.health_flag(*risk)
-                ),
-                Lang::En => format!(
-                    "the next reserve, #{rank} of {}, has a health risk: {}",
-                    region.kelurahan(*kelurahan).name,
-                    self.health_flag(*risk)
-                ),
-            },
+            } => tr!(
+                self,
+                "cadangan berikutnya, #{rank} di {}, berisiko kesehatan: {}",
+                "the next reserve, #{rank} of {}, has a health risk: {}",
+                region.kelurahan(*kelurahan).name,
+                self.health_flag(*risk)
+            ),
             Refusal::BadText(e) => self.text_error(e),
             Refusal::BadPhone(e) => format!(
                 "{} {}",

@@ -43,6 +43,20 @@ pub fn safe(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A message with values, in both languages side by side: `tr!(lang, "{n} kursi kosong",
+/// "{n} seats vacant")`. Each text is a `format!` string (inline names or trailing
+/// arguments, the same for both); only the chosen language is formatted. For fixed text use
+/// [`Lang::t`].
+macro_rules! tr {
+    ($lang:expr, $id:literal, $en:literal $(, $arg:expr)* $(,)?) => {
+        match $lang {
+            $crate::text::Lang::Id => format!($id $(, $arg)*),
+            $crate::text::Lang::En => format!($en $(, $arg)*),
+        }
+    };
+}
+pub(crate) use tr;
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Lang {
     /// Bahasa Indonesia.
@@ -60,8 +74,10 @@ impl Lang {
         }
     }
 
-    /// Picks the string for this language: `lang.t("Kosong", "Vacant")`.
-    pub fn t(self, id: &'static str, en: &'static str) -> &'static str {
+    /// Picks the string for this language: `lang.t("Kosong", "Vacant")`. With [`tr!`] (the
+    /// same pair, formatted) this is the one way kpps speaks: every message is written once,
+    /// Indonesian then English side by side, so neither language can be left out.
+    pub const fn t(self, id: &'static str, en: &'static str) -> &'static str {
         match self {
             Lang::Id => id,
             Lang::En => en,
@@ -86,26 +102,44 @@ impl Lang {
     }
 
     pub fn nik_error(self, e: &NikError) -> String {
-        match (self, e) {
-            (Lang::Id, NikError::Empty) => "NIK kosong".into(),
-            (Lang::En, NikError::Empty) => "NIK is empty".into(),
-            (Lang::Id, NikError::ScientificNotation) => {
-                "NIK dalam notasi ilmiah (rusak oleh spreadsheet); format kolom sebagai teks dan ekspor ulang".into()
-            }
-            (Lang::En, NikError::ScientificNotation) => {
-                "NIK in scientific notation (damaged by a spreadsheet); format the column as text and export again"
-                    .into()
-            }
-            (Lang::Id, NikError::TooShort(n)) => format!("NIK hanya {n} digit, harus 16 (digit depan hilang?)"),
-            (Lang::En, NikError::TooShort(n)) => format!("NIK has {n} digits, needs 16 (leading digits lost?)"),
-            (Lang::Id, NikError::TooLong(n)) => format!("NIK {n} digit, harus 16"),
-            (Lang::En, NikError::TooLong(n)) => format!("NIK has {n} digits, needs 16"),
-            (Lang::Id, NikError::NotDigits) => "NIK hanya boleh berisi angka".into(),
-            (Lang::En, NikError::NotDigits) => "NIK must contain digits only".into(),
-            (Lang::Id, NikError::BadDate) => "tanggal lahir dalam NIK tidak valid".into(),
-            (Lang::En, NikError::BadDate) => "birth date encoded in the NIK is not a valid date".into(),
-            (Lang::Id, NikError::BadRegion) => "kode wilayah NIK tidak valid".into(),
-            (Lang::En, NikError::BadRegion) => "NIK region code is not valid".into(),
+        match e {
+            NikError::Empty => self.t("NIK kosong", "NIK is empty").into(),
+            NikError::ScientificNotation => self
+                .t(
+                    "NIK dalam notasi ilmiah (rusak oleh spreadsheet); format kolom sebagai teks \
+                    dan ekspor ulang",
+                    "NIK in scientific notation (damaged by a spreadsheet); format the column as \
+                    text and export again",
+                )
+                .into(),
+            NikError::TooShort(n) => tr!(
+                self,
+                "NIK hanya {n} digit, harus 16 (digit depan hilang?)",
+                "NIK has {n} digits, needs 16 (leading digits lost?)"
+            ),
+            NikError::TooLong(n) => tr!(
+                self,
+                "NIK {n} digit, harus 16",
+                "NIK has {n} digits, needs 16"
+            ),
+            NikError::NotDigits => self
+                .t(
+                    "NIK hanya boleh berisi angka",
+                    "NIK must contain digits only",
+                )
+                .into(),
+            NikError::BadDate => self
+                .t(
+                    "tanggal lahir dalam NIK tidak valid",
+                    "birth date encoded in the NIK is not a valid date",
+                )
+                .into(),
+            NikError::BadRegion => self
+                .t(
+                    "kode wilayah NIK tidak valid",
+                    "NIK region code is not valid",
+                )
+                .into(),
         }
     }
 
@@ -136,30 +170,23 @@ impl Lang {
     pub fn text_problem(self, p: &TextProblem) -> String {
         // The offending character as a code point: `U+001B`.
         let code = |ch: &char| format!("U+{:04X}", *ch as u32);
-        match (self, p) {
-            (Lang::Id, TextProblem::Empty) => "kosong".into(),
-            (Lang::En, TextProblem::Empty) => "is empty".into(),
-            (Lang::Id, TextProblem::TooLong { chars, max }) => format!(
+        match p {
+            TextProblem::Empty => self.t("kosong", "is empty").into(),
+            TextProblem::TooLong { chars, max } => tr!(
+                self,
                 "terlalu panjang: {} karakter, paling banyak {max}",
-                self.num(*chars)
-            ),
-            (Lang::En, TextProblem::TooLong { chars, max }) => format!(
                 "is too long: {} characters, at most {max}",
                 self.num(*chars)
             ),
-            (Lang::Id, TextProblem::Unsafe { ch, at }) => format!(
+            TextProblem::Unsafe { ch, at } => tr!(
+                self,
                 "berisi karakter kontrol atau tak terlihat ({}) di karakter ke-{at}",
-                code(ch)
-            ),
-            (Lang::En, TextProblem::Unsafe { ch, at }) => format!(
                 "contains a control or invisible character ({}) at character {at}",
                 code(ch)
             ),
-            (Lang::Id, TextProblem::NotPhone { ch, at }) => format!(
+            TextProblem::NotPhone { ch, at } => tr!(
+                self,
                 "hanya boleh angka, spasi dan + - ( ) .: {} di karakter ke-{at}",
-                safe(&format!("{ch:?}"))
-            ),
-            (Lang::En, TextProblem::NotPhone { ch, at }) => format!(
                 "may hold only digits, spaces and + - ( ) .: {} at character {at}",
                 safe(&format!("{ch:?}"))
             ),
@@ -169,45 +196,55 @@ impl Lang {
     /// [`Lang::text_problem`] short enough to sit beside a form field at 80 columns (the
     /// status line repeats it, with the field's label, when the form is sent).
     pub fn text_problem_short(self, p: &TextProblem) -> String {
-        match (self, p) {
-            (_, TextProblem::Empty) => self.t("wajib diisi", "required").into(),
-            (Lang::Id, TextProblem::TooLong { max, .. }) => format!("maks. {max} karakter"),
-            (Lang::En, TextProblem::TooLong { max, .. }) => format!("max {max} characters"),
-            (Lang::Id, TextProblem::Unsafe { ch, at }) => {
-                format!("karakter terlarang U+{:04X} (ke-{at})", *ch as u32)
+        match p {
+            TextProblem::Empty => self.t("wajib diisi", "required").into(),
+            TextProblem::TooLong { max, .. } => {
+                tr!(self, "maks. {max} karakter", "max {max} characters")
             }
-            (Lang::En, TextProblem::Unsafe { ch, at }) => {
-                format!("forbidden character U+{:04X} (#{at})", *ch as u32)
-            }
-            (Lang::Id, TextProblem::NotPhone { .. }) => "hanya angka, spasi, + - ( ) .".into(),
-            (Lang::En, TextProblem::NotPhone { .. }) => "digits, spaces, + - ( ) . only".into(),
+            TextProblem::Unsafe { ch, at } => tr!(
+                self,
+                "karakter terlarang U+{:04X} (ke-{at})",
+                "forbidden character U+{:04X} (#{at})",
+                *ch as u32
+            ),
+            TextProblem::NotPhone { .. } => self
+                .t(
+                    "hanya angka, spasi, + - ( ) .",
+                    "digits, spaces, + - ( ) . only",
+                )
+                .into(),
         }
     }
 
     pub fn finding(self, f: &Finding) -> String {
-        match (self, f) {
-            (Lang::Id, Finding::UnderAge { age, min }) => {
-                format!("usia {age} pada hari pemungutan suara, minimal {min}")
-            }
-            (Lang::En, Finding::UnderAge { age, min }) => {
-                format!("aged {age} on voting day, minimum is {min}")
-            }
-            (Lang::Id, Finding::OverPreferredAge { age, max }) => {
-                format!("usia {age}, di atas {max} yang dianjurkan")
-            }
-            (Lang::En, Finding::OverPreferredAge { age, max }) => {
-                format!("aged {age}, over the preferred {max}")
-            }
-            (Lang::Id, Finding::NikBirthDateMismatch) => "tanggal lahir tidak sesuai NIK".into(),
-            (Lang::En, Finding::NikBirthDateMismatch) => "birth date disagrees with the NIK".into(),
-            (Lang::Id, Finding::NikSexMismatch) => "jenis kelamin tidak sesuai NIK".into(),
-            (Lang::En, Finding::NikSexMismatch) => "sex disagrees with the NIK".into(),
-            (Lang::Id, Finding::NikOutsideRegion { region }) => {
-                format!("NIK diterbitkan di luar wilayah ({region})")
-            }
-            (Lang::En, Finding::NikOutsideRegion { region }) => {
-                format!("NIK issued outside the region ({region})")
-            }
+        match f {
+            Finding::UnderAge { age, min } => tr!(
+                self,
+                "usia {age} pada hari pemungutan suara, minimal {min}",
+                "aged {age} on voting day, minimum is {min}"
+            ),
+            Finding::OverPreferredAge { age, max } => tr!(
+                self,
+                "usia {age}, di atas {max} yang dianjurkan",
+                "aged {age}, over the preferred {max}"
+            ),
+            Finding::NikBirthDateMismatch => self
+                .t(
+                    "tanggal lahir tidak sesuai NIK",
+                    "birth date disagrees with the NIK",
+                )
+                .into(),
+            Finding::NikSexMismatch => self
+                .t(
+                    "jenis kelamin tidak sesuai NIK",
+                    "sex disagrees with the NIK",
+                )
+                .into(),
+            Finding::NikOutsideRegion { region } => tr!(
+                self,
+                "NIK diterbitkan di luar wilayah ({region})",
+                "NIK issued outside the region ({region})"
+            ),
         }
     }
 

@@ -5,6 +5,7 @@ use super::{safe, Lang};
 use crate::domain::draft::{FieldIssue, PersonField, Problem, WarningCounts, WarningKind};
 use crate::domain::phone::{PhoneError, LANDLINE_DIGITS, MOBILE_DIGITS};
 use crate::domain::{ElectionParams, NikError};
+use crate::text::tr;
 
 /// How a message names the field it is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,37 +20,58 @@ impl Lang {
     /// Why a phone number was refused, without the field's name (`dalam notasi ilmiah …`).
     pub fn phone_problem(self, e: &PhoneError) -> String {
         let (m, l) = (MOBILE_DIGITS, LANDLINE_DIGITS);
-        let lengths = match self {
-            Lang::Id => format!(
-                "HP {}–{} digit, telepon rumah {}–{}",
-                m.start(),
-                m.end(),
-                l.start(),
-                l.end()
+        let lengths = tr!(
+            self,
+            "HP {}–{} digit, telepon rumah {}–{}",
+            "mobile {}–{} digits, landline {}–{}",
+            m.start(),
+            m.end(),
+            l.start(),
+            l.end()
+        );
+        match e {
+            PhoneError::ScientificNotation => self
+                .t(
+                    "dalam notasi ilmiah (rusak oleh spreadsheet); format kolom sebagai teks dan \
+                    ekspor ulang",
+                    "in scientific notation (damaged by a spreadsheet); format the column as text \
+                    and export again",
+                )
+                .into(),
+            PhoneError::BadCharacter(c) => tr!(
+                self,
+                "hanya boleh angka, spasi, - . ( ) dan + di depan: {}",
+                "may hold only digits, spaces, - . ( ) and a leading +: {}",
+                safe(&format!("{c:?}"))
             ),
-            Lang::En => format!(
-                "mobile {}–{} digits, landline {}–{}",
-                m.start(),
-                m.end(),
-                l.start(),
-                l.end()
+            PhoneError::NotIndonesian => self
+                .t(
+                    "bukan nomor Indonesia (+62)",
+                    "is not an Indonesian number (+62)",
+                )
+                .into(),
+            PhoneError::Ambiguous62 => self
+                .t(
+                    "mulai dengan 62 tanpa +: tulis +62… atau 0…",
+                    "starts with 62 without +: write +62… or 0…",
+                )
+                .into(),
+            PhoneError::BadStart => self
+                .t(
+                    "harus mulai dengan 08, 0 dan kode area, 62 8 atau +62",
+                    "must start with 08, 0 and an area code, 62 8 or +62",
+                )
+                .into(),
+            PhoneError::TooShort(n) => tr!(
+                self,
+                "hanya {n} digit ({lengths})",
+                "has only {n} digits ({lengths})"
             ),
-        };
-        match (self, e) {
-            (Lang::Id, PhoneError::ScientificNotation) => "dalam notasi ilmiah (rusak oleh spreadsheet); format kolom sebagai teks dan ekspor ulang".into(),
-            (Lang::En, PhoneError::ScientificNotation) => "in scientific notation (damaged by a spreadsheet); format the column as text and export again".into(),
-            (Lang::Id, PhoneError::BadCharacter(c)) => format!("hanya boleh angka, spasi, - . ( ) dan + di depan: {}", safe(&format!("{c:?}"))),
-            (Lang::En, PhoneError::BadCharacter(c)) => format!("may hold only digits, spaces, - . ( ) and a leading +: {}", safe(&format!("{c:?}"))),
-            (Lang::Id, PhoneError::NotIndonesian) => "bukan nomor Indonesia (+62)".into(),
-            (Lang::En, PhoneError::NotIndonesian) => "is not an Indonesian number (+62)".into(),
-            (Lang::Id, PhoneError::Ambiguous62) => "mulai dengan 62 tanpa +: tulis +62… atau 0…".into(),
-            (Lang::En, PhoneError::Ambiguous62) => "starts with 62 without +: write +62… or 0…".into(),
-            (Lang::Id, PhoneError::BadStart) => "harus mulai dengan 08, 0 dan kode area, 62 8 atau +62".into(),
-            (Lang::En, PhoneError::BadStart) => "must start with 08, 0 and an area code, 62 8 or +62".into(),
-            (Lang::Id, PhoneError::TooShort(n)) => format!("hanya {n} digit ({lengths})"),
-            (Lang::En, PhoneError::TooShort(n)) => format!("has only {n} digits ({lengths})"),
-            (Lang::Id, PhoneError::TooLong(n)) => format!("terlalu panjang: {n} digit ({lengths})"),
-            (Lang::En, PhoneError::TooLong(n)) => format!("is too long: {n} digits ({lengths})"),
+            PhoneError::TooLong(n) => tr!(
+                self,
+                "terlalu panjang: {n} digit ({lengths})",
+                "is too long: {n} digits ({lengths})"
+            ),
         }
     }
 
@@ -66,35 +88,35 @@ impl Lang {
             Label::Column => text,
             Label::Flag => format!("{name}: {text}"),
         };
-        match (self, &issue.problem) {
-            (Lang::Id, Problem::Empty) => format!("{name} kosong"),
-            (Lang::En, Problem::Empty) => format!("{name} is empty"),
-            (_, Problem::Text(p)) => format!("{name} {}", self.text_problem(p)),
-            (_, Problem::Nik(e)) => sentence(self.nik_error(e)),
-            (_, Problem::Finding(f)) => sentence(self.finding(f)),
-            (Lang::Id, Problem::BadDate(v)) => {
-                format!("{name} tidak dikenali: {v:?} (pakai YYYY-MM-DD atau DD/MM/YYYY)")
-            }
-            (Lang::En, Problem::BadDate(v)) => {
-                format!("unrecognised {name} {v:?} (use YYYY-MM-DD or DD/MM/YYYY)")
-            }
-            (Lang::Id, Problem::BadSex(v)) => format!("{name} harus L atau P: {v:?}"),
-            (Lang::En, Problem::BadSex(v)) => format!("{name} must be L or P: {v:?}"),
-            (Lang::Id, Problem::BadScreening(v)) => {
-                format!("{name} harus \"tidak berisiko\", \"berisiko\" atau \"belum\": {v:?}")
-            }
-            (Lang::En, Problem::BadScreening(v)) => {
-                format!("{name} must be \"tidak berisiko\", \"berisiko\" or \"belum\": {v:?}")
-            }
-            (Lang::Id, Problem::BadJkn(v)) => format!("{name} harus \"ya\" atau \"tidak\": {v:?}"),
-            (Lang::En, Problem::BadJkn(v)) => format!("{name} must be \"ya\" or \"tidak\": {v:?}"),
-            (_, Problem::Phone(e)) => format!("{name} {}", self.phone_problem(e)),
-            (Lang::Id, Problem::PhoneZeroRestored { given, stored }) => format!(
-                "{name} {} tanpa 0 di depan (spreadsheet?); disimpan sebagai {}",
-                safe(given),
-                safe(stored)
+        match &issue.problem {
+            Problem::Empty => tr!(self, "{name} kosong", "{name} is empty"),
+            Problem::Text(p) => format!("{name} {}", self.text_problem(p)),
+            Problem::Nik(e) => sentence(self.nik_error(e)),
+            Problem::Finding(f) => sentence(self.finding(f)),
+            Problem::BadDate(v) => tr!(
+                self,
+                "{name} tidak dikenali: {v:?} (pakai YYYY-MM-DD atau DD/MM/YYYY)",
+                "unrecognised {name} {v:?} (use YYYY-MM-DD or DD/MM/YYYY)"
             ),
-            (Lang::En, Problem::PhoneZeroRestored { given, stored }) => format!(
+            Problem::BadSex(v) => tr!(
+                self,
+                "{name} harus L atau P: {v:?}",
+                "{name} must be L or P: {v:?}"
+            ),
+            Problem::BadScreening(v) => tr!(
+                self,
+                "{name} harus \"tidak berisiko\", \"berisiko\" atau \"belum\": {v:?}",
+                "{name} must be \"tidak berisiko\", \"berisiko\" or \"belum\": {v:?}"
+            ),
+            Problem::BadJkn(v) => tr!(
+                self,
+                "{name} harus \"ya\" atau \"tidak\": {v:?}",
+                "{name} must be \"ya\" or \"tidak\": {v:?}"
+            ),
+            Problem::Phone(e) => format!("{name} {}", self.phone_problem(e)),
+            Problem::PhoneZeroRestored { given, stored } => tr!(
+                self,
+                "{name} {} tanpa 0 di depan (spreadsheet?); disimpan sebagai {}",
                 "{name} {} lacks its leading 0 (a spreadsheet?); stored as {}",
                 safe(given),
                 safe(stored)
@@ -105,74 +127,76 @@ impl Lang {
     /// [`Lang::field_issue`] short enough to sit beside a form field at 80 columns, without
     /// the field's name (the form shows its label).
     pub fn field_issue_short(self, issue: &FieldIssue) -> String {
-        match (self, &issue.problem) {
-            (_, Problem::Empty) => match issue.field {
+        match &issue.problem {
+            Problem::Empty => match issue.field {
                 PersonField::JenisKelamin => self.t("pilih L/P (Spasi)", "choose M/F (Space)"),
                 PersonField::TanggalLahir => self.t("tanggal: HH-BB-TTTT", "date: DD-MM-YYYY"),
                 _ => self.t("wajib diisi", "required"),
             }
             .into(),
-            (_, Problem::BadDate(_)) => self.t("tanggal: HH-BB-TTTT", "date: DD-MM-YYYY").into(),
-            (_, Problem::Text(p)) => self.text_problem_short(p),
-            (_, Problem::Nik(NikError::TooShort(n))) if *n > 0 => {
+            Problem::BadDate(_) => self.t("tanggal: HH-BB-TTTT", "date: DD-MM-YYYY").into(),
+            Problem::Text(p) => self.text_problem_short(p),
+            Problem::Nik(NikError::TooShort(n)) if *n > 0 => {
                 format!("{n}/16 {}", self.t("digit", "digits"))
             }
-            (_, Problem::Nik(e)) => self.nik_error(e),
-            (_, Problem::Finding(f)) => self.finding(f),
-            (_, Problem::BadSex(_)) => self.t("pilih L/P (Spasi)", "choose M/F (Space)").into(),
-            (_, Problem::BadScreening(_)) => self
+            Problem::Nik(e) => self.nik_error(e),
+            Problem::Finding(f) => self.finding(f),
+            Problem::BadSex(_) => self.t("pilih L/P (Spasi)", "choose M/F (Space)").into(),
+            Problem::BadScreening(_) => self
                 .t(
                     "tidak berisiko / berisiko / belum",
                     "not at risk / at risk / not screened",
                 )
                 .into(),
-            (_, Problem::BadJkn(_)) => self.t("ya / tidak", "yes / no").into(),
-            (Lang::Id, Problem::Phone(PhoneError::TooShort(n))) => format!("{n} digit, kurang"),
-            (Lang::En, Problem::Phone(PhoneError::TooShort(n))) => format!("{n} digits, too few"),
-            (Lang::Id, Problem::Phone(PhoneError::TooLong(n))) => {
-                format!("{n} digit, terlalu banyak")
+            Problem::BadJkn(_) => self.t("ya / tidak", "yes / no").into(),
+            Problem::Phone(PhoneError::TooShort(n)) => {
+                tr!(self, "{n} digit, kurang", "{n} digits, too few")
             }
-            (Lang::En, Problem::Phone(PhoneError::TooLong(n))) => format!("{n} digits, too many"),
-            (_, Problem::Phone(PhoneError::BadStart)) => self
+            Problem::Phone(PhoneError::TooLong(n)) => {
+                tr!(self, "{n} digit, terlalu banyak", "{n} digits, too many")
+            }
+            Problem::Phone(PhoneError::BadStart) => self
                 .t(
                     "mulai 08, 0 + kode area, +62",
                     "start 08, 0 + area code, +62",
                 )
                 .into(),
-            (_, Problem::Phone(e)) => self.phone_problem(e),
-            (Lang::Id, Problem::PhoneZeroRestored { stored, .. }) => {
-                format!("0 di depan ditambahkan: {}", safe(stored))
-            }
-            (Lang::En, Problem::PhoneZeroRestored { stored, .. }) => {
-                format!("leading 0 added: {}", safe(stored))
-            }
+            Problem::Phone(e) => self.phone_problem(e),
+            Problem::PhoneZeroRestored { stored, .. } => tr!(
+                self,
+                "0 di depan ditambahkan: {}",
+                "leading 0 added: {}",
+                safe(stored)
+            ),
         }
     }
 
     /// One kind of warning, as a summary names it: `usia di atas 55`.
     pub fn warning_kind(self, kind: WarningKind, params: &ElectionParams) -> String {
         let max = params.preferred_max_age;
-        match (self, kind) {
-            (Lang::Id, WarningKind::OverPreferredAge) => format!("usia di atas {max}"),
-            (Lang::En, WarningKind::OverPreferredAge) => format!("over {max}"),
-            (Lang::Id, WarningKind::NikBirthDateMismatch) => {
-                "NIK tidak cocok dengan tanggal lahir".into()
-            }
-            (Lang::En, WarningKind::NikBirthDateMismatch) => {
-                "NIK disagrees with the birth date".into()
-            }
-            (Lang::Id, WarningKind::NikSexMismatch) => {
-                "NIK tidak cocok dengan jenis kelamin".into()
-            }
-            (Lang::En, WarningKind::NikSexMismatch) => "NIK disagrees with the sex".into(),
-            (Lang::Id, WarningKind::NikOutsideRegion) => "NIK dari luar wilayah".into(),
-            (Lang::En, WarningKind::NikOutsideRegion) => "NIK issued outside the region".into(),
-            (Lang::Id, WarningKind::PhoneLeadingZeroRestored) => {
-                "telepon tanpa 0 di depan (ditambahkan)".into()
-            }
-            (Lang::En, WarningKind::PhoneLeadingZeroRestored) => {
-                "phone without its leading 0 (added)".into()
-            }
+        match kind {
+            WarningKind::OverPreferredAge => tr!(self, "usia di atas {max}", "over {max}"),
+            WarningKind::NikBirthDateMismatch => self
+                .t(
+                    "NIK tidak cocok dengan tanggal lahir",
+                    "NIK disagrees with the birth date",
+                )
+                .into(),
+            WarningKind::NikSexMismatch => self
+                .t(
+                    "NIK tidak cocok dengan jenis kelamin",
+                    "NIK disagrees with the sex",
+                )
+                .into(),
+            WarningKind::NikOutsideRegion => self
+                .t("NIK dari luar wilayah", "NIK issued outside the region")
+                .into(),
+            WarningKind::PhoneLeadingZeroRestored => self
+                .t(
+                    "telepon tanpa 0 di depan (ditambahkan)",
+                    "phone without its leading 0 (added)",
+                )
+                .into(),
         }
     }
 
