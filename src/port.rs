@@ -6,6 +6,7 @@ use std::os::unix::io::RawFd;
 
 use crate::domain::{Command, Role, Roster, TpsId};
 use crate::store::{ExecError, LogEntry, Store};
+use crate::text::Said;
 
 /// What `Port::sync` brought in.
 #[derive(Debug, Default)]
@@ -13,25 +14,25 @@ pub struct Synced {
     /// Changes others recorded, oldest first, already applied to the roster.
     pub entries: Vec<LogEntry>,
     /// The connection to the server was lost (why).
-    pub lost: Option<String>,
+    pub lost: Option<Said>,
 }
 
 /// Why a lost server is not back.
 #[derive(Debug)]
 pub enum Reconnect {
     /// Not reachable yet (stopped, restarting): try again later.
-    NotYet(String),
+    NotYet(Said),
     /// It answered and refused (no longer a coordinator, another version): stop trying.
-    Refused(String),
+    Refused(Said),
 }
 
 pub trait Port {
     /// Decides, makes durable and applies a command; Ok only once it is on disk.
     fn execute(&mut self, roster: &mut Roster, command: &Command) -> Result<LogEntry, ExecError>;
     /// A TPS's logged changes, oldest first.
-    fn tps_history(&mut self, tps: TpsId) -> Result<Vec<LogEntry>, String>;
+    fn tps_history(&mut self, tps: TpsId) -> Result<Vec<LogEntry>, Said>;
     /// The most recent `limit` log entries, newest first.
-    fn recent_log(&mut self, limit: usize) -> Result<Vec<LogEntry>, String>;
+    fn recent_log(&mut self, limit: usize) -> Result<Vec<LogEntry>, Said>;
     /// Becomes readable when `sync` has something (another client's change, a lost link).
     fn wake_fd(&self) -> Option<RawFd> {
         None
@@ -58,11 +59,11 @@ impl Port for Store {
         Store::execute(self, roster, command)
     }
 
-    fn tps_history(&mut self, tps: TpsId) -> Result<Vec<LogEntry>, String> {
-        Store::tps_history(self, tps).map_err(|e| e.to_string())
+    fn tps_history(&mut self, tps: TpsId) -> Result<Vec<LogEntry>, Said> {
+        Store::tps_history(self, tps).map_err(|e| Said::new(|l| e.text(l)))
     }
 
-    fn recent_log(&mut self, limit: usize) -> Result<Vec<LogEntry>, String> {
-        Store::recent_log(self, limit).map_err(|e| e.to_string())
+    fn recent_log(&mut self, limit: usize) -> Result<Vec<LogEntry>, Said> {
+        Store::recent_log(self, limit).map_err(|e| Said::new(|l| e.text(l)))
     }
 }

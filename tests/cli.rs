@@ -28,8 +28,12 @@ fn init_creates_palembang_with_every_seat_vacant() {
     assert_eq!(t["vacant"], 33439);
     assert_eq!(t["tps_without_ketua"], 4777);
     assert_eq!(json["demo"], false);
-    // A second init refuses to overwrite.
+    // A second init refuses to overwrite, saying so in the reader's language.
     let again = kpps(&db, &["init"]);
+    assert_eq!(again.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert!(said.contains("sudah ada store kpps di"), "{said}");
+    let again = kpps(&db, &["--lang", "en", "init"]);
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 }

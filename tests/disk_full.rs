@@ -14,6 +14,7 @@ use kpps::domain::{Command, Roster, TpsId};
 use kpps::net::Client;
 use kpps::port::Port;
 use kpps::store::{journal, ExecError, Store, StoreError};
+use kpps::text::Lang;
 
 /// A filled seat of the demo roster, to toggle absent / back.
 fn filled_seat(roster: &Roster) -> (TpsId, u8) {
@@ -135,8 +136,14 @@ fn a_journal_write_that_fails_is_taken_back_whole_and_the_store_goes_on() {
     let (acked, failure) = change_until_it_fails(&mut store, &mut roster);
     // The journal needed a new page and the disk had none: nothing of the change stays.
     match &failure {
-        ExecError::Store(StoreError::NotRecorded { detail, .. }) => {
-            assert!(detail.contains("the disk is full"), "{detail}")
+        ExecError::Store(e @ StoreError::NotRecorded { cause, .. }) => {
+            assert!(cause.disk_full, "{e}");
+            assert!(e.text(Lang::En).contains("the disk is full"), "{e}");
+            assert!(
+                e.text(Lang::Id).contains("disk penuh"),
+                "{}",
+                e.text(Lang::Id)
+            );
         }
         other => panic!("{other}"),
     }
@@ -187,9 +194,12 @@ fn server_on_a_full_disk(test: &str, preallocate_journal: bool) {
     }
     disk.fill();
     let (acked, failure) = change_until_it_fails(&mut client, &mut roster);
-    let ExecError::Remote(message) = failure else {
+    let ExecError::Remote(said) = failure else {
         panic!("{failure}")
     };
+    // The server says it in both languages; the English is checked for what it says.
+    assert!(said.get(Lang::Id).contains("disk penuh"), "{said:?}");
+    let message = said.get(Lang::En);
     let status = wait_exit(&mut server);
     assert!(!status.success(), "{status:?}");
     assert!(

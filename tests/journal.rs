@@ -8,7 +8,8 @@ use kpps::demo;
 use kpps::domain::{Command, ElectionParams, Event, TpsId, VacateReason};
 use kpps::io::region_csv::palembang;
 use kpps::store::journal::{self, Damage, Journal};
-use kpps::store::{rebuild, LogEntry, Record, Store, StoreError, StoreInfo};
+use kpps::store::{rebuild, LogEntry, Notice, Record, Store, StoreError, StoreInfo};
+use kpps::text::Lang;
 
 fn demo_store(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("store");
@@ -70,7 +71,11 @@ fn a_torn_last_entry_is_reported_cut_and_the_store_still_opens() {
     ));
     let store = Store::open(&path, "t").unwrap();
     assert_eq!(store.notices.len(), 1, "{:?}", store.notices);
-    assert!(store.notices[0].contains("entry 5") && store.notices[0].contains("incomplete"));
+    let notice = store.notices[0].text(Lang::En);
+    assert!(
+        notice.contains("entry 5") && notice.contains("incomplete"),
+        "{notice}"
+    );
     assert_eq!(
         std::fs::metadata(&jpath).unwrap().len(),
         good,
@@ -152,9 +157,10 @@ fn entries_the_journal_has_and_sled_lacks_are_replayed_on_open() {
     .unwrap();
     drop(j);
     let store = Store::open(&path, "t").unwrap();
+    assert_eq!(store.notices, vec![Notice::Replayed { entries: 1 }]);
     assert_eq!(
-        store.notices,
-        vec!["1 journal entries replayed into the store".to_string()]
+        store.notices[0].text(Lang::En),
+        "1 journal entries replayed into the store"
     );
     let roster = store.load().unwrap();
     assert!(roster.seat(TpsId(5), 1).is_none());
@@ -380,7 +386,10 @@ fn a_last_change_that_differs_from_the_journal_stops_the_open_and_a_rebuild_in_p
     );
     let (store, changes) = rebuild(&path, &path, "restorer").unwrap();
     assert_eq!(changes, 3);
-    assert!(store.notices.iter().any(|n| n.contains("sled.diverged-")));
+    assert!(store
+        .notices
+        .iter()
+        .any(|n| n.text(Lang::En).contains("sled.diverged-")));
     let roster = store.load().unwrap();
     assert!(
         roster.seat(TpsId(0), 4).is_some(),
@@ -432,9 +441,10 @@ fn a_database_write_cut_short_is_repaired_from_the_journal() {
         db.flush().unwrap();
     }
     let store = Store::open(&path, "t").unwrap();
+    assert_eq!(store.notices, vec![Notice::Replayed { entries: 1 }]);
     assert_eq!(
-        store.notices,
-        vec!["1 journal entries replayed into the store".to_string()]
+        store.notices[0].text(Lang::En),
+        "1 journal entries replayed into the store"
     );
     assert!(store.load().unwrap().seat(TpsId(5), 1).is_none());
     assert_eq!(store.recent_log(1).unwrap()[0].actor, "cut short");

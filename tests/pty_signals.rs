@@ -55,7 +55,8 @@ fn signal_restores_the_terminal(sig: i32, code: i32) {
     // A second kpps on the same store: one clear line, exit 2; the first is unaffected.
     let second = common::kpps(&db, &["gaps"]);
     assert_eq!(second.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&second.stderr).contains("in use"));
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert!(said.contains("sedang dipakai proses kpps lain"), "{said}");
     tmux.send("n");
     tmux.wait_for_screen("the first kpps to answer", |s| s.contains("KOSONG"));
     unsafe { libc::kill(pid, sig) };

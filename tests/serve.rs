@@ -18,6 +18,7 @@ use kpps::io::roster_csv::{import, ImportKind, ImportOptions};
 use kpps::net::Client;
 use kpps::port::Port;
 use kpps::store::{ExecError, LogEntry};
+use kpps::text::Lang;
 
 fn demo_store() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -321,7 +322,19 @@ fn scopes_are_checked_on_the_server_and_the_kernel_names_the_user() {
     write_coordinators(&db, "somebody,kpu,\n");
     let out = kpps(&db, &["gaps"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not in this server's coordinators file"));
+    // Said by the server in both languages; this client reads Indonesian (the default).
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("tidak ada di berkas koordinator server ini"),
+        "{said}"
+    );
+    let out = kpps(&db, &["--lang", "en", "gaps"]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("not in this server's coordinators file"),
+        "{said}"
+    );
     assert!(server.log().contains("is not a coordinator; refused"));
     server.stop();
     assert_eq!(log_len(), before + 1);
@@ -700,7 +713,9 @@ fn a_client_of_another_protocol_is_told_so() {
     let kpps::net::proto::ToClient::Denied { message } = reply else {
         panic!("{reply:?}");
     };
-    assert!(message.contains("protocol"), "{message}");
+    // Said in both languages: the server does not know who reads it.
+    assert!(message.get(Lang::En).contains("protocol 3"), "{message}");
+    assert!(message.get(Lang::Id).contains("protokol 3"), "{message:?}");
     // Something that is not a socket at the socket path is never deleted.
     let other = db.parent().unwrap().join("not-a-socket");
     std::fs::write(&other, "keep me").unwrap();
@@ -1342,7 +1357,8 @@ fn the_server_takes_no_more_connections_than_it_may_and_says_it_is_busy() {
     let c = free();
     match Client::connect(&server.socket) {
         Err(kpps::net::ConnectError::Busy(message)) => {
-            assert!(message.contains("full"), "{message}")
+            assert!(message.get(Lang::En).contains("full"), "{message}");
+            assert!(message.get(Lang::Id).contains("penuh"), "{message:?}");
         }
         Err(e) => panic!("{e}"),
         Ok(_) => panic!("a fourth connection was taken"),

@@ -225,7 +225,7 @@ fn second_opener_gets_a_clear_in_use_error() {
     assert!(matches!(Store::open(&path, "t"), Err(StoreError::InUse(_))));
     // …and from a second process: one clear line naming the store, exit 2.
     let out = Process::new(env!("CARGO_BIN_EXE_kpps"))
-        .arg("--db")
+        .args(["--lang", "en", "--db"])
         .arg(&path)
         .arg("gaps")
         .output()

@@ -174,7 +174,7 @@ fn run(port: &mut dyn Port, roster: &mut Roster, command: Command, lang: Lang) -
             Err(Failure::Other(msg))
         }
         Err(ExecError::Store(e)) => Err(Failure::Store(e)),
-        Err(ExecError::Remote(msg)) => Err(Failure::Unavailable(msg)),
+        Err(ExecError::Remote(msg)) => Err(Failure::Unavailable(msg.get(lang).into())),
     }
 }
 
@@ -371,7 +371,9 @@ pub fn log(target: &Target, args: &LogArgs, lang: Lang) -> CliResult {
         (None, Some(n)) => n,
         _ => usize::MAX,
     };
-    let mut entries: Vec<LogEntry> = port.recent_log(wanted).map_err(Failure::Other)?;
+    let mut entries: Vec<LogEntry> = port
+        .recent_log(wanted)
+        .map_err(|e| Failure::Other(e.get(lang).into()))?;
     entries.retain(in_scope);
     if let Some(n) = args.limit {
         entries.truncate(n);

@@ -25,7 +25,7 @@ use crate::net::server::ServeError;
 use crate::net::{Client, ConnectError, ServeOptions};
 use crate::port::Port;
 use crate::store::{os_user, Store, StoreError, StoreInfo};
-use crate::text::{safe, Label, Lang};
+use crate::text::{safe, tr, Label, Lang};
 use crate::tui::App;
 
 #[derive(Parser, Debug)]
@@ -254,7 +254,7 @@ pub fn run() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Reported) => ExitCode::from(1),
         Err(Failure::Store(e)) => {
-            eprintln!("kpps: {}", shown(&e.to_string()));
+            eprintln!("kpps: {}", shown(&e.text(lang)));
             if let StoreError::ForeignOwner { owner, path, .. } = &e {
                 eprintln!("kpps: {}", as_owner(owner, path, lang));
             }
@@ -339,6 +339,7 @@ fn dispatch(cli: Cli) -> CliResult {
             .unwrap_or_else(|| crate::net::default_socket(&dir)),
         dir: dir.clone(),
         actor: actor.clone(),
+        lang,
     };
     match cli.command {
         None => run_app(&target, lang, cli.demo),
@@ -464,6 +465,7 @@ pub struct Target {
     pub require_server: bool,
     /// Audit-log name when kpps opens the store itself.
     pub actor: String,
+    pub lang: Lang,
 }
 
 impl Target {
@@ -472,7 +474,7 @@ impl Target {
         match self.connect_server()? {
             Some((client, roster)) => Ok((Box::new(client), roster)),
             None => {
-                let store = open_store(&self.dir, &self.actor)?;
+                let store = open_store(&self.dir, &self.actor, self.lang)?;
                 let roster = store.load()?;
                 Ok((Box::new(store), roster))
             }
@@ -484,10 +486,13 @@ impl Target {
         match Client::connect(&self.socket) {
             Ok(pair) => Ok(Some(pair)),
             Err(ConnectError::NoServer(_)) if !self.require_server => Ok(None),
-            Err(e @ ConnectError::NoServer(_)) => Err(Failure::Unavailable(format!(
-                "{e}; is `kpps serve` running? (ask whoever runs the server)"
+            Err(e @ ConnectError::NoServer(_)) => Err(Failure::Unavailable(tr!(
+                self.lang,
+                "{}; apakah `kpps serve` berjalan? (tanyakan kepada pengelola server)",
+                "{}; is `kpps serve` running? (ask whoever runs the server)",
+                e.text(self.lang)
             ))),
-            Err(e) => Err(Failure::Unavailable(e.to_string())),
+            Err(e) => Err(Failure::Unavailable(e.text(self.lang))),
         }
     }
 }
@@ -502,7 +507,7 @@ fn run_app(target: &Target, lang: Lang, demo: bool) -> CliResult {
     }
     let (dir, actor) = (target.dir.as_path(), target.actor.as_str());
     let (store, roster) = if Store::exists(dir) {
-        let store = open_store(dir, actor)?;
+        let store = open_store(dir, actor, lang)?;
         let mut roster = store.load()?;
         // Duplicate-NIK checks need the index; the first screen does not: build it meanwhile.
         roster.index_in_background();
@@ -537,22 +542,22 @@ fn serve(target: &Target, args: &ServeArgs) -> CliResult {
     };
     crate::net::serve(&opts, &target.actor, || {}).map_err(|e| match e {
         ServeError::Store(e) => Failure::Store(e),
-        ServeError::AlreadyServing(_) => Failure::Unavailable(e.to_string()),
-        other => Failure::Other(other.to_string()),
+        ServeError::AlreadyServing(_) => Failure::Unavailable(e.text(target.lang)),
+        other => Failure::Other(other.text(target.lang)),
     })
 }
 
 /// Opens the store and says what opening repaired (a torn journal tail, replayed entries).
-pub fn open_store(dir: &Path, actor: &str) -> Result<Store, Failure> {
+pub fn open_store(dir: &Path, actor: &str, lang: Lang) -> Result<Store, Failure> {
     let store = Store::open(dir, actor)?;
     for notice in &store.notices {
-        eprintln!("kpps: {notice}");
+        eprintln!("kpps: {}", notice.text(lang));
     }
     Ok(store)
 }
 
 fn compact(dir: &Path, actor: &str, lang: Lang) -> CliResult {
-    let mut store = open_store(dir, actor)?;
+    let mut store = open_store(dir, actor, lang)?;
     let live = store.live_bytes()?;
     let done = store.compact()?;
     println!(
@@ -568,7 +573,7 @@ fn compact(dir: &Path, actor: &str, lang: Lang) -> CliResult {
 }
 
 fn check(dir: &Path, actor: &str, lang: Lang) -> CliResult {
-    let store = open_store(dir, actor)?;
+    let store = open_store(dir, actor, lang)?;
     let report = store.check()?;
     println!(
         "{}: {} {}, {} {}; {} TPS, {} {}, {} {}",
@@ -606,7 +611,7 @@ fn check(dir: &Path, actor: &str, lang: Lang) -> CliResult {
 fn rebuild(from: &Path, dest: &Path, actor: &str, lang: Lang) -> CliResult {
     let (store, changes) = crate::store::rebuild(from, dest, actor)?;
     for notice in &store.notices {
-        eprintln!("kpps: {notice}");
+        eprintln!("kpps: {}", notice.text(lang));
     }
     let report = store.check()?;
     println!(

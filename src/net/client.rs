@@ -16,6 +16,7 @@ use super::proto::{self, ToClient, ToServer, PROTOCOL};
 use crate::domain::{Command, Region, Role, Roster, TpsId};
 use crate::port::{Port, Reconnect, Synced};
 use crate::store::{ExecError, LogEntry, Record};
+use crate::text::{tr, Lang, Said};
 
 /// Messages the reader thread may hold for the TUI.
 const INBOX: usize = 4096;
@@ -25,23 +26,65 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(30);
 /// A national-size import takes the server several seconds to check and write.
 const IMPORT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum ConnectError {
     /// Nothing listens there: open the store directly instead.
-    #[error("no kpps server on {0}")]
     NoServer(PathBuf),
-    #[error("the kpps server refused: {0}")]
-    Denied(String),
+    Denied(Said),
     /// It is at its connection limit: try again later.
-    #[error("the kpps server is busy: {0}")]
-    Busy(String),
-    #[error("kpps server on {path}: {detail}")]
-    Broken { path: PathBuf, detail: String },
+    Busy(Said),
+    /// The connection failed or the server said something unexpected (`detail` as the
+    /// system gave it).
+    Broken {
+        path: PathBuf,
+        detail: String,
+    },
 }
+
+impl ConnectError {
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            ConnectError::NoServer(p) => tr!(
+                lang,
+                "tidak ada server kpps di {}",
+                "no kpps server on {}",
+                p.display()
+            ),
+            ConnectError::Denied(why) => tr!(
+                lang,
+                "server kpps menolak: {}",
+                "the kpps server refused: {}",
+                why.get(lang)
+            ),
+            ConnectError::Busy(why) => tr!(
+                lang,
+                "server kpps sedang penuh: {}",
+                "the kpps server is busy: {}",
+                why.get(lang)
+            ),
+            ConnectError::Broken { path, detail } => tr!(
+                lang,
+                "server kpps di {}: {detail}",
+                "kpps server on {}: {detail}",
+                path.display()
+            ),
+        }
+    }
+}
+
+/// English, for logs.
+impl std::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text(Lang::En))
+    }
+}
+
+impl std::error::Error for ConnectError {}
 
 enum Incoming {
     Message(ToClient),
-    Lost(String),
+    /// The link is gone; why, as the system said it.
+    Lost(Option<String>),
 }
 
 pub struct Client {
@@ -186,8 +229,8 @@ impl Client {
             let incoming =
                 match proto::read_limited::<ToClient>(&mut reader, proto::MAX_FROM_SERVER) {
                     Ok(Some(message)) => Incoming::Message(message),
-                    Ok(None) => Incoming::Lost("the server closed the connection".into()),
-                    Err(e) => Incoming::Lost(e.to_string()),
+                    Ok(None) => Incoming::Lost(None),
+                    Err(e) => Incoming::Lost(Some(e.to_string())),
                 };
             let lost = matches!(incoming, Incoming::Lost(_));
             let gone = tx.send(incoming).is_err();
@@ -208,11 +251,11 @@ impl Client {
         Ok(roster)
     }
 
-    fn send(&mut self, message: &ToServer) -> Result<(), String> {
+    fn send(&mut self, message: &ToServer) -> Result<(), Said> {
         let stream = self.stream.as_ref().ok_or_else(not_connected)?;
         proto::write(&mut &*stream, message).map_err(|e| {
             self.stream = None;
-            format!("{}: {e}", lost_text())
+            lost(Some(e.to_string()))
         })
     }
 
@@ -223,24 +266,30 @@ impl Client {
     }
 
     /// Next message from the server, or why there is none.
-    fn receive(&mut self) -> Result<ToClient, String> {
+    fn receive(&mut self) -> Result<ToClient, Said> {
         self.receive_within(ANSWER_TIMEOUT)
     }
 
-    fn receive_within(&mut self, timeout: Duration) -> Result<ToClient, String> {
+    fn receive_within(&mut self, timeout: Duration) -> Result<ToClient, Said> {
         match self.inbox.recv_timeout(timeout) {
             Ok(Incoming::Message(m)) => Ok(m),
             Ok(Incoming::Lost(why)) => {
                 self.stream = None;
-                Err(format!("{}: {why}", lost_text()))
+                Err(lost(why))
             }
-            Err(RecvTimeoutError::Timeout) => Err(format!(
-                "the kpps server did not answer in {} s",
-                timeout.as_secs()
-            )),
+            Err(RecvTimeoutError::Timeout) => {
+                let secs = timeout.as_secs();
+                Err(Said::new(|l| {
+                    tr!(
+                        l,
+                        "server kpps tidak menjawab dalam {secs} detik",
+                        "the kpps server did not answer in {secs} s"
+                    )
+                }))
+            }
             Err(RecvTimeoutError::Disconnected) => {
                 self.stream = None;
-                Err(lost_text().into())
+                Err(lost(None))
             }
         }
     }
@@ -268,7 +317,7 @@ impl Client {
         }
     }
 
-    fn entries(&mut self, request: ToServer) -> Result<Vec<LogEntry>, String> {
+    fn entries(&mut self, request: ToServer) -> Result<Vec<LogEntry>, Said> {
         let req = match &request {
             ToServer::History { req, .. }
             | ToServer::Log { req, .. }
@@ -282,7 +331,7 @@ impl Client {
                 ToClient::Entries { req: r, entries } if r == req => return Ok(entries),
                 ToClient::Failed { req: r, message } if r == req => return Err(message),
                 ToClient::Refused { req: r, refusal } if r == req => {
-                    return Err(format!("refused: {refusal:?}"))
+                    return Err(Said::verbatim(format!("refused: {refusal:?}")))
                 }
                 other => self.backlog.push_back(other),
             }
@@ -296,7 +345,7 @@ impl Client {
 
     /// The newest `limit` entries of the log, newest first (for `kpps log`), fetched a
     /// page at a time (the server answers with a bounded page).
-    pub fn log(&mut self, limit: usize) -> Result<Vec<LogEntry>, String> {
+    pub fn log(&mut self, limit: usize) -> Result<Vec<LogEntry>, Said> {
         let mut out: Vec<LogEntry> = Vec::new();
         let mut before = u64::MAX;
         while out.len() < limit {
@@ -317,7 +366,7 @@ impl Client {
     }
 
     /// A TPS's whole history, oldest first, fetched a page at a time from the newest.
-    pub fn history(&mut self, tps: TpsId) -> Result<Vec<LogEntry>, String> {
+    pub fn history(&mut self, tps: TpsId) -> Result<Vec<LogEntry>, Said> {
         let mut pages: Vec<Vec<LogEntry>> = Vec::new();
         let mut before = u64::MAX;
         loop {
@@ -350,12 +399,26 @@ fn broken(path: &Path, e: impl std::fmt::Display) -> ConnectError {
     }
 }
 
-fn lost_text() -> &'static str {
-    "the connection to the kpps server was lost"
+/// The link to the server is gone; `why` as the system said it, if it did.
+fn lost(why: Option<String>) -> Said {
+    let why = why.map(|w| format!(": {w}")).unwrap_or_default();
+    Said::new(|l| {
+        tr!(
+            l,
+            "sambungan ke server kpps terputus{why}",
+            "the connection to the kpps server was lost{why}"
+        )
+    })
 }
 
-fn not_connected() -> String {
-    "not connected to the kpps server (reconnecting); nothing was recorded".into()
+fn not_connected() -> Said {
+    Said::new(|l| {
+        l.t(
+            "tidak tersambung ke server kpps (menyambung ulang); tidak ada yang dicatat",
+            "not connected to the kpps server (reconnecting); nothing was recorded",
+        )
+        .into()
+    })
 }
 
 impl Port for Client {
@@ -373,9 +436,14 @@ impl Port for Client {
         };
         loop {
             let message = self.receive_within(timeout).map_err(|why| {
-                ExecError::Remote(format!(
-                    "{why}; whether the change was recorded will show once reconnected"
-                ))
+                ExecError::Remote(Said::new(|l| {
+                    tr!(
+                        l,
+                        "{}; tercatat atau tidaknya perubahan ini terlihat setelah tersambung lagi",
+                        "{}; whether the change was recorded will show once reconnected",
+                        why.get(l)
+                    )
+                }))
             })?;
             match message {
                 ToClient::Changes(entries) => self.take_in(roster, entries),
@@ -383,7 +451,13 @@ impl Port for Client {
                     // Our entry came just before this answer.
                     let at = self.applied.iter().rposition(|e| e.seq == seq);
                     return at.map(|i| self.applied.remove(i)).ok_or_else(|| {
-                        ExecError::Remote(format!("the server recorded #{seq} but did not send it"))
+                        ExecError::Remote(Said::new(|l| {
+                            tr!(
+                                l,
+                                "server mencatat #{seq} tetapi tidak mengirimnya",
+                                "the server recorded #{seq} but did not send it"
+                            )
+                        }))
                     });
                 }
                 ToClient::Refused { req: r, refusal } if r == req => {
@@ -397,11 +471,11 @@ impl Port for Client {
         }
     }
 
-    fn tps_history(&mut self, tps: TpsId) -> Result<Vec<LogEntry>, String> {
+    fn tps_history(&mut self, tps: TpsId) -> Result<Vec<LogEntry>, Said> {
         self.history(tps)
     }
 
-    fn recent_log(&mut self, limit: usize) -> Result<Vec<LogEntry>, String> {
+    fn recent_log(&mut self, limit: usize) -> Result<Vec<LogEntry>, Said> {
         self.log(limit)
     }
 
@@ -416,21 +490,21 @@ impl Port for Client {
         while matches!((&self.wake_rx).read(&mut buf), Ok(n) if n > 0) {}
         self.wake_pending.swap(false, Ordering::SeqCst);
         self.apply_backlog(roster);
-        let mut lost = None;
+        let mut gone = None;
         while let Ok(incoming) = self.inbox.try_recv() {
             match incoming {
                 Incoming::Message(ToClient::Changes(entries)) => self.take_in(roster, entries),
                 Incoming::Message(_) => {}
                 Incoming::Lost(why) => {
                     if self.stream.take().is_some() {
-                        lost = Some(why);
+                        gone = Some(self::lost(why));
                     }
                 }
             }
         }
         Synced {
             entries: std::mem::take(&mut self.applied),
-            lost,
+            lost: gone,
         }
     }
 
@@ -450,7 +524,7 @@ impl Port for Client {
             }
             Err(ConnectError::Denied(why)) => Err(Reconnect::Refused(why)),
             // Not reachable, or at its connection limit (`Busy`): a later try may get in.
-            Err(e) => Err(Reconnect::NotYet(e.to_string())),
+            Err(e) => Err(Reconnect::NotYet(Said::new(|l| e.text(l)))),
         }
     }
 }

@@ -24,9 +24,10 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use crate::domain::{Command, Holder, KelurahanId, KelurahanSpec, Refusal, Reserve, Role, TpsId};
 use crate::store::{codec, LogEntry, StoreInfo};
+use crate::text::Said;
 
 /// Bumped whenever a message changes shape; client and server must agree.
-pub const PROTOCOL: u16 = 2;
+pub const PROTOCOL: u16 = 3;
 
 /// Largest message a client accepts by default; snapshots are sent in chunks well below it.
 pub const MAX_FRAME: usize = 32 << 20;
@@ -99,7 +100,7 @@ pub enum ToClient {
     /// The store could not record the change (disk trouble): nothing changed.
     Failed {
         req: u64,
-        message: String,
+        message: Said,
     },
     Entries {
         req: u64,
@@ -107,13 +108,13 @@ pub enum ToClient {
     },
     /// The server will not serve this connection (not a coordinator, other protocol).
     Denied {
-        message: String,
+        message: Said,
     },
     /// The next kelurahan of the region tree, in tree order (part of the snapshot).
     Regions(Vec<KelurahanSpec>),
     /// The server cannot take this connection now (too many open): try again later.
     Busy {
-        message: String,
+        message: Said,
     },
 }
 
@@ -214,7 +215,8 @@ mod tests {
     #[test]
     fn long_messages_go_in_parts_and_are_joined_up_to_the_limit() {
         let long = ToClient::Denied {
-            message: "x".repeat(MAX_PART * 2 + 10),
+            // Both languages: two texts of a part and a little each.
+            message: Said::verbatim("x".repeat(MAX_PART + 5)),
         };
         let wire = encode(&long);
         // Three frames: two full ones flagged "more", then the rest.

@@ -31,8 +31,10 @@ use super::proto::{self, ToClient, ToServer, CHUNK, MAX_FROM_SERVER, PROTOCOL};
 use crate::domain::{Command, KelurahanId, Refusal, Role, Roster, TpsId};
 use crate::io::coordinators::Coordinators;
 use crate::store::{
-    codec, CompactionJob, ExecError, LogPage, Store, StoreError, StoreInfo, COMPACT_ABOVE,
+    changes_text, codec, CompactionJob, ExecError, LogPage, Store, StoreError, StoreInfo,
+    COMPACT_ABOVE,
 };
+use crate::text::{tr, Lang, Said};
 
 /// Bytes of pushed changes and answers a client may have waiting before it counts as too
 /// slow and is disconnected (about 20,000 ordinary changes or four full answers, on top of
@@ -316,6 +318,7 @@ pub enum ServeError {
     Socket { path: PathBuf, source: io::Error },
     #[error("a kpps server is already listening on {0}")]
     AlreadyServing(PathBuf),
+    /// The coordinators file's rows, one `FILE:LINE: reason` per line.
     #[error("{0}")]
     Coordinators(String),
     #[error("group {0:?} does not exist")]
@@ -324,11 +327,43 @@ pub enum ServeError {
     Thread(io::Error),
 }
 
+impl ServeError {
+    /// In the reader's language; `Display` (the `#[error]` texts) is the English.
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            ServeError::Store(e) => e.text(lang),
+            ServeError::Socket { path, source } => {
+                tr!(
+                    lang,
+                    "soket {}: {source}",
+                    "socket {}: {source}",
+                    path.display()
+                )
+            }
+            ServeError::AlreadyServing(p) => tr!(
+                lang,
+                "sudah ada server kpps yang mendengarkan di {}",
+                "a kpps server is already listening on {}",
+                p.display()
+            ),
+            ServeError::Coordinators(rows) => rows.clone(),
+            ServeError::NoSuchGroup(g) => {
+                tr!(lang, "grup {g:?} tidak ada", "group {g:?} does not exist")
+            }
+            ServeError::Thread(e) => tr!(
+                lang,
+                "thread pencatat tidak bisa dimulai: {e}",
+                "cannot start the committing thread: {e}"
+            ),
+        }
+    }
+}
+
 /// Runs the server until SIGTERM or SIGINT. `ready` is called once the socket listens.
 pub fn serve(opts: &ServeOptions, actor: &str, ready: impl FnOnce()) -> Result<(), ServeError> {
     let store = Store::open(&opts.dir, actor)?;
     for notice in &store.notices {
-        eprintln!("kpps serve: {notice}");
+        eprintln!("kpps serve: {}", notice.text(Lang::En));
     }
     let mut store = store;
     let roster = store.load()?;
@@ -472,8 +507,15 @@ pub fn serve(opts: &ServeOptions, actor: &str, ready: impl FnOnce()) -> Result<(
     Ok(())
 }
 
-fn not_listed(user: &str) -> String {
-    format!("user {user} is not in this server's coordinators file; ask the KPU office to add you")
+fn not_listed(user: &str) -> Said {
+    Said::new(|l| {
+        tr!(
+            l,
+            "pengguna {user} tidak ada di berkas koordinator server ini; minta kantor KPU \
+             menambahkan Anda",
+            "user {user} is not in this server's coordinators file; ask the KPU office to add you"
+        )
+    })
 }
 
 /// Tells a connection why it is not served, without waiting on it: the socket's buffer is
@@ -522,19 +564,29 @@ impl Gate {
         }
     }
 
-    fn enter(self: &Arc<Self>, uid: u32) -> Result<Pass, String> {
+    fn enter(self: &Arc<Self>, uid: u32) -> Result<Pass, Said> {
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         if open.0 >= self.max_total {
-            return Err(format!(
-                "the server is full ({} connections open); try again later",
-                self.max_total
-            ));
+            let max = self.max_total;
+            return Err(Said::new(|l| {
+                tr!(
+                    l,
+                    "server penuh ({max} sambungan terbuka); coba lagi nanti",
+                    "the server is full ({max} connections open); try again later"
+                )
+            }));
         }
         let mine = open.1.entry(uid).or_insert(0);
         if uid != self.owner && *mine >= MAX_PER_USER {
-            return Err(format!(
-                "too many connections open as this user ({MAX_PER_USER}); close one and try again"
-            ));
+            return Err(Said::new(|l| {
+                tr!(
+                    l,
+                    "terlalu banyak sambungan terbuka sebagai pengguna ini ({MAX_PER_USER}); \
+                     tutup satu lalu coba lagi",
+                    "too many connections open as this user ({MAX_PER_USER}); close one and try \
+                     again"
+                )
+            }));
         }
         *mine += 1;
         open.0 += 1;
@@ -647,15 +699,21 @@ fn serve_client(
 ) -> io::Result<()> {
     let mut reader = io::BufReader::new(stream.try_clone()?);
     stream.set_read_timeout(Some(HELLO_TIMEOUT))?;
-    let deny = |message: String| -> io::Result<()> {
+    let deny = |message: Said| -> io::Result<()> {
         proto::write(&mut &stream, &ToClient::Denied { message })
     };
     match proto::read_limited::<ToServer>(&mut reader, MAX_REQUEST) {
         Ok(Some(ToServer::Hello { protocol })) if protocol == PROTOCOL => {}
         Ok(Some(ToServer::Hello { protocol })) => {
-            return deny(format!(
-                "this server speaks protocol {PROTOCOL}, the client {protocol}: use the same kpps version"
-            ))
+            return deny(Said::new(|l| {
+                tr!(
+                    l,
+                    "server ini memakai protokol {PROTOCOL}, klien {protocol}: pakai versi kpps \
+                     yang sama",
+                    "this server speaks protocol {PROTOCOL}, the client {protocol}: use the same \
+                     kpps version"
+                )
+            }))
         }
         _ => return Ok(()), // not a kpps client, or gone
     }
@@ -677,7 +735,13 @@ fn serve_client(
             Err(why) => {
                 eprintln!("kpps serve: cannot send the roster: {why}");
                 drop(core);
-                return deny(format!("the server cannot send the roster: {why}"));
+                return deny(Said::new(|l| {
+                    tr!(
+                        l,
+                        "server tidak bisa mengirim data: {why}",
+                        "the server cannot send the roster: {why}"
+                    )
+                }));
             }
         };
         let id = core.next_id;
@@ -987,21 +1051,42 @@ fn commit_loop(core: Arc<Mutex<Core>>, roles: Arc<Roles>, jobs: Receiver<Job>) {
                 Err(ExecError::Refused(refusal)) => ToClient::Refused { req, refusal },
                 Err(e) => {
                     disk_failed = true;
-                    let message = match &e {
-                        ExecError::Store(StoreError::NotRecorded { .. }) => {
-                            format!("{e}; the server restarts")
+                    let message = Said::new(|l| {
+                        let e_text = match &e {
+                            ExecError::Store(e) => e.text(l),
+                            ExecError::Remote(why) => why.get(l).to_string(),
+                            ExecError::Refused(r) => format!("{r:?}"),
+                        };
+                        match &e {
+                            ExecError::Store(StoreError::NotRecorded { .. }) => {
+                                tr!(
+                                    l,
+                                    "{e_text}; server dimulai ulang",
+                                    "{e_text}; the server restarts"
+                                )
+                            }
+                            ExecError::Store(StoreError::JournalOnly {
+                                changes, cause, ..
+                            }) => {
+                                tr!(
+                                    l,
+                                    "{} sudah di jurnal, belum di basis data ({}); server dimulai \
+                                     ulang dan menerapkannya",
+                                    "{} in the journal, not yet in the database ({}); the server \
+                                     restarts and applies it",
+                                    changes_text(*changes, l),
+                                    cause.text(l)
+                                )
+                            }
+                            _ => tr!(
+                                l,
+                                "{e_text}; perubahan mungkin tercatat, mungkin tidak: server \
+                                 dimulai ulang dan jurnalnya memastikannya",
+                                "{e_text}; the change may or may not have been recorded: the \
+                                 server restarts and its journal settles it"
+                            ),
                         }
-                        ExecError::Store(StoreError::JournalOnly { what, detail, .. }) => {
-                            format!(
-                                "{what} in the journal, not yet in the database ({detail}); \
-                                 the server restarts and applies it"
-                            )
-                        }
-                        _ => format!(
-                            "{e}; the change may or may not have been recorded: the server \
-                             restarts and its journal settles it"
-                        ),
-                    };
+                    });
                     ToClient::Failed { req, message }
                 }
             };
@@ -1216,9 +1301,17 @@ impl Page {
                 stopped_by: Some((seq, size)),
             }) if entries.is_empty() => ToClient::Failed {
                 req,
-                message: format!(
-                    "log entry #{seq} is {size} bytes, more than a message ({MAX_FROM_SERVER} bytes) can carry; read it on the server's machine with the server stopped (kpps log)"
-                ),
+                message: Said::new(|l| {
+                    tr!(
+                        l,
+                        "entri log #{seq} berukuran {size} byte, lebih dari yang muat dalam satu \
+                         pesan ({MAX_FROM_SERVER} byte); baca di mesin server dengan server \
+                         dihentikan (kpps log)",
+                        "log entry #{seq} is {size} bytes, more than a message \
+                         ({MAX_FROM_SERVER} bytes) can carry; read it on the server's machine \
+                         with the server stopped (kpps log)"
+                    )
+                }),
             },
             Ok(LogPage { mut entries, .. }) => {
                 if let Page::History { .. } = self {
@@ -1228,7 +1321,7 @@ impl Page {
             }
             Err(e) => ToClient::Failed {
                 req,
-                message: e.to_string(),
+                message: Said::new(|l| e.text(l)),
             },
         }
     }

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::{codec, LogEntry};
+use crate::text::{tr, Lang};
 
 const MAGIC: &[u8; 8] = b"KPPSJRNL";
 const VERSION: u8 = 1;
@@ -48,25 +49,34 @@ pub enum Damage {
     BrokenChain { offset: u64, index: usize },
 }
 
+impl Damage {
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            Damage::BadHeader => lang
+                .t(
+                    "bukan jurnal kpps (kepala berkas salah)",
+                    "not a kpps journal (bad header)",
+                )
+                .into(),
+            Damage::TruncatedTail { offset, index } => tr!(
+                lang,
+                "entri {} di byte {offset} tidak lengkap (penulisan terputus)",
+                "entry {} at byte {offset} is incomplete (a write cut short)",
+                index + 1
+            ),
+            Damage::BrokenChain { offset, index } => tr!(
+                lang,
+                "entri {} di byte {offset} gagal diperiksa (checksum atau rantai)",
+                "entry {} at byte {offset} fails its checksum or chain",
+                index + 1
+            ),
+        }
+    }
+}
+
 impl std::fmt::Display for Damage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Damage::BadHeader => write!(f, "not a kpps journal (bad header)"),
-            Damage::TruncatedTail { offset, index } => {
-                write!(
-                    f,
-                    "entry {} at byte {offset} is incomplete (a write cut short)",
-                    index + 1
-                )
-            }
-            Damage::BrokenChain { offset, index } => {
-                write!(
-                    f,
-                    "entry {} at byte {offset} fails its checksum or chain",
-                    index + 1
-                )
-            }
-        }
+        f.write_str(&self.text(Lang::En))
     }
 }
 

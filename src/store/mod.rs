@@ -43,7 +43,9 @@ use crate::domain::{
     Role, Roster, Source, TpsId,
 };
 use codec::CodecError;
-pub use error::{command, is_disk_full, shell_quote, ExecError, Result, StoreError};
+pub use error::{
+    changes_text, command, is_disk_full, shell_quote, Cause, ExecError, Notice, Result, StoreError,
+};
 use error::{sled_disk_full, write_failure};
 pub use lock::StoreLock;
 
@@ -102,7 +104,7 @@ pub struct Store {
     /// Set when a change reached the journal but not sled: stop writing until reopened.
     poisoned: std::sync::atomic::AtomicBool,
     /// What opening had to repair (a torn journal tail, journal entries replayed into sled).
-    pub notices: Vec<String>,
+    pub notices: Vec<Notice>,
     _lock: StoreLock,
 }
 
@@ -291,12 +293,11 @@ impl Store {
         let scan = journal::scan(&path).map_err(io)?;
         match &scan.damage {
             None => {}
-            Some(journal::Damage::TruncatedTail { .. }) => {
-                self.notices.push(format!(
-                    "journal {}: {}; removed (it was never acknowledged)",
-                    path.display(),
-                    scan.damage.as_ref().expect("damage")
-                ));
+            Some(damage @ journal::Damage::TruncatedTail { .. }) => {
+                self.notices.push(Notice::TornTailRemoved {
+                    journal: path.clone(),
+                    damage: damage.clone(),
+                });
             }
             Some(damage) => {
                 return Err(StoreError::JournalDamaged {
@@ -354,17 +355,17 @@ impl Store {
             // The journal keeps everything for the next open; sled may have failed a write.
             self.poisoned
                 .store(true, std::sync::atomic::Ordering::SeqCst);
-            return Err(match write_failure(&e) {
-                (true, detail) => StoreError::DiskFull {
+            let cause = write_failure(&e);
+            return Err(match cause.disk_full {
+                true => StoreError::DiskFull {
                     path: self.dir.clone(),
-                    detail,
+                    detail: cause.detail,
                 },
-                (false, _) => e,
+                false => e,
             });
         }
-        self.notices.push(match journal_last - log_last {
-            0 => "an unfinished write to the store was completed from the journal".to_string(),
-            n => format!("{n} journal entries replayed into the store"),
+        self.notices.push(Notice::Replayed {
+            entries: journal_last - log_last,
         });
         Ok(())
     }

@@ -347,10 +347,9 @@ fn rebuild_in_place(dir: &Path, actor: &str) -> Result<(Store, usize)> {
     .map_err(io)?;
     let mut store = Store::open_locked(dir, actor, lock)?.finish_open()?;
     if kept.exists() {
-        store.notices.push(format!(
-            "the replaced database is kept as {}; remove it once the store is known good",
-            kept.display()
-        ));
+        store
+            .notices
+            .push(super::Notice::ReplacedKept(kept.clone()));
     }
     Ok((store, changes))
 }

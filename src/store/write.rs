@@ -61,10 +61,10 @@ impl Store {
         let next_seq = match self.get::<u64>(&self.meta, K_NEXT_SEQ) {
             Ok(seq) => seq.unwrap_or(1),
             Err(e) => {
-                let detail = e.to_string();
+                let cause = write_failure(&e);
                 return commands
                     .iter()
-                    .map(|_| Err(ExecError::Store(self.not_recorded(&detail))))
+                    .map(|_| Err(ExecError::Store(self.not_recorded(cause.clone()))))
                     .collect();
             }
         };
@@ -177,14 +177,11 @@ impl Store {
                     self.poisoned.store(true, Ordering::SeqCst);
                     StoreError::JournalOnly {
                         path: self.dir.clone(),
-                        what: match entries {
-                            [one] => format!("change #{} is", one.seq),
-                            [first, .., last] => {
-                                format!("changes #{} to #{} are", first.seq, last.seq)
-                            }
-                            [] => "nothing is".to_string(),
-                        },
-                        detail: write_failure(&e).1,
+                        changes: (
+                            entries.first().map_or(0, |e| e.seq),
+                            entries.last().map_or(0, |e| e.seq),
+                        ),
+                        cause: write_failure(&e),
                     }
                 })
         });
@@ -202,7 +199,7 @@ impl Store {
             .as_mut()
             .ok_or_else(|| StoreError::Poisoned(self.dir.clone()))?;
         journal.append_all(entries).map_err(|source| {
-            let (full, detail) = write_failure(&StoreError::Io {
+            let cause = write_failure(&StoreError::Io {
                 path: journal.path().to_path_buf(),
                 source,
             });
@@ -211,12 +208,10 @@ impl Store {
                     .store(true, std::sync::atomic::Ordering::SeqCst);
                 StoreError::Uncertain {
                     path: self.dir.clone(),
-                    detail,
+                    cause,
                 }
-            } else if full {
-                self.not_recorded(&format!("{detail}; free space on it, then try again"))
             } else {
-                self.not_recorded(&detail)
+                self.not_recorded(cause)
             }
         })
     }
@@ -225,26 +220,26 @@ impl Store {
     pub(super) fn same_failure(&self, e: &StoreError) -> StoreError {
         let path = self.dir.clone();
         match e {
-            StoreError::JournalOnly { what, detail, .. } => StoreError::JournalOnly {
+            StoreError::JournalOnly { changes, cause, .. } => StoreError::JournalOnly {
                 path,
-                what: what.clone(),
-                detail: detail.clone(),
+                changes: *changes,
+                cause: cause.clone(),
             },
-            StoreError::Uncertain { detail, .. } => StoreError::Uncertain {
+            StoreError::Uncertain { cause, .. } => StoreError::Uncertain {
                 path,
-                detail: detail.clone(),
+                cause: cause.clone(),
             },
-            StoreError::NotRecorded { detail, .. } => self.not_recorded(detail),
+            StoreError::NotRecorded { cause, .. } => self.not_recorded(cause.clone()),
             StoreError::Poisoned(_) => StoreError::Poisoned(path),
-            other => self.not_recorded(&other.to_string()),
+            other => self.not_recorded(write_failure(other)),
         }
     }
 
     /// The error of a failed batch, for each of its commands.
-    pub(super) fn not_recorded(&self, detail: &str) -> StoreError {
+    pub(super) fn not_recorded(&self, cause: Cause) -> StoreError {
         StoreError::NotRecorded {
             path: self.dir.clone(),
-            detail: detail.to_string(),
+            cause,
         }
     }
 

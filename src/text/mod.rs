@@ -57,6 +57,47 @@ macro_rules! tr {
 }
 pub(crate) use tr;
 
+/// A message said in both languages, for text made before anyone knows who reads it: a
+/// server's answers (sent to every client, whatever its language) and the errors a `Port`
+/// passes up. Built from the same pairs: `Said::new(|l| tr!(l, "…", "…"))`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Said {
+    id: String,
+    en: String,
+}
+
+impl Said {
+    pub fn new(text: impl Fn(Lang) -> String) -> Said {
+        Said {
+            id: text(Lang::Id),
+            en: text(Lang::En),
+        }
+    }
+
+    /// Text that reads the same in both languages (a system's own message, a name).
+    pub fn verbatim(text: impl Into<String>) -> Said {
+        let text = text.into();
+        Said {
+            id: text.clone(),
+            en: text,
+        }
+    }
+
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Id => &self.id,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// English, for logs.
+impl std::fmt::Display for Said {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.en)
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Lang {
     /// Bahasa Indonesia.
