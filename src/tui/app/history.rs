@@ -1,0 +1,78 @@
+//! The seat history of a TPS and the city-wide log: opening them and moving in them.
+
+use super::{App, Overlay, LOG_VIEW_LIMIT};
+use crate::domain::history::{seat_history, Stamp};
+use crate::store::Record;
+use crate::tui::keymap::Action;
+
+impl App {
+    pub(super) fn open_history(&mut self) -> bool {
+        let Some((tps, _)) = self.target_seat() else {
+            return self.say(self.s().choose_seat);
+        };
+        let Some(port) = self.port.as_mut() else {
+            return self.say(self.s().read_only);
+        };
+        match port.tps_history(tps) {
+            Ok(entries) => {
+                let events = entries.iter().filter_map(|e| match &e.record {
+                    Record::Change(ev) => Some((
+                        Stamp {
+                            seq: e.seq,
+                            at: e.at,
+                            actor: e.actor.clone(),
+                        },
+                        ev,
+                    )),
+                    Record::Created { .. } => None,
+                });
+                let stints = seat_history(events, self.roster.seats_of(tps));
+                self.overlay = Overlay::History {
+                    tps,
+                    stints,
+                    scroll: 0,
+                };
+                true
+            }
+            Err(e) => self.say(&e.to_string()),
+        }
+    }
+
+    pub(super) fn open_log(&mut self) -> bool {
+        let Some(port) = self.port.as_mut() else {
+            return self.say(self.s().read_only);
+        };
+        match port.recent_log(LOG_VIEW_LIMIT) {
+            Ok(entries) => {
+                self.overlay = Overlay::Log { entries, cursor: 0 };
+                self.list_offset.set(0);
+                true
+            }
+            Err(e) => self.say(&e.to_string()),
+        }
+    }
+
+    pub(super) fn update_history(&mut self, action: Action) -> bool {
+        let Overlay::History { scroll, .. } = &mut self.overlay else {
+            return false;
+        };
+        let before = *scroll;
+        match action {
+            Action::Up => *scroll = scroll.saturating_sub(1),
+            Action::Down => *scroll += 1,
+            Action::PageUp => *scroll = scroll.saturating_sub(self.page.get()),
+            Action::PageDown => *scroll += self.page.get(),
+            Action::Top => *scroll = 0,
+            Action::Back | Action::Left | Action::History | Action::Open => {
+                self.overlay = Overlay::None;
+                return true;
+            }
+            Action::Quit => {
+                self.should_quit = true;
+                return true;
+            }
+            _ => return false,
+        }
+        before != *scroll
+    }
+}
