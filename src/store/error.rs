@@ -369,3 +369,95 @@ pub enum ExecError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every error a coordinator can meet reads in both languages, and `Display` (for logs)
+    /// is the English one. Only what the system itself says (an OS or sled message) is
+    /// quoted as given.
+    #[test]
+    fn store_errors_and_notices_read_in_both_languages() {
+        let path = PathBuf::from("/data/kpps");
+        let full = Cause {
+            disk_full: true,
+            detail: "No space left on device (os error 28)".into(),
+        };
+        let errors = [
+            StoreError::InUse(path.clone()),
+            StoreError::NotFound(path.clone()),
+            StoreError::AlreadyExists(path.clone()),
+            StoreError::Incomplete(path.clone()),
+            StoreError::JournalDamaged {
+                path: path.clone(),
+                damage: journal::Damage::BadHeader,
+            },
+            StoreError::Diverged {
+                path: path.clone(),
+                detail: "x".into(),
+            },
+            StoreError::Poisoned(path.clone()),
+            StoreError::NotRecorded {
+                path: path.clone(),
+                cause: full.clone(),
+            },
+            StoreError::NotCompacted {
+                path: path.clone(),
+                detail: "x".into(),
+            },
+            StoreError::DiskFull {
+                path: path.clone(),
+                detail: "x".into(),
+            },
+            StoreError::JournalOnly {
+                path: path.clone(),
+                changes: (5, 7),
+                cause: full.clone(),
+            },
+            StoreError::Uncertain {
+                path: path.clone(),
+                cause: full.clone(),
+            },
+            StoreError::Disagrees {
+                path: path.clone(),
+                detail: "x".into(),
+            },
+            StoreError::ForeignOwner {
+                path: path.clone(),
+                owner: "kpu".into(),
+                uid: 1000,
+            },
+        ];
+        for e in &errors {
+            let (id, en) = (e.text(Lang::Id), e.text(Lang::En));
+            assert_ne!(id, en, "{e:?}");
+            assert_eq!(e.to_string(), en);
+            assert!(id.contains("/data/kpps"), "{id}");
+        }
+        let full_id = errors[7].text(Lang::Id);
+        assert!(full_id.contains("disk penuh"), "{full_id}");
+        assert_eq!(
+            errors[10].text(Lang::Id),
+            "store /data/kpps: perubahan #5 sampai #7 sudah ada di jurnal, tetapi basis data tidak \
+             bisa ditulis (disk penuh: No space left on device (os error 28)); diterapkan saat \
+             store dibuka lagi: kosongkan ruang bila disk penuh, lalu jalankan `kpps --db \
+             /data/kpps check`"
+        );
+        let notices = [
+            Notice::TornTailRemoved {
+                journal: path.join("journal.kpps"),
+                damage: journal::Damage::TruncatedTail {
+                    offset: 9,
+                    index: 4,
+                },
+            },
+            Notice::Replayed { entries: 0 },
+            Notice::Replayed { entries: 3 },
+            Notice::ReplacedKept(path.join("sled.replaced")),
+        ];
+        for n in &notices {
+            assert_ne!(n.text(Lang::Id), n.text(Lang::En), "{n:?}");
+        }
+    }
+}

@@ -125,6 +125,14 @@ impl Lang {
         }
     }
 
+    /// The other language (the `L` key).
+    pub const fn other(self) -> Lang {
+        match self {
+            Lang::Id => Lang::En,
+            Lang::En => Lang::Id,
+        }
+    }
+
     /// Thousands separators: `33.439` in Indonesian, `33,439` in English.
     pub fn num(self, n: impl Into<u64>) -> String {
         let digits = n.into().to_string();

@@ -286,9 +286,9 @@ impl App {
             // A failed write reloads the roster from disk.
             Err(ExecError::Store(e)) => {
                 self.names.invalidate();
-                self.status = Some(format!("✗ {e}"));
+                self.status = Some(format!("✗ {}", e.text(self.lang)));
             }
-            Err(ExecError::Remote(msg)) => self.status = Some(format!("✗ {msg}")),
+            Err(ExecError::Remote(msg)) => self.status = Some(format!("✗ {}", msg.get(self.lang))),
         }
         true
     }

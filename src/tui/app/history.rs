@@ -34,7 +34,7 @@ impl App {
                 };
                 true
             }
-            Err(e) => self.say(&e.to_string()),
+            Err(e) => self.say(e.get(self.lang)),
         }
     }
 
@@ -48,7 +48,7 @@ impl App {
                 self.list_offset.set(0);
                 true
             }
-            Err(e) => self.say(&e.to_string()),
+            Err(e) => self.say(e.get(self.lang)),
         }
     }
 

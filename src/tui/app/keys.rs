@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::{toggle, App, GapsView, Overlay, Pane, SearchView};
+use super::{App, GapsView, Overlay, Pane, SearchView};
 use crate::domain::gaps::Scope;
 use crate::tui::keymap::{action_for, Action};
 
@@ -104,7 +104,7 @@ impl App {
                 return true;
             }
             Action::ToggleLang => {
-                self.lang = toggle(self.lang);
+                self.lang = self.lang.other();
                 return true;
             }
             Action::Help | Action::Back | Action::Open => {
@@ -135,7 +135,7 @@ impl App {
                 true
             }
             Action::ToggleLang => {
-                self.lang = toggle(self.lang);
+                self.lang = self.lang.other();
                 true
             }
             Action::Search => {

@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::{toggle, App, GapsView, Node, Overlay};
+use super::{App, GapsView, Node, Overlay};
 use crate::domain::gaps::{gaps, vacant_gaps, GapEntry, Scope};
 use crate::domain::Roster;
 use crate::tui::keymap::Action;
@@ -84,7 +84,7 @@ impl App {
                 return true;
             }
             Action::ToggleLang => {
-                self.lang = toggle(self.lang);
+                self.lang = self.lang.other();
                 return true;
             }
             Action::Open | Action::Right => {

@@ -251,10 +251,3 @@ impl App {
         true
     }
 }
-
-fn toggle(lang: Lang) -> Lang {
-    match lang {
-        Lang::Id => Lang::En,
-        Lang::En => Lang::Id,
-    }
-}

@@ -83,7 +83,7 @@ impl App {
             Err(Reconnect::NotYet(_)) => false,
             Err(Reconnect::Refused(why)) => {
                 self.reconnect_refused = true;
-                self.status = Some(format!("✗ {why}"));
+                self.status = Some(format!("✗ {}", why.get(self.lang)));
                 true
             }
         }
