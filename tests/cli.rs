@@ -679,3 +679,26 @@ fn import_warnings_are_counted_by_kind_and_listed_by_line_with_verbose() {
         ]
     );
 }
+
+#[test]
+fn the_log_reads_the_clock_of_the_province() {
+    let dir = tempfile::tempdir().unwrap();
+    let makassar = store_with_regions(
+        dir.path(),
+        "makassar",
+        "73.71.01,MARISO,73.71.01.1001,BONTORANNU,2,1-2\n",
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&kpps(&makassar, &["log", "--format", "json"]))).unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339(json[0]["at"].as_str().unwrap()).unwrap();
+    let wita = (at + chrono::Duration::hours(8))
+        .format("%d-%m-%Y %H:%M WITA")
+        .to_string();
+    let wib = (at + chrono::Duration::hours(7))
+        .format("%d-%m-%Y %H:%M WIB")
+        .to_string();
+    assert_eq!(json[0]["at_local"], wita.as_str());
+    assert_eq!(json[0]["at_wib"], wib.as_str());
+    let table = ok(&kpps(&makassar, &["log"]));
+    assert!(table.contains(&wita), "{table}");
+}

@@ -5,6 +5,7 @@ use kpps::demo;
 use kpps::domain::gaps::{gaps, vacant_gaps, Scope};
 use kpps::domain::{ElectionParams, KelurahanSpec, Region, Roster};
 use kpps::io::region_csv::palembang;
+use kpps::store::{Store, StoreInfo};
 use kpps::text::Lang;
 use kpps::tui::app::{Node, Overlay, Pane};
 use kpps::tui::keymap::KEYMAP;
@@ -545,6 +546,43 @@ fn header_names_the_region_and_the_time_of_the_data_in_its_zone() {
         let top = s.screen()[0].clone();
         assert!(top.contains(place) && top.contains(zone), "{top}");
     }
+}
+
+#[test]
+fn the_log_view_reads_the_clock_of_the_province() {
+    let dir = tempfile::tempdir().unwrap();
+    let makassar = KelurahanSpec {
+        kecamatan_code: "73.71.01".into(),
+        kecamatan: "Mariso".into(),
+        code: "73.71.01.1001".into(),
+        name: "Bontorannu".into(),
+        tps_ranges: vec![(1, 3)],
+    };
+    let roster = Roster::new(
+        Region::build(vec![makassar]).unwrap(),
+        ElectionParams::default(),
+    );
+    let created = chrono::DateTime::parse_from_rfc3339("2024-02-14T01:05:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let info = StoreInfo {
+        params: roster.params.clone(),
+        demo_seed: None,
+        regions_source: "makassar".into(),
+        created,
+    };
+    let store = Store::create(&dir.path().join("s"), "kpu", &roster, info).unwrap();
+    let at = store.recent_log(1).unwrap()[0].at;
+    let wita = (at + chrono::Duration::hours(8))
+        .format("%d-%m-%Y %H:%M WITA")
+        .to_string();
+    let mut s = Session::new(App::with_port(roster, Lang::Id, Box::new(store)), 80, 24);
+    s.keys("J");
+    let screen = s.screen().join("\n");
+    assert!(
+        screen.contains(&format!("#1 {wita} kpu")),
+        "{wita}\n{screen}"
+    );
 }
 
 #[test]

@@ -6,11 +6,14 @@ use serde::Serialize;
 
 use super::Target;
 use super::{checked_flag, parse_person_args, write_stdout, CliResult, Failure};
+use crate::domain::area::{Area, TimeZone};
+use crate::domain::gaps::Scope;
 use crate::domain::region::TpsAddress;
 use crate::domain::{Command, Event, KelurahanId, Refusal, Roster, TextField, TpsId, VacateReason};
 use crate::port::Port;
 use crate::store::{ExecError, LogEntry, Record};
-use crate::text::{safe, wib, Lang};
+use crate::text::clock::wall;
+use crate::text::{safe, Lang};
 
 #[derive(Args, Debug)]
 pub struct SeatArgs {
@@ -334,7 +337,10 @@ fn refuse_unaccepted_risk(
 struct JsonEntry {
     seq: u64,
     at: String,
+    /// Western Indonesia Time, whatever the region (kept for scripts that read it).
     at_wib: String,
+    /// As the region's clocks showed it (WIB, WITA or WIT).
+    at_local: String,
     actor: String,
     tps: Option<String>,
     description: String,
@@ -378,6 +384,8 @@ pub fn log(target: &Target, args: &LogArgs, lang: Lang) -> CliResult {
     if let Some(n) = args.limit {
         entries.truncate(n);
     }
+    // The clocks of the store's whole area (a PPS's kelurahan shares its province's zone).
+    let tz = Area::of(&roster.region, Scope::All).time_zone;
     let describe = |e: &LogEntry| match &e.record {
         Record::Change(ev) => lang.describe_event(ev, &roster.region),
         Record::Created { .. } => lang.strings().store_created.to_string(),
@@ -389,7 +397,8 @@ pub fn log(target: &Target, args: &LogArgs, lang: Lang) -> CliResult {
                 .map(|e| JsonEntry {
                     seq: e.seq,
                     at: e.at.to_rfc3339(),
-                    at_wib: wib(e.at),
+                    at_wib: wall(e.at, TimeZone::Wib),
+                    at_local: wall(e.at, tz),
                     actor: e.actor.clone(),
                     tps: match &e.record {
                         Record::Change(ev) => {
@@ -408,7 +417,7 @@ pub fn log(target: &Target, args: &LogArgs, lang: Lang) -> CliResult {
                 out.push_str(&format!(
                     "#{:<5} {}  {:<12} {}\n",
                     e.seq,
-                    wib(e.at),
+                    wall(e.at, tz),
                     safe(&e.actor),
                     describe(e)
                 ));

@@ -11,6 +11,15 @@ pub fn local(at: DateTime<Utc>, tz: TimeZone) -> DateTime<FixedOffset> {
     at.with_timezone(&offset)
 }
 
+/// `14-02-2024 09:05 WITA`: a logged time as the region's clocks showed it.
+pub fn wall(at: DateTime<Utc>, tz: TimeZone) -> String {
+    format!(
+        "{} {}",
+        local(at, tz).format("%d-%m-%Y %H:%M"),
+        tz.abbreviation()
+    )
+}
+
 impl Lang {
     /// When the data was read: `per 08:05 WIB, 14-02-2024` / `as of 08:05 WIB, 14-02-2024`.
     pub fn as_of(self, at: DateTime<Utc>, tz: TimeZone) -> String {

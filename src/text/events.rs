@@ -1,17 +1,12 @@
 //! How refusals, log entries and seat history read, in both languages.
 
+use crate::domain::area::TimeZone;
+use crate::text::clock::wall;
 use crate::text::tr;
-use chrono::{DateTime, FixedOffset, Utc};
 
 use super::{safe, Lang};
 use crate::domain::history::{Stint, StintEnd, StintStart};
 use crate::domain::{Event, NikLocation, Refusal, Region, Role, Source};
-
-/// Western Indonesia Time, UTC+7: what coordinators in Sumatra and Java read on the wall.
-pub fn wib(at: DateTime<Utc>) -> String {
-    let offset = FixedOffset::east_opt(7 * 3600).expect("valid offset");
-    format!("{} WIB", at.with_timezone(&offset).format("%d-%m-%Y %H:%M"))
-}
 
 impl Lang {
     pub fn nik_location(self, at: &NikLocation, region: &Region) -> String {
@@ -295,27 +290,29 @@ impl Lang {
     }
 
     /// One stint of a seat's history, as two lines: who, and what happened when.
-    pub fn stint(self, s: &Stint, region: &Region) -> (String, String) {
+    /// Times read in `tz`, the zone of the area's clocks.
+    pub fn stint(self, s: &Stint, region: &Region, tz: TimeZone) -> (String, String) {
+        let when = |at| wall(at, tz);
         let start = match (&s.start, &s.started) {
             (StintStart::Roster, _) => self
                 .t("dari roster awal", "from the initial roster")
                 .to_string(),
             (StintStart::Filled(src), Some(st)) => format!(
                 "{} · {} · {}",
-                wib(st.at),
+                when(st.at),
                 self.source(src, region),
                 safe(&st.actor)
             ),
             (StintStart::DesignatedKetua { from_seat }, Some(st)) => format!(
                 "{} · {} KPPS {from_seat} · {}",
-                wib(st.at),
+                when(st.at),
                 self.t("Ketua, dari", "Ketua, from"),
                 safe(&st.actor)
             ),
             (StintStart::Restored, Some(st)) => {
                 format!(
                     "{} · {} · {}",
-                    wib(st.at),
+                    when(st.at),
                     self.t("dipulihkan (batal)", "restored (undo)"),
                     safe(&st.actor)
                 )
@@ -338,7 +335,7 @@ impl Lang {
                 format!(
                     "{} {} · {why} · {}{next}",
                     self.t("s/d", "until"),
-                    wib(st.at),
+                    when(st.at),
                     safe(&st.actor)
                 )
             }

@@ -6,7 +6,6 @@ mod events;
 mod person;
 mod strings;
 
-pub use events::wib;
 pub use person::Label;
 
 pub use strings::Strings;

@@ -11,7 +11,8 @@ use super::{Screen, Theme};
 use crate::domain::history::Stint;
 use crate::domain::TpsId;
 use crate::store::{LogEntry, Record};
-use crate::text::{safe, wib};
+use crate::text::clock::wall;
+use crate::text::safe;
 
 impl Screen<'_> {
     pub(super) fn history(
@@ -54,7 +55,7 @@ impl Screen<'_> {
                 ));
                 last_seat = st.seat;
             }
-            let (who, when) = app.lang.stint(st, region);
+            let (who, when) = app.lang.stint(st, region, app.area.time_zone);
             body.push(Line::raw(fit(&format!("  {who}"), width)));
             for chunk in wrap(&when, width.saturating_sub(4)) {
                 body.push(Line::styled(format!("    {chunk}"), self.theme.dim()));
@@ -83,7 +84,12 @@ impl Screen<'_> {
                 Record::Change(ev) => app.lang.describe_event(ev, &app.roster.region),
                 Record::Created { .. } => s.store_created.to_string(),
             };
-            let text = format!("#{} {} {} · {what}", e.seq, wib(e.at), safe(&e.actor));
+            let text = format!(
+                "#{} {} {} · {what}",
+                e.seq,
+                wall(e.at, app.area.time_zone),
+                safe(&e.actor)
+            );
             let mut line = Line::raw(fit(&text, width));
             if i == cursor {
                 line = line.style(Theme::selected(true));
