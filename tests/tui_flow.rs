@@ -793,3 +793,42 @@ fn snapshots_at_phone_and_desktop_sizes() {
     snapshot("sized_help_end_id_40x15", Lang::Id, 40, 15, "?G");
     snapshot("sized_gaps_vacant_en_40x15", Lang::En, 40, 15, "vf");
 }
+
+#[test]
+fn a_tps_opened_from_an_areas_list_lands_on_the_seat_that_needs_attention() {
+    // A TPS with every seat filled but a flagged officer (not in seat 1): Enter on its row of
+    // the kelurahan's list opens it on that officer, as the gaps list does.
+    let roster = demo_roster();
+    let entry = gaps(&roster, Scope::All)
+        .into_iter()
+        .find(|e| e.vacant_seats.is_empty() && e.flags.first().is_some_and(|(s, _)| *s > 1))
+        .expect("a TPS with only a flagged officer");
+    let flagged = entry.flags[0].0;
+    let kel = roster.region.kelurahan_of(entry.tps);
+    let code = roster.region.kelurahan(kel).code.clone();
+    let mut s = session(Lang::Id, 120, 40);
+    s.keys(&format!("/{code}<enter><tab>"));
+    let row = s
+        .app
+        .detail_entries()
+        .iter()
+        .position(|e| e.tps == entry.tps)
+        .expect("the TPS is in its kelurahan's list");
+    s.keys(&format!("{}<enter>", "j".repeat(row)));
+    assert_eq!(s.app.selected(), Some(Node::Tps(entry.tps)));
+    assert_eq!(s.app.detail_cursor, flagged as usize - 1);
+    // The gaps list agrees.
+    let mut g = session(Lang::Id, 120, 40);
+    g.keys("v");
+    let Overlay::Gaps(view) = &g.app.overlay else {
+        panic!()
+    };
+    let at = view
+        .entries
+        .iter()
+        .position(|e| e.tps == entry.tps)
+        .unwrap();
+    g.keys(&format!("{}<enter>", "j".repeat(at)));
+    assert_eq!(g.app.selected(), Some(Node::Tps(entry.tps)));
+    assert_eq!(g.app.detail_cursor, flagged as usize - 1);
+}

@@ -979,3 +979,27 @@ fn a_viewer_is_told_at_once_that_changes_are_not_theirs() {
         assert_eq!(s.app.overlay, Overlay::None);
     }
 }
+
+#[test]
+fn a_seat_history_scrolls_no_further_than_its_end() {
+    let fx = Fixture::new();
+    // A short screen: the seven seats' stints do not fit.
+    let mut s = fx.sized(Lang::Id, 80, 9);
+    let address = s.app.roster.region.address(TpsId(0)).to_string();
+    s.keys(&format!("/{address}<enter><tab>gH"));
+    let scroll = |s: &Session| match &s.app.overlay {
+        Overlay::History { scroll, .. } => *scroll,
+        other => panic!("no history: {other:?}"),
+    };
+    let max = s.app.scroll_max.get();
+    assert!(max > 0, "the history fits the screen; make it shorter");
+    s.keys(&"j".repeat(max + 10));
+    assert_eq!(scroll(&s), max);
+    // The first key back moves the view (it used to take one per key pressed past the end).
+    s.keys("k");
+    assert_eq!(scroll(&s), max - 1);
+    s.keys("G");
+    assert_eq!(scroll(&s), max);
+    s.keys("g");
+    assert_eq!(scroll(&s), 0);
+}

@@ -60,6 +60,15 @@ pub struct GapEntry {
 }
 
 impl GapEntry {
+    /// The seat to put the cursor on when this TPS is opened: its first empty one, else its
+    /// first flagged officer.
+    pub fn first_seat(&self) -> Option<u8> {
+        self.vacant_seats
+            .first()
+            .or(self.flags.first().map(|(seat, _)| seat))
+            .copied()
+    }
+
     /// Sort key: no Ketua first, then most vacancies, then most flags; ties in tree order.
     fn severity_key(
         &self,

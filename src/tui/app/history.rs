@@ -56,15 +56,23 @@ impl App {
         let Overlay::History { scroll, .. } = &mut self.overlay else {
             return false;
         };
+        // As far as the drawn history goes: a key past the end changes nothing (and sends
+        // nothing), and the first key back moves the view.
+        let (max, page) = (self.scroll_max.get(), self.page.get().max(1));
         let before = *scroll;
-        match action {
-            Action::Up => *scroll = scroll.saturating_sub(1),
-            Action::Down => *scroll += 1,
-            Action::PageUp => *scroll = scroll.saturating_sub(self.page.get()),
-            Action::PageDown => *scroll += self.page.get(),
-            Action::Top => *scroll = 0,
+        let to = match action {
+            Action::Up => before.saturating_sub(1),
+            Action::Down => before + 1,
+            Action::PageUp => before.saturating_sub(page),
+            Action::PageDown => before + page,
+            Action::Top => 0,
+            Action::Bottom => max,
             Action::Back | Action::Left | Action::History | Action::Open => {
                 self.overlay = Overlay::None;
+                return true;
+            }
+            Action::ToggleLang => {
+                self.lang = self.lang.other();
                 return true;
             }
             Action::Quit => {
@@ -72,7 +80,8 @@ impl App {
                 return true;
             }
             _ => return false,
-        }
+        };
+        *scroll = to.min(max);
         before != *scroll
     }
 }

@@ -96,7 +96,7 @@ impl App {
     }
 
     fn update_help(&mut self, action: Action) -> bool {
-        let (max, page) = (self.help_max.get(), self.page.get().max(1));
+        let (max, page) = (self.scroll_max.get(), self.page.get().max(1));
         let before = self.help_scroll;
         let to = match action {
             Action::Quit => {

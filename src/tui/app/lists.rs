@@ -89,14 +89,10 @@ impl App {
             }
             Action::Open | Action::Right => {
                 let target = match &self.overlay {
-                    Overlay::Gaps(v) => v.entries.get(v.cursor).map(|e| {
-                        let seat = e
-                            .vacant_seats
-                            .first()
-                            .or(e.flags.first().map(|(s, _)| s))
-                            .copied();
-                        (Node::Tps(e.tps), seat)
-                    }),
+                    Overlay::Gaps(v) => v
+                        .entries
+                        .get(v.cursor)
+                        .map(|e| (Node::Tps(e.tps), e.first_seat())),
                     Overlay::Search(v) => v.hits.get(v.cursor).map(|h| (h.node, h.seat)),
                     _ => None,
                 };

@@ -170,9 +170,10 @@ pub struct App {
     as_of: Option<DateTime<Utc>>,
     /// One pane at a time (tree or detail), learnt at the last draw.
     pub single_pane: Cell<bool>,
-    /// First line of the help screen shown, and the last it can start at (learnt at draw).
+    /// First line of the help screen shown.
     pub help_scroll: usize,
-    pub help_max: Cell<usize>,
+    /// The last line a scrolled view (help, a seat's history) can start at, learnt at draw.
+    pub scroll_max: Cell<usize>,
     /// Whether the gaps list was last left showing empty seats only (`v` reopens it so).
     gaps_vacant_only: bool,
 }
@@ -204,7 +205,7 @@ impl App {
             as_of: None,
             single_pane: Cell::new(false),
             help_scroll: 0,
-            help_max: Cell::new(0),
+            scroll_max: Cell::new(0),
             gaps_vacant_only: false,
             roster,
             lang,

@@ -266,7 +266,7 @@ impl App {
             Action::Open | Action::Right => {
                 if let Some(Node::Kecamatan(_) | Node::Kelurahan(_)) = self.opened {
                     if let Some(e) = self.detail_entries().get(self.detail_cursor) {
-                        let seat = e.vacant_seats.first().copied();
+                        let seat = e.first_seat();
                         self.select(Node::Tps(e.tps));
                         self.detail_cursor = seat.map_or(0, |s| s as usize - 1);
                         return true;

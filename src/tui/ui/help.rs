@@ -38,7 +38,7 @@ impl Screen<'_> {
         lines.extend(legend.iter().cloned());
         app.page.set(height.saturating_sub(1).max(1));
         if lines.len() <= height {
-            app.help_max.set(0);
+            app.scroll_max.set(0);
             Paragraph::new(lines).render(area, buf);
             return;
         }
@@ -58,7 +58,7 @@ impl Screen<'_> {
                 .collect();
             let rows = left.len().max(right.len());
             if rows + 1 + legend.len() <= height {
-                app.help_max.set(0);
+                app.scroll_max.set(0);
                 let columns = Rect {
                     height: rows as u16,
                     ..area
@@ -89,7 +89,7 @@ impl Screen<'_> {
         // Scrolled: the last row says where we are and how to move.
         let visible = height.saturating_sub(1).max(1);
         let max = lines.len().saturating_sub(visible);
-        app.help_max.set(max);
+        app.scroll_max.set(max);
         let start = app.help_scroll.min(max);
         let shown: Vec<Line> = lines.into_iter().skip(start).take(visible).collect();
         let end = start + shown.len();

@@ -62,7 +62,10 @@ impl Screen<'_> {
             }
         }
         let room = (area.height as usize).saturating_sub(1);
-        let start = scroll_to.min(body.len().saturating_sub(room));
+        let max = body.len().saturating_sub(room);
+        // Keys scroll no further than the last screenful (`App::update_history`).
+        app.scroll_max.set(max);
+        let start = scroll_to.min(max);
         lines.extend(body.into_iter().skip(start).take(room));
         Paragraph::new(lines).render(area, buf);
     }
