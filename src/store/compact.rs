@@ -10,8 +10,8 @@ use std::path::Path;
 use std::collections::BTreeSet;
 
 use super::{
-    affected, codec, open_sled, open_trees, restrict_permissions, LogEntry, Record, Result, Store,
-    StoreError, K_COMPLETE, K_NEXT_SEQ, TREES,
+    affected, codec, history_key, open_sled, open_trees, restrict_permissions, LogEntry, Record,
+    Result, Store, StoreError, K_COMPLETE, K_NEXT_SEQ, TREES,
 };
 use crate::domain::Roster;
 
@@ -224,7 +224,13 @@ impl Store {
             tree("tps_log")?,
             tree("meta")?,
         );
+        // This runs under the commit lock, so it writes only what changed after the cut,
+        // in one batch per tree: a history key for each entry after the cut (the copy has
+        // every key from before it: history keys are only ever added), not each touched
+        // TPS's whole history again. With 100 clients committing through a server, that
+        // re-copy of whole histories, one insert at a time, held commits 35–410 ms.
         let (mut tps_ids, mut kel_ids) = (BTreeSet::new(), BTreeSet::new());
+        let (mut log_batch, mut history_batch) = (sled::Batch::default(), sled::Batch::default());
         for item in self.log.range((cut + 1).to_be_bytes()..) {
             let (k, v) = item.map_err(|e| self.sled_err(e))?;
             let entry: LogEntry = self.decode_at("log", &k, &v)?;
@@ -235,34 +241,38 @@ impl Store {
                 let (t, k) = affected(roster, event);
                 tps_ids.extend(t);
                 kel_ids.extend(k);
+                // As `write_sled` indexes it.
+                if let Some(t) = event.tps() {
+                    history_batch.insert(&history_key(t, entry.seq)[..], &[][..]);
+                }
             }
-            log.insert(k, v).map_err(sled_err)?;
+            log_batch.insert(k, v);
         }
+        log.apply_batch(log_batch).map_err(sled_err)?;
+        tps_log.apply_batch(history_batch).map_err(sled_err)?;
         if let Some(roster) = roster {
+            let mut batch = sled::Batch::default();
             for &t in &tps_ids {
                 let key = t.0.to_be_bytes();
                 let value = roster.seats_of(t);
                 if value.iter().any(Option::is_some) {
-                    seats.insert(key, codec::encode(&value)).map_err(sled_err)?;
+                    batch.insert(&key[..], codec::encode(&value));
                 } else {
-                    seats.remove(key).map_err(sled_err)?;
-                }
-                for item in self.tps_log.scan_prefix(key) {
-                    let (k, v) = item.map_err(|e| self.sled_err(e))?;
-                    tps_log.insert(k, v).map_err(sled_err)?;
+                    batch.remove(&key[..]);
                 }
             }
+            seats.apply_batch(batch).map_err(sled_err)?;
+            let mut batch = sled::Batch::default();
             for &kel in &kel_ids {
                 let key = kel.0.to_be_bytes();
                 let list = roster.reserves(kel);
                 if list.is_empty() {
-                    reserves.remove(key).map_err(sled_err)?;
+                    batch.remove(&key[..]);
                 } else {
-                    reserves
-                        .insert(key, codec::encode(&list))
-                        .map_err(sled_err)?;
+                    batch.insert(&key[..], codec::encode(&list));
                 }
             }
+            reserves.apply_batch(batch).map_err(sled_err)?;
         }
         for item in self.meta.iter() {
             let (k, v) = item.map_err(|e| self.sled_err(e))?;
