@@ -8,8 +8,14 @@ use rand::{Rng, SeedableRng};
 
 fn demo_store(dir: &std::path::Path) -> (Store, Roster) {
     let election = kpps::cli::ElectionArgs::default();
-    kpps::cli::create_store(dir, "t", &election, Some(kpps::demo::DEFAULT_SEED))
-        .unwrap_or_else(|e| panic!("{e:?}"))
+    kpps::cli::create_store(
+        dir,
+        "t",
+        &election,
+        Some(kpps::demo::DEFAULT_SEED),
+        kpps::text::Lang::En,
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"))
 }
 
 /// An election week in miniature: absences, resignations and fills from reserves.

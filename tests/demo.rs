@@ -254,7 +254,8 @@ fn national_tree_generates_quickly() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/data/indonesia-2024/wilayah.csv");
     let start = std::time::Instant::now();
-    let region = kpps::io::region_csv::load_region_file(&path).expect("national region file");
+    let region = kpps::io::region_csv::load_region_file(&path, kpps::text::Lang::En)
+        .expect("national region file");
     let loaded = start.elapsed();
     let start = std::time::Instant::now();
     let r = generate(region, ElectionParams::default(), DEFAULT_SEED);

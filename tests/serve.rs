@@ -10,7 +10,7 @@ use std::sync::{Arc, Barrier};
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use common::{kpps, stdout, wait_for, Server, Tmux};
+use common::{kpps, kpps_bounded, stdout, wait_for, Server, Tmux};
 use kpps::domain::{
     Command, KelurahanId, Nik, Person, Refusal, Roster, Screening, Sex, TpsId, VacateReason,
 };
@@ -671,6 +671,57 @@ fn forged_and_malformed_requests_change_nothing_and_the_server_stays_up() {
     fresh_roster.verify().unwrap();
     server.stop();
     assert!(kpps(&db, &["check"]).status.success());
+}
+
+/// A broken coordinators file stops `kpps serve` from starting, said to whoever ran it in
+/// their language. Once the server runs, a broken change is logged (in English, the server
+/// log's language) and the last good list is kept.
+#[test]
+fn a_broken_coordinators_file_is_refused_in_the_language_of_who_starts_the_server() {
+    let (_dir, db) = demo_store();
+    let me = kpps::store::os_user();
+    let file = write_coordinators(&db, &format!("{me},kpu,\n{me},viewer,\nx,pps,\n"));
+    let path = file.to_str().unwrap();
+    let out = kpps_bounded(&db, &["serve", "--coordinators", path], 60);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(&format!("{path}:3: user {me:?} tercantum dua kali\n")),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("{path}:4: pps perlu kelurahan di kolom area")),
+        "{said}"
+    );
+    let out = kpps_bounded(&db, &["--lang", "en", "serve", "--coordinators", path], 60);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(&format!("{path}:3: user {me:?} is listed twice\n")),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("{path}:4: pps needs a kelurahan in area")),
+        "{said}"
+    );
+
+    write_coordinators(&db, &format!("{me},kpu,\n"));
+    let server = Server::start(&db, &["--coordinators", path]);
+    std::thread::sleep(std::time::Duration::from_millis(20)); // a distinct mtime
+    write_coordinators(&db, &format!("{me},kpu,\n{me},viewer,\n"));
+    // Still served as KPU, by the last good list.
+    let (_client, _roster) = connect(&server);
+    wait_for("the broken file to be logged", || {
+        server.log().contains("(file not reloaded)")
+    });
+    let log = server.log();
+    assert!(
+        log.contains(&format!(
+            "kpps serve: {path}:3: user {me:?} is listed twice (file not reloaded)"
+        )),
+        "{log}"
+    );
+    server.stop();
 }
 
 #[test]
