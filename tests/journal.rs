@@ -10,6 +10,12 @@ use kpps::io::region_csv::palembang;
 use kpps::store::journal::{self, Damage, Journal};
 use kpps::store::{rebuild, LogEntry, Record, Store, StoreError, StoreInfo};
 
+/// Entries a Palembang demo store starts with: #1 its creation, #2 and #3 the generated
+/// roster and reserves of its one kota.
+const CREATED: u64 = 3;
+/// The last entry of `demo_store`: three changes after those.
+const LAST: u64 = CREATED + 3;
+
 fn demo_store(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("store");
     let roster = demo::generate(palembang(), ElectionParams::default(), demo::DEFAULT_SEED);
@@ -20,6 +26,7 @@ fn demo_store(dir: &std::path::Path) -> std::path::PathBuf {
         created: Utc::now(),
     };
     let store = Store::create(&path, "setup", &roster, info).unwrap();
+    assert_eq!(store.recent_log(1).unwrap()[0].seq, CREATED);
     let mut roster = store.load().unwrap();
     for seat in 2..=4 {
         store
@@ -44,9 +51,12 @@ fn a_healthy_store_checks_clean_and_the_chain_covers_every_entry() {
     assert!(store.notices.is_empty());
     let report = store.check().unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
-    assert_eq!((report.journal_entries, report.changes), (4, 3));
+    assert_eq!(
+        (report.journal_entries, report.changes),
+        (LAST as usize, LAST as usize - 1)
+    );
     let scan = journal::scan(&Store::journal_path(&path)).unwrap();
-    assert_eq!(scan.payloads.len(), 4);
+    assert_eq!(scan.payloads.len(), LAST as usize);
     assert!(scan.damage.is_none());
 }
 
@@ -66,11 +76,14 @@ fn a_torn_last_entry_is_reported_cut_and_the_store_still_opens() {
     drop(f);
     assert!(matches!(
         journal::scan(&jpath).unwrap().damage,
-        Some(Damage::TruncatedTail { index: 4, .. })
+        Some(Damage::TruncatedTail { index, .. }) if index == LAST as usize
     ));
     let store = Store::open(&path, "t").unwrap();
     assert_eq!(store.notices.len(), 1, "{:?}", store.notices);
-    assert!(store.notices[0].contains("entry 5") && store.notices[0].contains("incomplete"));
+    assert!(
+        store.notices[0].contains(&format!("entry {}", LAST + 1))
+            && store.notices[0].contains("incomplete")
+    );
     assert_eq!(
         std::fs::metadata(&jpath).unwrap().len(),
         good,
@@ -198,7 +211,7 @@ fn rebuild_from_the_journal_alone_reproduces_the_store() {
     let path = demo_store(dir.path());
     let dest = dir.path().join("rebuilt");
     let (rebuilt, changes) = rebuild(&path, &dest, "restorer").unwrap();
-    assert_eq!(changes, 3);
+    assert_eq!(changes, LAST as usize - 1);
     assert!(rebuilt.check().unwrap().problems.is_empty());
     let a = Store::open(&path, "t").unwrap();
     let (ra, rb) = (a.load().unwrap(), rebuilt.load().unwrap());
@@ -229,7 +242,8 @@ fn kpps_check_exits_non_zero_and_says_where() {
     let ok = run(&["--lang", "en", "check"]);
     assert!(ok.status.success());
     assert!(
-        String::from_utf8_lossy(&ok.stdout).contains("4 entries, 3 changes"),
+        String::from_utf8_lossy(&ok.stdout)
+            .contains(&format!("{LAST} entries, {} changes", LAST - 1)),
         "{}",
         String::from_utf8_lossy(&ok.stdout)
     );
@@ -264,7 +278,8 @@ fn a_journal_older_than_the_store_stops_the_open_with_the_command_that_recovers(
             .output()
             .unwrap()
     };
-    // A copy of the journal taken at #4, then two more changes, then the copy put back.
+    // A copy of the journal taken at the last entry, then two more changes, then the copy
+    // put back.
     let older = std::fs::read(&jpath).unwrap();
     for seat in [5, 6] {
         let out = run(&[
@@ -289,8 +304,11 @@ fn a_journal_older_than_the_store_stops_the_open_with_the_command_that_recovers(
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{err}");
         assert!(
-            err.contains("the database has changes #5 to #6 that the journal (ending at #4) lacks")
-                && err.contains(&command),
+            err.contains(&format!(
+                "the database has changes #{} to #{} that the journal (ending at #{LAST}) lacks",
+                LAST + 1,
+                LAST + 2
+            )) && err.contains(&command),
             "{err}"
         );
     }
@@ -306,7 +324,7 @@ fn a_journal_older_than_the_store_stops_the_open_with_the_command_that_recovers(
     let out = run(&["--lang", "en", "check"]);
     assert!(out.status.success(), "{out:?}");
     let store = Store::open(&path, "t").unwrap();
-    assert_eq!(store.recent_log(1).unwrap()[0].seq, 4);
+    assert_eq!(store.recent_log(1).unwrap()[0].seq, LAST);
     assert!(store.check().unwrap().problems.is_empty());
     let kept = std::fs::read_dir(&path)
         .unwrap()
@@ -321,7 +339,7 @@ fn a_journal_older_than_the_store_stops_the_open_with_the_command_that_recovers(
     assert_eq!(kept, 1);
 }
 
-/// Replaces the journal's last entry (#4) with another change of the same number.
+/// Replaces the journal's last entry (`LAST`) with another change of the same number.
 fn rewrite_last_entry(path: &std::path::Path) {
     let jpath = Store::journal_path(path);
     let person = {
@@ -335,7 +353,7 @@ fn rewrite_last_entry(path: &std::path::Path) {
             .clone()
     };
     let scan = journal::scan(&jpath).unwrap();
-    let (last, _) = scan.payloads[3];
+    let (last, _) = scan.payloads[LAST as usize - 1];
     let f = std::fs::OpenOptions::new()
         .write(true)
         .open(&jpath)
@@ -343,10 +361,10 @@ fn rewrite_last_entry(path: &std::path::Path) {
     f.set_len(last).unwrap();
     drop(f);
     let scan = journal::scan(&jpath).unwrap();
-    assert_eq!(scan.payloads.len(), 3);
+    assert_eq!(scan.payloads.len(), LAST as usize - 1);
     let mut j = Journal::open(&jpath, &scan).unwrap();
     j.append(&LogEntry {
-        seq: 4,
+        seq: LAST,
         at: Utc::now(),
         actor: "elsewhere".into(),
         record: Record::Change(Event::SeatVacated {
@@ -370,16 +388,17 @@ fn a_last_change_that_differs_from_the_journal_stops_the_open_and_a_rebuild_in_p
         Ok(_) => panic!("a store whose last change is not the journal's must not open"),
     };
     assert!(
-        err.contains("change #4 in the database differs from the journal's #4")
-            && err.contains(&format!(
-                "kpps --db {} rebuild --from-journal {}",
-                path.display(),
-                path.display()
-            )),
+        err.contains(&format!(
+            "change #{LAST} in the database differs from the journal's #{LAST}"
+        )) && err.contains(&format!(
+            "kpps --db {} rebuild --from-journal {}",
+            path.display(),
+            path.display()
+        )),
         "{err}"
     );
     let (store, changes) = rebuild(&path, &path, "restorer").unwrap();
-    assert_eq!(changes, 3);
+    assert_eq!(changes, LAST as usize - 1);
     assert!(store.notices.iter().any(|n| n.contains("sled.diverged-")));
     let roster = store.load().unwrap();
     assert!(
@@ -406,12 +425,12 @@ fn a_database_write_cut_short_is_repaired_from_the_journal() {
             .person
             .clone()
     };
-    // The journal has #5; sled took the counter of its transaction but not its log entry
-    // or seats (what a full disk did to an import).
+    // The journal has the next entry; sled took the counter of its transaction but not its
+    // log entry or seats (what a full disk did to an import).
     let scan = journal::scan(&jpath).unwrap();
     let mut j = Journal::open(&jpath, &scan).unwrap();
     j.append(&LogEntry {
-        seq: 5,
+        seq: LAST + 1,
         at: Utc::now(),
         actor: "cut short".into(),
         record: Record::Change(Event::SeatVacated {
@@ -427,7 +446,7 @@ fn a_database_write_cut_short_is_repaired_from_the_journal() {
         let db = sled::open(path.join("sled")).unwrap();
         db.open_tree("meta")
             .unwrap()
-            .insert(b"next_seq", kpps::store::codec::encode(&6u64))
+            .insert(b"next_seq", kpps::store::codec::encode(&(LAST + 2)))
             .unwrap();
         db.flush().unwrap();
     }
@@ -471,3 +490,4 @@ fn an_in_place_rebuild_cut_short_is_finished_or_dropped_on_the_next_open() {
     assert!(!rebuilt.exists());
     assert!(store.check().unwrap().problems.is_empty());
 }
+

@@ -378,23 +378,35 @@ mod tests {
     fn a_copy_that_fails_leaves_the_store_as_it_was() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("store");
-        let mut roster = crate::demo::generate(
+        let mut roster = Roster::new(
             crate::domain::region::tests::small(),
             ElectionParams::default(),
-            1,
         );
         let info = super::super::StoreInfo {
             params: roster.params.clone(),
-            demo_seed: Some(1),
+            demo_seed: None,
             regions_source: "test".into(),
             created: chrono::Utc::now(),
         };
         let mut store = Store::create(&dir, "t", &roster, info).unwrap();
-        let (tps, seat) = roster
-            .region
-            .tps_ids()
-            .find_map(|t| (1..=7).find_map(|s| roster.seat(t, s).map(|_| (t, s))))
-            .unwrap();
+        let (tps, seat) = (crate::domain::TpsId(2), 3);
+        let birth = chrono::NaiveDate::from_ymd_opt(1990, 5, 17).unwrap();
+        let person = crate::domain::Person {
+            name: "Siti Aminah".into(),
+            nik: crate::domain::Nik::compose(167101, birth, crate::domain::Sex::P, 1),
+            birth_date: birth,
+            sex: crate::domain::Sex::P,
+            phone: None,
+            screening: crate::domain::Screening::NotAtRisk,
+            jkn: true,
+        };
+        let fill = Command::FillDirect {
+            tps,
+            seat,
+            person,
+            berita_acara: None,
+        };
+        store.execute(&mut roster, &fill).unwrap();
         let toggle = |roster: &Roster| Command::MarkAbsent {
             tps,
             seat,

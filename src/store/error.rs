@@ -63,6 +63,13 @@ pub enum StoreError {
     /// Sled and the journal tell different stories (found on open).
     #[error("store {path} and its journal disagree: {detail}. The journal is the record of truth: rebuild the store from it with `{}` (the current database is kept beside it as sled.diverged-…)", command(path, &format!("rebuild --from-journal {}", shell_quote(&path.display().to_string()))))]
     Disagrees { path: PathBuf, detail: String },
+    /// A demo store made by a kpps whose journal recorded only the generator's seed (see
+    /// `verify::replay_journal`): its journal cannot check, rebuild or repair it.
+    #[error("store {path} holds demo data made by an older kpps: its journal records only the seed ({}) the demo generator was given, not the roster it generated, so the store cannot be checked, rebuilt or repaired from its journal. It holds synthetic data only: move it aside and make it again with `kpps demo` (with the same --seed and --regions)", info.demo_seed.unwrap_or_default())]
+    OldDemo {
+        path: PathBuf,
+        info: Box<super::StoreInfo>,
+    },
     /// root on a store another user owns: sled would leave root-owned files behind.
     #[error("store {path} belongs to user {owner}; run kpps as {owner} (run as root, it would leave root-owned files there that the store's owner cannot use)")]
     ForeignOwner {

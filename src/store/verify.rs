@@ -7,7 +7,7 @@ use super::{
     codec, history_key, journal, kel_key, tps_key, KelurahanSpec, LogEntry, Record, Result, Store,
     StoreError, K_NEXT_SEQ, K_REGION,
 };
-use crate::domain::{KelurahanId, Region, Roster, TpsId};
+use crate::domain::{parse_demo_label, Event, KelurahanId, Region, Roster, TpsId};
 
 /// What `kpps check` found.
 #[derive(Debug, Default)]
@@ -21,7 +21,8 @@ pub struct CheckReport {
     pub problems: Vec<String>,
 }
 
-/// The starting roster a creation record describes.
+/// The starting roster a creation record describes: its region, every seat empty, no
+/// reserves (a demo store's roster is in the entries that follow).
 fn initial_roster(entry: &LogEntry, path: &Path) -> Result<Roster> {
     let Record::Created { info, regions, .. } = &entry.record else {
         return Err(StoreError::Diverged {
@@ -33,9 +34,44 @@ fn initial_roster(entry: &LogEntry, path: &Path) -> Result<Roster> {
         path: path.to_path_buf(),
         detail: format!("journal region tree: {e:?}"),
     })?;
-    Ok(match info.demo_seed {
-        Some(seed) => crate::demo::generate(region, info.params.clone(), seed),
-        None => Roster::new(region, info.params.clone()),
+    let mut roster = Roster::new(region, info.params.clone());
+    roster.demo = info.demo_seed.is_some();
+    Ok(roster)
+}
+
+/// Refuses the journal of a demo store made by a kpps that recorded only the generator's
+/// seed, not the roster it generated: replayed, it would give an empty roster, and every
+/// seat would look corrupt. How it is told: a demo store's first change entry (#2) is
+/// always its first kabupaten/kota's seats, a `RosterFileImported` labelled
+/// `demo_label(its seed, …)` (`Store::record_roster` writes it, even when it holds no seat,
+/// before the store is complete, so before anyone can log anything; a region has at least
+/// one kabupaten/kota). An older demo store's #2 is a coordinator's change, or there is
+/// none. Only a journal cut short by damage right after #1 lacks #2 for another reason: its
+/// damage is reported, not this.
+fn refuse_old_demo(entries: &[LogEntry], damaged: bool, path: &Path) -> Result<()> {
+    let Some(LogEntry {
+        record: Record::Created { info, .. },
+        ..
+    }) = entries.first()
+    else {
+        return Ok(());
+    };
+    let Some(seed) = info.demo_seed else {
+        return Ok(());
+    };
+    let recorded = match entries.get(1).map(|e| &e.record) {
+        Some(Record::Change(Event::RosterFileImported { file, .. })) => {
+            parse_demo_label(file).is_some_and(|(s, _)| s == seed)
+        }
+        Some(_) => false,
+        None => damaged,
+    };
+    if recorded {
+        return Ok(());
+    }
+    Err(StoreError::OldDemo {
+        path: path.parent().unwrap_or(path).to_path_buf(),
+        info: Box::new(info.clone()),
     })
 }
 
@@ -59,6 +95,7 @@ pub fn replay_journal(path: &Path) -> Result<(Roster, Vec<LogEntry>, journal::Sc
         damage: scan.damage.clone().unwrap_or(journal::Damage::BadHeader),
     })?;
     let mut roster = initial_roster(first, path)?;
+    refuse_old_demo(&entries, scan.damage.is_some(), path)?;
     for entry in &entries[1..] {
         if let Record::Change(event) = &entry.record {
             roster.apply(event);
@@ -292,7 +329,7 @@ pub fn rebuild(from: &Path, dest: &Path, actor: &str) -> Result<(Store, usize)> 
     }
     let first = entries[0].clone();
     let mut roster = initial_roster(&first, &path)?;
-    let store = Store::create_with_entry(dest, actor, &roster, first)?;
+    let store = Store::create_with_entry(dest, actor, super::Start::Direct(&roster), first)?;
     let mut changes = 0;
     for entry in entries.into_iter().skip(1) {
         store.commit_entry(&mut roster, entry)?;
