@@ -491,3 +491,149 @@ fn an_in_place_rebuild_cut_short_is_finished_or_dropped_on_the_next_open() {
     assert!(store.check().unwrap().problems.is_empty());
 }
 
+/// A demo store as kpps made them before demo rosters were recorded in the journal: the
+/// generated roster written straight to the database, and a journal holding only the
+/// creation record, which names the seed. Made here from a store created without a seed,
+/// whose creation record (journal and database alike) is then given one.
+fn old_demo_store(dir: &std::path::Path) -> (std::path::PathBuf, usize) {
+    use kpps::store::codec;
+    let path = dir.join("old demo");
+    let roster = demo::generate(palembang(), ElectionParams::default(), demo::DEFAULT_SEED);
+    let info = StoreInfo {
+        params: ElectionParams::default(),
+        demo_seed: None,
+        regions_source: "Kota Palembang (embedded)".into(),
+        created: Utc::now(),
+    };
+    drop(Store::create(&path, "setup", &roster, info).unwrap());
+    let db = sled::open(path.join("sled")).unwrap();
+    let log = db.open_tree("log").unwrap();
+    let mut entry: LogEntry =
+        codec::decode(&log.get(1u64.to_be_bytes()).unwrap().unwrap()).unwrap();
+    let Record::Created { info, .. } = &mut entry.record else {
+        panic!("{entry:?}")
+    };
+    info.demo_seed = Some(demo::DEFAULT_SEED);
+    let info = codec::encode(info);
+    db.open_tree("meta").unwrap().insert(b"info", info).unwrap();
+    log.insert(1u64.to_be_bytes(), codec::encode(&entry))
+        .unwrap();
+    db.flush().unwrap();
+    drop((log, db));
+    let jpath = Store::journal_path(&path);
+    std::fs::remove_file(&jpath).unwrap();
+    drop(Journal::create(&jpath, &entry).unwrap());
+    (path, roster.officer_count())
+}
+
+/// An older demo store opens and works as before, but its journal cannot check, rebuild or
+/// repair it: `check`, `rebuild --from-journal` and the repair after a failed write say so
+/// and how to make it again, instead of reporting every seat as corrupt.
+#[test]
+fn an_older_demo_store_opens_but_is_not_checked_against_its_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, officers) = old_demo_store(dir.path());
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kpps"))
+            .arg("--db")
+            .arg(&path)
+            .args(args)
+            .env_remove("KPPS_DB")
+            .output()
+            .unwrap()
+    };
+    let refused = |what: &str, e: String| {
+        assert!(
+            e.contains("holds demo data made by an older kpps")
+                && e.contains("its journal records only the seed (2024)")
+                && e.contains("make it again with `kpps demo`"),
+            "{what}: {e}"
+        );
+    };
+    let quoted = kpps::store::shell_quote(&path.display().to_string());
+    let again = format!(
+        "make it again: mv {quoted} {} && kpps --db {quoted} demo --seed 2024",
+        kpps::store::shell_quote(&format!("{}.old", path.display()))
+    );
+    // Before any change (the journal is the creation record alone), then after one.
+    for round in 0..2 {
+        {
+            let store = Store::open(&path, "t").unwrap();
+            let roster = store.load().unwrap();
+            assert!(roster.demo);
+            assert_eq!(roster.officer_count(), officers - round);
+            match store.check() {
+                Ok(report) => panic!("checked: {:?}", report.problems),
+                Err(e) => refused("check", e.to_string()),
+            }
+        }
+        let out = run(&["--lang", "en", "check"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        refused("kpps check", err.to_string());
+        assert!(err.contains(&again), "{err}");
+        assert!(!err.contains("PROBLEM"), "{err}");
+        let dest = dir.path().join("rebuilt");
+        match rebuild(&path, &dest, "t") {
+            Ok(_) => panic!("rebuilt"),
+            Err(e) => refused("rebuild", e.to_string()),
+        }
+        assert!(!dest.exists());
+        if round == 0 {
+            let out = run(&[
+                "vacate",
+                "--tps",
+                "16.71.01.1001/1",
+                "--seat",
+                "1",
+                "--reason",
+                "mengundurkan-diri",
+            ]);
+            assert!(out.status.success(), "{out:?}");
+        }
+    }
+    // In place, through the binary: refused, and the store is as it was.
+    let out = run(&[
+        "--lang",
+        "en",
+        "rebuild",
+        "--from-journal",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    refused("kpps rebuild", String::from_utf8_lossy(&out.stderr).into());
+    assert!(run(&["gaps", "--format", "csv"]).status.success());
+    assert!(!path.join("rebuild.tmp").exists());
+
+    // A change the journal has and the database lacks cannot be replayed into it.
+    let jpath = Store::journal_path(&path);
+    let person = {
+        let store = Store::open(&path, "t").unwrap();
+        store
+            .load()
+            .unwrap()
+            .seat(TpsId(1), 2)
+            .unwrap()
+            .person
+            .clone()
+    };
+    let scan = journal::scan(&jpath).unwrap();
+    let mut j = Journal::open(&jpath, &scan).unwrap();
+    j.append(&LogEntry {
+        seq: 3,
+        at: Utc::now(),
+        actor: "crashed".into(),
+        record: Record::Change(Event::SeatVacated {
+            tps: TpsId(1),
+            seat: 2,
+            reason: VacateReason::Died,
+            person,
+        }),
+    })
+    .unwrap();
+    drop(j);
+    match Store::open(&path, "t") {
+        Ok(_) => panic!("repaired"),
+        Err(e) => refused("repair", e.to_string()),
+    }
+}
