@@ -180,12 +180,16 @@ fn check_finds_a_store_that_differs_from_its_journal() {
     let dir = tempfile::tempdir().unwrap();
     let path = demo_store(dir.path());
     {
-        // Tamper with sled behind the store's back: drop TPS 7's seats.
+        // Tamper with sled behind the store's back: drop TPS 7's seats, and log entry #2
+        // says what #1 says.
         let db = sled::open(path.join("sled")).unwrap();
         db.open_tree("seats")
             .unwrap()
             .remove(7u32.to_be_bytes())
             .unwrap();
+        let log = db.open_tree("log").unwrap();
+        let first = log.get(1u64.to_be_bytes()).unwrap().unwrap();
+        log.insert(2u64.to_be_bytes(), first).unwrap();
         db.flush().unwrap();
     }
     let store = Store::open(&path, "t").unwrap();
@@ -203,6 +207,13 @@ fn check_finds_a_store_that_differs_from_its_journal() {
         .problems
         .iter()
         .any(|p| p.starts_with("totals differ")));
+    assert!(
+        report
+            .problems
+            .contains(&"log entry #2 differs from the journal".to_string()),
+        "{:?}",
+        report.problems
+    );
 }
 
 #[test]

@@ -48,18 +48,19 @@ fn initial_roster(entry: &LogEntry, path: &Path) -> Result<Roster> {
 /// one kabupaten/kota). An older demo store's #2 is a coordinator's change, or there is
 /// none. Only a journal cut short by damage right after #1 lacks #2 for another reason: its
 /// damage is reported, not this.
-fn refuse_old_demo(entries: &[LogEntry], damaged: bool, path: &Path) -> Result<()> {
-    let Some(LogEntry {
-        record: Record::Created { info, .. },
-        ..
-    }) = entries.first()
-    else {
+fn refuse_old_demo(
+    first: &LogEntry,
+    second: Option<&LogEntry>,
+    damaged: bool,
+    path: &Path,
+) -> Result<()> {
+    let Record::Created { info, .. } = &first.record else {
         return Ok(());
     };
     let Some(seed) = info.demo_seed else {
         return Ok(());
     };
-    let recorded = match entries.get(1).map(|e| &e.record) {
+    let recorded = match second.map(|e| &e.record) {
         Some(Record::Change(Event::RosterFileImported { file, .. })) => {
             parse_demo_label(file).is_some_and(|(s, _)| s == seed)
         }
@@ -75,32 +76,72 @@ fn refuse_old_demo(entries: &[LogEntry], damaged: bool, path: &Path) -> Result<(
     })
 }
 
-/// Reads a journal and replays it: the roster it describes, its entries, and its scan.
-pub fn replay_journal(path: &Path) -> Result<(Roster, Vec<LogEntry>, journal::Scan)> {
-    let scan = journal::scan(path).map_err(|source| StoreError::Io {
+fn scan_journal(path: &Path) -> Result<journal::Scan> {
+    journal::scan(path).map_err(|source| StoreError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    let mut entries = Vec::with_capacity(scan.payloads.len());
-    for i in 0..scan.payloads.len() {
-        let entry = scan.decode(i).map_err(|source| StoreError::Codec {
-            path: path.to_path_buf(),
-            key: format!("journal entry {}", i + 1),
-            source,
-        })?;
-        entries.push(entry);
-    }
-    let first = entries.first().ok_or_else(|| StoreError::JournalDamaged {
+    })
+}
+
+/// Entry `i` (from 0) of a scanned journal, decoded.
+fn decode(scan: &journal::Scan, i: usize, path: &Path) -> Result<LogEntry> {
+    scan.decode(i).map_err(|source| StoreError::Codec {
         path: path.to_path_buf(),
-        damage: scan.damage.clone().unwrap_or(journal::Damage::BadHeader),
-    })?;
-    let mut roster = initial_roster(first, path)?;
-    refuse_old_demo(&entries, scan.damage.is_some(), path)?;
-    for entry in &entries[1..] {
+        key: format!("journal entry {}", i + 1),
+        source,
+    })
+}
+
+/// The creation record a scanned journal starts with, once it is known to be one this
+/// kpps can replay (`refuse_old_demo`); and the entry after it, already decoded.
+fn first_entries(scan: &journal::Scan, path: &Path) -> Result<(LogEntry, Option<LogEntry>)> {
+    if scan.payloads.is_empty() {
+        return Err(StoreError::JournalDamaged {
+            path: path.to_path_buf(),
+            damage: scan.damage.clone().unwrap_or(journal::Damage::BadHeader),
+        });
+    }
+    let first = decode(scan, 0, path)?;
+    let second = match scan.payloads.len() {
+        1 => None,
+        _ => Some(decode(scan, 1, path)?),
+    };
+    refuse_old_demo(&first, second.as_ref(), scan.damage.is_some(), path)?;
+    Ok((first, second))
+}
+
+/// Replays a scanned journal from the empty roster its creation record describes, decoding
+/// one entry at a time and handing each to `each` (with its index) once applied. The
+/// entries are not all held at once: a national demo journal decodes to about a gigabyte.
+fn replay_scan(
+    scan: &journal::Scan,
+    path: &Path,
+    mut each: impl FnMut(usize, LogEntry) -> Result<()>,
+) -> Result<Roster> {
+    let (first, mut second) = first_entries(scan, path)?;
+    let mut roster = initial_roster(&first, path)?;
+    each(0, first)?;
+    for i in 1..scan.payloads.len() {
+        let entry = match second.take() {
+            Some(entry) => entry,
+            None => decode(scan, i, path)?,
+        };
         if let Record::Change(event) = &entry.record {
             roster.apply(event);
         }
+        each(i, entry)?;
     }
+    Ok(roster)
+}
+
+/// Reads a journal and replays it: the roster it describes, its entries, and its scan.
+pub fn replay_journal(path: &Path) -> Result<(Roster, Vec<LogEntry>, journal::Scan)> {
+    let scan = scan_journal(path)?;
+    let mut entries = Vec::with_capacity(scan.payloads.len());
+    let roster = replay_scan(&scan, path, |_, entry| {
+        entries.push(entry);
+        Ok(())
+    })?;
     Ok((roster, entries, scan))
 }
 
@@ -116,18 +157,22 @@ impl Store {
     /// interrupted, it starts over at the next open.
     pub(super) fn repair_from_journal(&self, whole: u64) -> Result<()> {
         let path = Self::journal_path(&self.dir);
-        let (replayed, entries, _) = replay_journal(&path)?;
-        if let Some((i, entry)) = entries
-            .iter()
-            .enumerate()
-            .find(|(i, e)| e.seq != *i as u64 + 1)
-        {
-            return Err(self.disagrees(format!(
-                "journal entry {} is numbered #{}",
-                i + 1,
-                entry.seq
-            )));
-        }
+        let scan = scan_journal(&path)?;
+        // The entries sled lacks (usually one or a few) are kept; the others only replayed.
+        let mut entries = Vec::new();
+        let replayed = replay_scan(&scan, &path, |i, entry| {
+            if entry.seq != i as u64 + 1 {
+                return Err(self.disagrees(format!(
+                    "journal entry {} is numbered #{}",
+                    i + 1,
+                    entry.seq
+                )));
+            }
+            if entry.seq > whole {
+                entries.push(entry);
+            }
+            Ok(())
+        })?;
         let specs: Option<Vec<KelurahanSpec>> = self.get(&self.meta, K_REGION)?;
         if specs.as_ref() != Some(&replayed.region.to_specs()) {
             return Err(
@@ -181,7 +226,7 @@ impl Store {
                 .map_err(|e| self.sled_err(e))?;
             self.flush()?;
         }
-        for entry in entries.iter().filter(|e| e.seq > whole) {
+        for entry in &entries {
             self.log
                 .insert(entry.seq.to_be_bytes(), codec::encode(entry))
                 .map_err(|e| self.sled_err(e))?;
@@ -194,7 +239,7 @@ impl Store {
             }
             self.flush()?;
         }
-        let next_seq = entries.last().map_or(1, |e| e.seq + 1);
+        let next_seq = scan.payloads.len() as u64 + 1;
         self.put(&self.meta, K_NEXT_SEQ, &next_seq)?;
         self.flush()
     }
@@ -203,14 +248,30 @@ impl Store {
     /// reserves, NIK index, roll-ups and log.
     pub fn check(&self) -> Result<CheckReport> {
         let path = Self::journal_path(&self.dir);
-        let (replayed, entries, scan) = replay_journal(&path)?;
+        let scan = scan_journal(&path)?;
+        // The log is compared with the journal entry by entry as the replay goes, undecoded
+        // (both are `codec::encode` of the same entry), so neither is held whole.
+        let mut log = self.log.iter();
+        let (mut logged, mut differs, mut changes) = (0usize, None, 0usize);
+        let replayed = replay_scan(&scan, &path, |i, entry| {
+            changes += matches!(entry.record, Record::Change(_)) as usize;
+            if let Some(item) = log.next() {
+                let (k, v) = item.map_err(|e| self.sled_err(e))?;
+                logged += 1;
+                if differs.is_none() && v[..] != scan.payloads[i].1[..] {
+                    differs = Some(u64::from_be_bytes(k[..8].try_into().unwrap_or([0; 8])));
+                }
+            }
+            Ok(())
+        })?;
+        for item in log {
+            item.map_err(|e| self.sled_err(e))?;
+            logged += 1;
+        }
         let stored = self.load()?;
         let mut report = CheckReport {
-            journal_entries: entries.len(),
-            changes: entries
-                .iter()
-                .filter(|e| matches!(e.record, Record::Change(_)))
-                .count(),
+            journal_entries: scan.payloads.len(),
+            changes,
             tps: stored.region.tps.len(),
             officers: stored.officer_count(),
             reserves: (0..stored.region.kelurahan.len() as u32)
@@ -285,19 +346,14 @@ impl Store {
                 }
             }
         }
-        let logged: Vec<LogEntry> = self.log_entries().collect::<Result<_>>()?;
-        if logged.len() != entries.len() {
+        if logged != scan.payloads.len() {
             p.push(format!(
-                "log has {} entries, journal {}",
-                logged.len(),
-                entries.len()
+                "log has {logged} entries, journal {}",
+                scan.payloads.len()
             ));
         }
-        for (l, j) in logged.iter().zip(&entries) {
-            if l != j {
-                p.push(format!("log entry #{} differs from the journal", l.seq));
-                break;
-            }
+        if let Some(seq) = differs {
+            p.push(format!("log entry #{seq} differs from the journal"));
         }
         const SHOWN: usize = 50;
         if report.problems.len() > SHOWN {
@@ -320,22 +376,24 @@ pub fn rebuild(from: &Path, dest: &Path, actor: &str) -> Result<(Store, usize)> 
         }
     }
     let path = Store::journal_path(from);
-    let (_, entries, scan) = replay_journal(&path)?;
+    let scan = scan_journal(&path)?;
+    // Every entry decodes before anything is made (one at a time: see `replay_scan`).
+    let (first, _) = first_entries(&scan, &path)?;
+    for i in 1..scan.payloads.len() {
+        decode(&scan, i, &path)?;
+    }
     if let Some(damage @ journal::Damage::BrokenChain { .. }) = &scan.damage {
         return Err(StoreError::JournalDamaged {
             path,
             damage: damage.clone(),
         });
     }
-    let first = entries[0].clone();
     let mut roster = initial_roster(&first, &path)?;
     let store = Store::create_with_entry(dest, actor, super::Start::Direct(&roster), first)?;
-    let mut changes = 0;
-    for entry in entries.into_iter().skip(1) {
-        store.commit_entry(&mut roster, entry)?;
-        changes += 1;
+    for i in 1..scan.payloads.len() {
+        store.commit_entry(&mut roster, decode(&scan, i, &path)?)?;
     }
-    Ok((store, changes))
+    Ok((store, scan.payloads.len() - 1))
 }
 
 /// `kpps --db DIR rebuild --from-journal DIR`: the recovery a store whose database and
