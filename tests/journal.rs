@@ -60,6 +60,42 @@ fn a_healthy_store_checks_clean_and_the_chain_covers_every_entry() {
     assert!(scan.damage.is_none());
 }
 
+/// What opening a store reads: the whole chain verified, one entry's content kept.
+#[test]
+fn a_scan_keeping_one_entry_agrees_with_a_full_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo_store(dir.path());
+    let jpath = Store::journal_path(&path);
+    let check = |damaged: bool| {
+        let full = journal::scan(&jpath).unwrap();
+        let one = journal::scan_keeping(&jpath, |i| i == 2).unwrap();
+        assert_eq!(one.payloads.len(), full.payloads.len());
+        assert_eq!(
+            (one.good_len, one.last_hash, &one.damage),
+            (full.good_len, full.last_hash, &full.damage)
+        );
+        assert_eq!(one.damage.is_some(), damaged);
+        for (i, ((a, kept), (b, whole))) in one.payloads.iter().zip(&full.payloads).enumerate() {
+            assert_eq!(a, b);
+            assert_eq!(kept.is_empty(), i != 2);
+            if i == 2 {
+                assert_eq!(kept, whole);
+            }
+        }
+        assert!(full.payloads.iter().all(|(_, p)| !p.is_empty()));
+    };
+    check(false);
+    // A torn tail: a length and part of a payload.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&jpath)
+        .unwrap();
+    f.write_all(&200u32.to_le_bytes()).unwrap();
+    f.write_all(&[1, 2, 3]).unwrap();
+    drop(f);
+    check(true);
+}
+
 #[test]
 fn a_torn_last_entry_is_reported_cut_and_the_store_still_opens() {
     let dir = tempfile::tempdir().unwrap();

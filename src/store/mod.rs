@@ -309,7 +309,17 @@ impl Store {
             path: path.clone(),
             source,
         };
-        let scan = journal::scan(&path).map_err(io)?;
+        // Where sled is: its counter, and the last change in its log. The journal's n-th
+        // entry is change #n; only that one's content is kept from the journal's scan.
+        let counter = self
+            .get::<u64>(&self.meta, K_NEXT_SEQ)?
+            .unwrap_or(1)
+            .saturating_sub(1);
+        let last = self.log.last().map_err(|e| self.sled_err(e))?;
+        let log_last = last.as_ref().map_or(0, |(k, _)| {
+            u64::from_be_bytes(k[..8].try_into().expect("8-byte key"))
+        });
+        let scan = journal::scan_keeping(&path, |i| i as u64 + 1 == log_last).map_err(io)?;
         match &scan.damage {
             None => {}
             Some(journal::Damage::TruncatedTail { .. }) => {
@@ -332,17 +342,7 @@ impl Store {
                 damage: journal::Damage::BadHeader,
             });
         }
-        // Where sled is: its counter, and the last change in its log. The journal's n-th
-        // entry is change #n.
         let count = scan.payloads.len() as u64;
-        let counter = self
-            .get::<u64>(&self.meta, K_NEXT_SEQ)?
-            .unwrap_or(1)
-            .saturating_sub(1);
-        let last = self.log.last().map_err(|e| self.sled_err(e))?;
-        let log_last = last.as_ref().map_or(0, |(k, _)| {
-            u64::from_be_bytes(k[..8].try_into().expect("8-byte key"))
-        });
         let sled_last = counter.max(log_last);
         if sled_last > count {
             return Err(self.disagrees(format!(
