@@ -90,10 +90,22 @@ pub fn scan(path: &Path) -> io::Result<Scan> {
 
 /// `scan`, keeping the payloads of the entries `keep` names (by index, from 0) only; the
 /// others are left empty. Opening a store needs one entry's content, and a national
-/// journal (a demo store's holds its roster) is hundreds of megabytes. The file is read
-/// entry by entry, never whole.
+/// journal (a demo store's holds its roster) is hundreds of megabytes.
 pub fn scan_keeping(path: &Path, keep: impl Fn(usize) -> bool) -> io::Result<Scan> {
-    let mut file = io::BufReader::with_capacity(1 << 20, File::open(path)?);
+    scan_each(path, |i, _| Ok(keep(i)), |e| e)
+}
+
+/// Reads a journal entry by entry (never whole), verifying the chain, and hands each whole
+/// entry's payload to `each` with its index (from 0); `each` says whether the scan keeps
+/// it (others are left empty in `Scan::payloads`). Stops at the first damage (reported in
+/// `Scan::damage`, as `scan` does), or at the first error of `each`; `io` names a read
+/// error in `each`'s terms.
+pub fn scan_each<E>(
+    path: &Path,
+    mut each: impl FnMut(usize, &[u8]) -> Result<bool, E>,
+    io: impl Fn(io::Error) -> E,
+) -> Result<Scan, E> {
+    let mut file = io::BufReader::with_capacity(1 << 20, File::open(path).map_err(&io)?);
     let mut scan = Scan {
         payloads: Vec::new(),
         good_len: 0,
@@ -101,18 +113,18 @@ pub fn scan_keeping(path: &Path, keep: impl Fn(usize) -> bool) -> io::Result<Sca
         damage: None,
     };
     let mut head = [0u8; HEADER_LEN as usize];
-    if read_full(&mut file, &mut head)? < head.len() || head[..] != header()[..] {
+    if read_full(&mut file, &mut head).map_err(&io)? < head.len() || head[..] != header()[..] {
         scan.damage = Some(Damage::BadHeader);
         return Ok(scan);
     }
     let mut prev: Hash = Sha256::digest(header()).into();
     let mut at = HEADER_LEN;
-    let mut skipped = Vec::new();
+    let mut spare = Vec::new();
     loop {
         let index = scan.payloads.len();
         let offset = at;
         let mut len = [0u8; 4];
-        match read_full(&mut file, &mut len)? {
+        match read_full(&mut file, &mut len).map_err(&io)? {
             0 => break,
             4 => {}
             _ => {
@@ -125,12 +137,11 @@ pub fn scan_keeping(path: &Path, keep: impl Fn(usize) -> bool) -> io::Result<Sca
             scan.damage = Some(Damage::BrokenChain { offset, index });
             break;
         }
-        let kept = keep(index);
-        let mut payload = if kept { Vec::new() } else { skipped };
+        let mut payload = std::mem::take(&mut spare);
         payload.resize(len as usize, 0);
         let mut hash = [0u8; 32];
-        if read_full(&mut file, &mut payload)? < payload.len()
-            || read_full(&mut file, &mut hash)? < hash.len()
+        if read_full(&mut file, &mut payload).map_err(&io)? < payload.len()
+            || read_full(&mut file, &mut hash).map_err(&io)? < hash.len()
         {
             scan.damage = Some(Damage::TruncatedTail { offset, index });
             break;
@@ -141,12 +152,11 @@ pub fn scan_keeping(path: &Path, keep: impl Fn(usize) -> bool) -> io::Result<Sca
         }
         prev = hash;
         at += 4 + len as u64 + 32;
-        if kept {
+        if each(index, &payload)? {
             scan.payloads.push((offset, payload));
-            skipped = Vec::new();
         } else {
             scan.payloads.push((offset, Vec::new()));
-            skipped = payload;
+            spare = payload;
         }
     }
     scan.good_len = match scan.damage {

@@ -76,69 +76,82 @@ fn refuse_old_demo(
     })
 }
 
-fn scan_journal(path: &Path) -> Result<journal::Scan> {
-    journal::scan(path).map_err(|source| StoreError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
-/// Entry `i` (from 0) of a scanned journal, decoded.
-fn decode(scan: &journal::Scan, i: usize, path: &Path) -> Result<LogEntry> {
-    scan.decode(i).map_err(|source| StoreError::Codec {
+/// Entry `i` (from 0) of the journal at `path`, decoded.
+fn decode(payload: &[u8], i: usize, path: &Path) -> Result<LogEntry> {
+    codec::decode(payload).map_err(|source| StoreError::Codec {
         path: path.to_path_buf(),
         key: format!("journal entry {}", i + 1),
         source,
     })
 }
 
-/// The creation record a scanned journal starts with, once it is known to be one this
-/// kpps can replay (`refuse_old_demo`); and the entry after it, already decoded.
-fn first_entries(scan: &journal::Scan, path: &Path) -> Result<(LogEntry, Option<LogEntry>)> {
-    if scan.payloads.is_empty() {
+/// Reads the journal at `path` entry by entry (`journal::scan_each`, keeping nothing),
+/// handing each entry to `each` with its index and undecoded payload. Refuses a journal
+/// with no entry, and an older demo store's (`refuse_old_demo`) before entry #2 is handed
+/// on.
+fn read_entries(
+    path: &Path,
+    mut each: impl FnMut(usize, &[u8], LogEntry) -> Result<()>,
+) -> Result<journal::Scan> {
+    let mut first: Option<LogEntry> = None;
+    let io = |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let scan = journal::scan_each(
+        path,
+        |i, payload| {
+            let entry = decode(payload, i, path)?;
+            match &first {
+                None => first = Some(entry.clone()),
+                Some(created) if i == 1 => refuse_old_demo(created, Some(&entry), false, path)?,
+                Some(_) => {}
+            }
+            each(i, payload, entry)?;
+            Ok(false)
+        },
+        io,
+    )?;
+    let Some(first) = first else {
         return Err(StoreError::JournalDamaged {
             path: path.to_path_buf(),
             damage: scan.damage.clone().unwrap_or(journal::Damage::BadHeader),
         });
-    }
-    let first = decode(scan, 0, path)?;
-    let second = match scan.payloads.len() {
-        1 => None,
-        _ => Some(decode(scan, 1, path)?),
     };
-    refuse_old_demo(&first, second.as_ref(), scan.damage.is_some(), path)?;
-    Ok((first, second))
-}
-
-/// Replays a scanned journal from the empty roster its creation record describes, decoding
-/// one entry at a time and handing each to `each` (with its index) once applied. The
-/// entries are not all held at once: a national demo journal decodes to about a gigabyte.
-fn replay_scan(
-    scan: &journal::Scan,
-    path: &Path,
-    mut each: impl FnMut(usize, LogEntry) -> Result<()>,
-) -> Result<Roster> {
-    let (first, mut second) = first_entries(scan, path)?;
-    let mut roster = initial_roster(&first, path)?;
-    each(0, first)?;
-    for i in 1..scan.payloads.len() {
-        let entry = match second.take() {
-            Some(entry) => entry,
-            None => decode(scan, i, path)?,
-        };
-        if let Record::Change(event) = &entry.record {
-            roster.apply(event);
-        }
-        each(i, entry)?;
+    if scan.payloads.len() == 1 {
+        refuse_old_demo(&first, None, scan.damage.is_some(), path)?;
     }
-    Ok(roster)
+    Ok(scan)
 }
 
-/// Reads a journal and replays it: the roster it describes, its entries, and its scan.
+/// Replays the journal at `path` from the empty roster its creation record describes,
+/// reading and decoding one entry at a time (a national demo journal is 300 MB, and
+/// decodes to about a gigabyte of events: neither is held whole) and handing each to
+/// `each`, once applied, with its undecoded payload. The scan keeps no payload.
+fn replay(
+    path: &Path,
+    mut each: impl FnMut(usize, &[u8], LogEntry) -> Result<()>,
+) -> Result<(Roster, journal::Scan)> {
+    let mut roster: Option<Roster> = None;
+    let scan = read_entries(path, |i, payload, entry| {
+        match (&mut roster, &entry.record) {
+            (None, _) => roster = Some(initial_roster(&entry, path)?),
+            (Some(roster), Record::Change(event)) => roster.apply(event),
+            (Some(_), Record::Created { .. }) => {}
+        }
+        each(i, payload, entry)
+    })?;
+    Ok((
+        roster.expect("read_entries refuses a journal without entries"),
+        scan,
+    ))
+}
+
+/// Reads a journal and replays it: the roster it describes, its entries, and its scan
+/// (whose payloads are left empty).
 pub fn replay_journal(path: &Path) -> Result<(Roster, Vec<LogEntry>, journal::Scan)> {
-    let scan = scan_journal(path)?;
-    let mut entries = Vec::with_capacity(scan.payloads.len());
-    let roster = replay_scan(&scan, path, |_, entry| {
+    let mut entries = Vec::new();
+    let (roster, scan) = replay(path, |_, _, entry| {
         entries.push(entry);
         Ok(())
     })?;
@@ -157,10 +170,9 @@ impl Store {
     /// interrupted, it starts over at the next open.
     pub(super) fn repair_from_journal(&self, whole: u64) -> Result<()> {
         let path = Self::journal_path(&self.dir);
-        let scan = scan_journal(&path)?;
         // The entries sled lacks (usually one or a few) are kept; the others only replayed.
         let mut entries = Vec::new();
-        let replayed = replay_scan(&scan, &path, |i, entry| {
+        let (replayed, scan) = replay(&path, |i, _, entry| {
             if entry.seq != i as u64 + 1 {
                 return Err(self.disagrees(format!(
                     "journal entry {} is numbered #{}",
@@ -248,17 +260,16 @@ impl Store {
     /// reserves, NIK index, roll-ups and log.
     pub fn check(&self) -> Result<CheckReport> {
         let path = Self::journal_path(&self.dir);
-        let scan = scan_journal(&path)?;
         // The log is compared with the journal entry by entry as the replay goes, undecoded
         // (both are `codec::encode` of the same entry), so neither is held whole.
         let mut log = self.log.iter();
         let (mut logged, mut differs, mut changes) = (0usize, None, 0usize);
-        let replayed = replay_scan(&scan, &path, |i, entry| {
+        let (replayed, scan) = replay(&path, |_, payload, entry| {
             changes += matches!(entry.record, Record::Change(_)) as usize;
             if let Some(item) = log.next() {
                 let (k, v) = item.map_err(|e| self.sled_err(e))?;
                 logged += 1;
-                if differs.is_none() && v[..] != scan.payloads[i].1[..] {
+                if differs.is_none() && v[..] != payload[..] {
                     differs = Some(u64::from_be_bytes(k[..8].try_into().unwrap_or([0; 8])));
                 }
             }
@@ -376,24 +387,33 @@ pub fn rebuild(from: &Path, dest: &Path, actor: &str) -> Result<(Store, usize)> 
         }
     }
     let path = Store::journal_path(from);
-    let scan = scan_journal(&path)?;
-    // Every entry decodes before anything is made (one at a time: see `replay_scan`).
-    let (first, _) = first_entries(&scan, &path)?;
-    for i in 1..scan.payloads.len() {
-        decode(&scan, i, &path)?;
-    }
+    // Every entry decodes before anything is made; then the journal is read again, each
+    // entry committed as it is read (neither pass holds the journal whole).
+    let mut first = None;
+    let scan = read_entries(&path, |i, _, entry| {
+        if i == 0 {
+            first = Some(entry);
+        }
+        Ok(())
+    })?;
     if let Some(damage @ journal::Damage::BrokenChain { .. }) = &scan.damage {
         return Err(StoreError::JournalDamaged {
             path,
             damage: damage.clone(),
         });
     }
+    let first = first.expect("read_entries refuses a journal without entries");
     let mut roster = initial_roster(&first, &path)?;
     let store = Store::create_with_entry(dest, actor, super::Start::Direct(&roster), first)?;
-    for i in 1..scan.payloads.len() {
-        store.commit_entry(&mut roster, decode(&scan, i, &path)?)?;
-    }
-    Ok((store, scan.payloads.len() - 1))
+    let mut changes = 0;
+    read_entries(&path, |i, _, entry| {
+        if i > 0 && changes < scan.payloads.len() - 1 {
+            store.commit_entry(&mut roster, entry)?;
+            changes += 1;
+        }
+        Ok(())
+    })?;
+    Ok((store, changes))
 }
 
 /// `kpps --db DIR rebuild --from-journal DIR`: the recovery a store whose database and
