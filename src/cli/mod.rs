@@ -258,6 +258,9 @@ pub fn run() -> ExitCode {
             if let StoreError::ForeignOwner { owner, path, .. } = &e {
                 eprintln!("kpps: {}", as_owner(owner, path, lang));
             }
+            if let StoreError::OldDemo { path, info } = &e {
+                eprintln!("kpps: {}", shown(&demo_again(path, info, lang)));
+            }
             match e {
                 StoreError::InUse(_)
                 | StoreError::NotFound(_)
@@ -267,6 +270,7 @@ pub fn run() -> ExitCode {
                 | StoreError::JournalOnly { .. }
                 | StoreError::Uncertain { .. }
                 | StoreError::Disagrees { .. }
+                | StoreError::OldDemo { .. }
                 | StoreError::ForeignOwner { .. } => ExitCode::from(2),
                 _ => ExitCode::from(1),
             }
@@ -308,6 +312,40 @@ fn as_owner(owner: &str, dir: &Path, lang: Lang) -> String {
         lang.t("jalankan sebagai", "run it as"),
         lang.t("atau:", "or:"),
         o = shell_quote(owner)
+    )
+}
+
+/// How to make an older demo store again (`StoreError::OldDemo`): move it aside, then
+/// `kpps demo` with the seed, region file and election flags it was made with.
+fn demo_again(dir: &Path, info: &StoreInfo, lang: Lang) -> String {
+    use crate::store::{command, shell_quote};
+    let seed = info.demo_seed.unwrap_or(crate::demo::DEFAULT_SEED);
+    let mut args = format!("demo --seed {seed}");
+    if info.regions_source != PALEMBANG_SOURCE {
+        args += &format!(" --regions {}", shell_quote(&info.regions_source));
+    }
+    let (p, default) = (&info.params, ElectionParams::default());
+    if p.name != default.name {
+        args += &format!(" --election-name {}", shell_quote(&p.name));
+    }
+    if p.voting_day != default.voting_day {
+        args += &format!(" --voting-day {}", p.voting_day);
+    }
+    if p.seats_per_tps != default.seats_per_tps {
+        args += &format!(" --seats-per-tps {}", p.seats_per_tps);
+    }
+    if p.min_age != default.min_age {
+        args += &format!(" --min-age {}", p.min_age);
+    }
+    if p.preferred_max_age != default.preferred_max_age {
+        args += &format!(" --max-age {}", p.preferred_max_age);
+    }
+    format!(
+        "{}: mv {} {} && {}",
+        lang.t("buat lagi", "make it again"),
+        shell_quote(&dir.display().to_string()),
+        shell_quote(&format!("{}.old", dir.display())),
+        command(dir, &args)
     )
 }
 
