@@ -226,7 +226,8 @@ fn run_child(step: &str) {
     let elapsed = match step {
         "init" => {
             let t0 = Instant::now();
-            let region = load_region_file(file).expect("national region file");
+            let region =
+                load_region_file(file, kpps::text::Lang::En).expect("national region file");
             let roster = Roster::new(region, ElectionParams::default());
             let store = Store::create(&dir, "bench", &roster, info(&roster, None, "wilayah.csv"))
                 .expect("init");
@@ -235,7 +236,8 @@ fn run_child(step: &str) {
             dt
         }
         "demo" => {
-            let region = load_region_file(file).expect("national region file");
+            let region =
+                load_region_file(file, kpps::text::Lang::En).expect("national region file");
             let t0 = Instant::now();
             let roster = demo::generate(region, ElectionParams::default(), demo::DEFAULT_SEED);
             let i = info(&roster, Some(demo::DEFAULT_SEED), "wilayah.csv");

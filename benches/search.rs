@@ -33,7 +33,8 @@ fn bench_search(c: &mut Criterion) {
     let (scale, region) = if national {
         (
             "national",
-            load_region_file(std::path::Path::new(NATIONAL)).expect("regions"),
+            load_region_file(std::path::Path::new(NATIONAL), kpps::text::Lang::En)
+                .expect("regions"),
         )
     } else {
         ("palembang", palembang())

@@ -167,7 +167,7 @@ fn startup(c: &mut Criterion) {
 
     match bogor_region_file(tmp.path()) {
         Some(file) => {
-            let region = load_region_file(&file).expect("bogor region");
+            let region = load_region_file(&file, kpps::text::Lang::En).expect("bogor region");
             eprintln!(
                 "Kabupaten Bogor tree: {} kecamatan, {} kelurahan, {} TPS",
                 region.kecamatan.len(),

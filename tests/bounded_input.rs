@@ -12,6 +12,7 @@ use common::{kpps, kpps_bounded, stdout};
 use kpps::io::coordinators::Coordinators;
 use kpps::io::region_csv::palembang;
 use kpps::io::{MAX_ERRORS, MAX_ROW_BYTES};
+use kpps::text::Lang;
 
 fn empty_store(dir: &Path) -> std::path::PathBuf {
     let db = dir.join("store");
@@ -70,25 +71,52 @@ fn dev_zero_as_a_roster_or_a_region_file_stops_at_once() {
         "{err}"
     );
     let fresh = dir.path().join("fresh");
-    let out = kpps_bounded(&fresh, &["init", "--regions", "/dev/zero"], 60);
+    let out = kpps_bounded(
+        &fresh,
+        &["--lang", "en", "init", "--regions", "/dev/zero"],
+        60,
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("/dev/zero:1: "), "{err}");
     assert!(err.contains("row longer than 65,536 bytes"), "{err}");
     assert!(!fresh.exists(), "no store was created");
+    // In Indonesian, the default.
+    let out = kpps_bounded(&fresh, &["init", "--regions", "/dev/zero"], 60);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("/dev/zero:1: baris lebih dari 65.536 byte"),
+        "{err}"
+    );
+    assert!(!fresh.exists(), "no store was created");
     // The coordinators file a server reads.
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let _ = tx.send(Coordinators::load(Path::new("/dev/zero"), &palembang()));
+        for lang in [Lang::En, Lang::Id] {
+            let _ = tx.send(Coordinators::load(
+                Path::new("/dev/zero"),
+                &palembang(),
+                lang,
+            ));
+        }
     });
-    let errors = rx
-        .recv_timeout(std::time::Duration::from_secs(60))
-        .expect("reading /dev/zero as a coordinators file ends")
-        .unwrap_err();
+    let read = || {
+        rx.recv_timeout(std::time::Duration::from_secs(60))
+            .expect("reading /dev/zero as a coordinators file ends")
+            .unwrap_err()
+    };
+    let errors = read();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0].line, 1);
     assert!(
         errors[0].reason.contains("row longer than 65,536 bytes"),
+        "{errors:?}"
+    );
+    let errors = read();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].reason.contains("baris lebih dari 65.536 byte"),
         "{errors:?}"
     );
 }
@@ -135,13 +163,29 @@ fn a_file_of_endless_bad_rows_stops_after_max_errors() {
     std::fs::write(&file, text).unwrap();
     let out = kpps(
         &dir.path().join("store"),
+        &["--lang", "en", "init", "--regions", file.to_str().unwrap()],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(":2: bad TPS number \"x\" in \"x\"\n"), "{err}");
+    // 50 shown, the rest counted: MAX_ERRORS rows, then the one saying it stopped.
+    assert!(
+        err.contains(&format!("… {} more", MAX_ERRORS + 1 - 50)),
+        "{err}"
+    );
+    // In Indonesian, the default.
+    let out = kpps(
+        &dir.path().join("store"),
         &["init", "--regions", file.to_str().unwrap()],
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    // 50 shown, the rest counted: MAX_ERRORS rows, then the one saying it stopped.
     assert!(
-        err.contains(&format!("… {} more", MAX_ERRORS + 1 - 50)),
+        err.contains(":2: nomor TPS tidak valid: \"x\" dalam \"x\"\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("… {} lagi", MAX_ERRORS + 1 - 50)),
         "{err}"
     );
 }

@@ -89,11 +89,31 @@ fn bad_region_file_is_refused_with_line_numbers_and_nothing_created() {
     let regions = dir.path().join("bad.csv");
     std::fs::write(&regions, "kecamatan_code,kecamatan,kelurahan_code,kelurahan,tps_count,tps_numbers\n32.01.01,A,32.01.01.1001,X,3,1-2\n").unwrap();
     let db = dir.path().join("s");
-    let out = kpps(&db, &["init", "--regions", regions.to_str().unwrap()]);
+    let out = kpps(
+        &db,
+        &[
+            "--lang",
+            "en",
+            "init",
+            "--regions",
+            regions.to_str().unwrap(),
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("bad.csv:2: tps_count 3 but tps_numbers list 2"));
     assert!(!db.exists());
+    // In Indonesian, the default; `demo --regions` reads the file the same way.
+    for command in ["init", "demo"] {
+        let out = kpps(&db, &[command, "--regions", regions.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1));
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            said.contains("bad.csv:2: tps_count 3 tetapi tps_numbers berisi 2 TPS"),
+            "{said}"
+        );
+        assert!(!db.exists());
+    }
 }
 
 #[test]

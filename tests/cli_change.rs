@@ -84,7 +84,8 @@ fn fill_next_reserve_then_vacate_then_ketua_and_log() {
         ],
     ));
     assert!(
-        out.starts_with("Tersimpan #2: TPS ") && out.contains("cadangan #"),
+        // #1 the store's creation, #2 and #3 the demo roster and reserves.
+        out.starts_with("Tersimpan #4: TPS ") && out.contains("cadangan #"),
         "{out}"
     );
     assert_eq!(
@@ -149,7 +150,17 @@ fn fill_next_reserve_then_vacate_then_ketua_and_log() {
         &["log", "--format", "json", "--kelurahan", kel],
     )))
     .unwrap();
-    assert_eq!(narrowed.as_array().unwrap().len(), 3);
+    // The three changes, then the demo roster and reserves that filled the kelurahan.
+    let narrowed = narrowed.as_array().unwrap();
+    assert_eq!(narrowed.len(), 5, "{narrowed:?}");
+    assert!(narrowed[..3].iter().all(|e| e["tps"] == addr.as_str()));
+    assert!(
+        narrowed[3..].iter().all(|e| e["description"]
+            .as_str()
+            .unwrap()
+            .contains("demo dibuat (seed 2024), Kota Palembang")),
+        "{narrowed:?}"
+    );
 }
 
 #[test]

@@ -250,3 +250,101 @@ fn an_import_killed_at_any_moment_is_all_or_nothing() {
     }
     println!("{IMPORT_TRIALS} killed imports of {rows} rows: {none} left nothing, {all} complete, 0 partial");
 }
+
+/// `kpps demo` killed at any moment leaves no store, an incomplete one (the `complete`
+/// marker is written after the last entry of the demo roster, so an open says so), or the
+/// whole store, which checks clean: never one that opens with part of the roster. The
+/// region is 40 small kabupaten/kota, so the demo roster is 80 journal entries after the
+/// creation record, and some kills land among them.
+#[test]
+fn a_demo_creation_killed_at_any_moment_is_incomplete_or_whole() {
+    use kpps::store::{journal, StoreError};
+    if std::env::var(CHILD_ENV).is_ok() {
+        return;
+    }
+    const KOTA: usize = 40;
+    let kpps = env!("CARGO_BIN_EXE_kpps");
+    let dir = tempfile::tempdir().unwrap();
+    // Palembang's first 40 kelurahan, each made a kabupaten/kota of its own (16.01 to 16.40).
+    let palembang = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/palembang-2024-wilayah.csv"),
+    )
+    .unwrap();
+    let mut lines = palembang.lines();
+    let mut csv = format!("{}\n", lines.next().unwrap());
+    for (i, line) in lines.take(KOTA).enumerate() {
+        let f: Vec<&str> = line.splitn(6, ',').collect();
+        let kec = format!("16.{:02}.01", i + 1);
+        csv += &format!("{kec},{},{kec}.1001,{},{},{}\n", f[1], f[3], f[4], f[5]);
+    }
+    let regions = dir.path().join("regions.csv");
+    std::fs::write(&regions, csv).unwrap();
+    let demo = |db: &Path| {
+        Process::new(kpps)
+            .arg("--db")
+            .arg(db)
+            .arg("demo")
+            .arg("--regions")
+            .arg(&regions)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let entries =
+        |db: &Path| journal::scan(&Store::journal_path(db)).map_or(0, |scan| scan.payloads.len());
+    // A whole creation: how long it takes, what it holds.
+    let whole = dir.path().join("whole");
+    let start = std::time::Instant::now();
+    assert!(demo(&whole).wait().unwrap().success());
+    let span = start.elapsed();
+    let full = entries(&whole);
+    assert_eq!(full, 1 + 2 * KOTA);
+    let officers = {
+        let store = Store::open(&whole, "checker").unwrap();
+        assert!(store.check().unwrap().problems.is_empty());
+        store.load().unwrap().officer_count()
+    };
+    let (mut absent, mut incomplete, mut midway, mut complete) = (0, 0, 0, 0);
+    let mut trial: u32 = 0;
+    // Kills spread over the span, until enough of them landed among the demo entries.
+    while trial < 16 || midway < 3 {
+        assert!(
+            trial < 80,
+            "{trial} kills, none among the demo roster's entries ({incomplete} incomplete)"
+        );
+        let db = dir.path().join(format!("t{trial}"));
+        let mut child = demo(&db);
+        std::thread::sleep(span * (trial % 16 + 1) / 17);
+        unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+        child.wait().unwrap();
+        match Store::open(&db, "checker") {
+            Err(StoreError::NotFound(_)) => absent += 1,
+            Err(StoreError::Incomplete(_)) => {
+                incomplete += 1;
+                let n = entries(&db);
+                if n > 1 && n < full {
+                    midway += 1;
+                }
+            }
+            Ok(store) => {
+                let report = store.check().unwrap();
+                assert!(
+                    report.problems.is_empty(),
+                    "trial {trial}: {:?}",
+                    report.problems
+                );
+                assert_eq!(store.load().unwrap().officer_count(), officers);
+                assert_eq!(report.journal_entries, full);
+                complete += 1;
+            }
+            Err(e) => panic!("trial {trial}: {e}"),
+        }
+        let _ = std::fs::remove_dir_all(&db);
+        trial += 1;
+    }
+    println!(
+        "{trial} killed demo creations: {absent} not started, {incomplete} incomplete \
+         ({midway} among the demo roster's entries), {complete} whole"
+    );
+}

@@ -247,6 +247,288 @@ fn names_and_phones_look_local() {
         .all(|p| p.len() == 12 && p.starts_with("08") && p.bytes().all(|b| b.is_ascii_digit())));
 }
 
+/// A demo store's journal holds the roster it was created with, not just the seed: a
+/// replay (`kpps check`, `kpps rebuild --from-journal`, the repair after a failed write)
+/// gives that roster whatever the generator gives today. The stand-in for a generator that
+/// has changed since the store was made: a roster of another seed, stored under seed 2024.
+#[test]
+fn a_demo_store_journal_replays_to_its_roster_without_the_generator() {
+    use kpps::store::{rebuild, replay_journal, LogEntry, Record, Store, StoreInfo};
+    let made = generate(palembang(), ElectionParams::default(), DEFAULT_SEED + 1);
+    let today = demo();
+    assert!(
+        !same_roster(&made, today),
+        "the generator's output moved on"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("store");
+    let info = StoreInfo {
+        params: ElectionParams::default(),
+        demo_seed: Some(DEFAULT_SEED),
+        regions_source: "Kota Palembang (embedded)".into(),
+        created: chrono::Utc::now(),
+    };
+    let store = Store::create(&path, "setup", &made, info).unwrap();
+
+    let (replayed, entries, scan) = replay_journal(&Store::journal_path(&path)).unwrap();
+    assert!(scan.damage.is_none());
+    assert_same_roster(&replayed, &made);
+    assert!(replayed.demo);
+    replayed.verify().unwrap();
+    // #1 the creation, then Palembang's one kota: its seats (absences included), its
+    // reserves, labelled as generated data.
+    let files: Vec<(&str, usize)> = entries[1..]
+        .iter()
+        .map(|e| match &e.record {
+            Record::Change(kpps::domain::Event::RosterFileImported {
+                file,
+                seats,
+                absent,
+                cleared,
+            }) => {
+                assert!(cleared.is_empty() && !absent.is_empty());
+                (file.as_str(), seats.len())
+            }
+            Record::Change(kpps::domain::Event::ReservesImported {
+                file,
+                reserves,
+                cleared,
+            }) => {
+                assert!(cleared.is_empty());
+                (file.as_str(), reserves.len())
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let reserves: usize = (0..made.region.kelurahan.len() as u32)
+        .map(|k| made.reserves(KelurahanId(k)).len())
+        .sum();
+    assert_eq!(
+        files,
+        vec![
+            ("demo (seed 2024): Kota Palembang", made.officer_count()),
+            ("demo (seed 2024): Kota Palembang", reserves),
+        ]
+    );
+
+    let report = store.check().unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!((report.journal_entries, report.changes), (3, 2));
+    let loaded = store.load().unwrap();
+    assert_same_roster(&loaded, &made);
+
+    let (rebuilt, changes) = rebuild(&path, &tmp.path().join("rebuilt"), "restorer").unwrap();
+    assert_eq!(changes, 2);
+    assert!(rebuilt.check().unwrap().problems.is_empty());
+    assert_same_roster(&rebuilt.load().unwrap(), &made);
+    let log = |s: &Store| {
+        s.log_entries()
+            .collect::<Result<Vec<LogEntry>, _>>()
+            .unwrap()
+    };
+    assert_eq!(log(&rebuilt), log(&store));
+}
+
+/// Everything a roster holds that the store keeps: seats (absences included), reserve lists,
+/// where each NIK is, and the roll-ups derived from them.
+fn assert_same_roster(a: &Roster, b: &Roster) {
+    assert!(same_roster(a, b), "seats or reserves differ");
+    for t in a.region.tps_ids() {
+        assert_eq!(a.tps_stats(t), b.tps_stats(t));
+    }
+    for k in (0..a.region.kelurahan.len() as u32).map(KelurahanId) {
+        assert_eq!(a.kelurahan_rollup(k), b.kelurahan_rollup(k));
+    }
+    assert_eq!(a.total(), b.total());
+    assert_eq!(a.officer_count(), b.officer_count());
+    for (person, at) in people(b) {
+        assert_eq!(a.locate_nik(person.nik), Some(at));
+    }
+    assert_eq!(people(a).len(), people(b).len());
+}
+
+/// The real binary: `kpps demo`, then `check`, `log` and `rebuild --from-journal`.
+#[test]
+fn kpps_demo_logs_its_roster_and_rebuilds_from_the_journal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (db, copy) = (tmp.path().join("demo"), tmp.path().join("rebuilt"));
+    let run = |db: &std::path::Path, args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kpps"))
+            .arg("--db")
+            .arg(db)
+            .args(args)
+            .env_remove("KPPS_DB")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(&db, &["demo"]);
+    let checked = run(&db, &["--lang", "en", "check"]);
+    assert!(
+        checked.contains("3 entries, 2 changes; 4,777 TPS, 32,773 officers, 1,390 reserves")
+            && checked.contains("OK"),
+        "{checked}"
+    );
+    let log = run(&db, &["--lang", "en", "log"]);
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 3, "{log}");
+    assert!(
+        lines[0].ends_with("Demo reserves generated (seed 2024), Kota Palembang: 1,390 reserves")
+            && lines[1].ends_with(
+                "Demo roster generated (seed 2024), Kota Palembang: 32,773 officers (29 absent today)"
+            )
+            && lines[2].ends_with("Store created"),
+        "{log}"
+    );
+    let log_id = run(&db, &["log", "--limit", "1"]);
+    assert!(
+        log_id.contains("Cadangan demo dibuat (seed 2024), Kota Palembang: 1.390 cadangan"),
+        "{log_id}"
+    );
+
+    run(&copy, &["rebuild", "--from-journal", db.to_str().unwrap()]);
+    assert!(run(&copy, &["check"]).contains("OK"));
+    for what in ["roster", "reserves"] {
+        assert_eq!(
+            run(&copy, &["export", what]),
+            run(&db, &["export", what]),
+            "{what}"
+        );
+    }
+    assert_eq!(
+        run(&copy, &["log", "--format", "json"]),
+        run(&db, &["log", "--format", "json"])
+    );
+}
+
+/// Nothing under src/store names the demo module: a store's journal, not the generator,
+/// is the record of a demo store's roster, so the dependency must not creep back.
+#[test]
+fn the_store_does_not_use_the_demo_module() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/store");
+    let mut files = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        files += 1;
+        let code = strip_comments_and_strings(&std::fs::read_to_string(&path).unwrap());
+        let found = demo_paths(&code);
+        assert!(
+            found.is_empty(),
+            "{} uses the demo module: {found:?}",
+            path.display()
+        );
+    }
+    assert!(files >= 9, "read {files} files under {}", dir.display());
+    // The checker itself finds the ways a module is named.
+    for used in [
+        "crate::demo::generate(r, p, s)",
+        "use crate::{demo, domain::Roster};",
+        "use crate::{\n    domain,\n    demo as d,\n};",
+        "kpps :: demo :: DEFAULT_SEED",
+        "super::super::demo::generate()",
+    ] {
+        assert!(!demo_paths(used).is_empty(), "{used}");
+    }
+    for fine in [
+        "roster.demo = info.demo_seed.is_some();",
+        "crate::domain::demo_label(seed, &area.name)",
+        "// crate::demo::generate",
+        "#[error(\"make it again with `kpps demo`\")]",
+        "let demo = true;",
+        "let quote = '\\''; let s = \"crate::demo\";",
+    ] {
+        let code = strip_comments_and_strings(fine);
+        assert!(demo_paths(&code).is_empty(), "{fine}");
+    }
+}
+
+/// Rust source with comments removed and string and char literals emptied.
+fn strip_comments_and_strings(src: &str) -> String {
+    let chars: Vec<char> = src.chars().collect();
+    let mut out = String::with_capacity(src.len());
+    let mut i = 0;
+    while i < chars.len() {
+        match (chars[i], chars.get(i + 1).copied()) {
+            ('/', Some('/')) => {
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+            }
+            ('/', Some('*')) => {
+                i += 2;
+                while i + 1 < chars.len() && !(chars[i] == '*' && chars[i + 1] == '/') {
+                    i += 1;
+                }
+                i += 2;
+            }
+            ('"', _) => {
+                i += 1;
+                while i < chars.len() && chars[i] != '"' {
+                    i += if chars[i] == '\\' { 2 } else { 1 };
+                }
+                i += 1;
+                out.push_str("\"\"");
+            }
+            // A char literal ('x', '\n'), not a lifetime ('a).
+            ('\'', Some(c)) if c == '\\' || chars.get(i + 2) == Some(&'\'') => {
+                i += if c == '\\' { 3 } else { 2 };
+                while i < chars.len() && chars[i] != '\'' {
+                    i += if chars[i] == '\\' { 2 } else { 1 };
+                }
+                i += 1;
+                out.push_str("' '");
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Where `code` names a module `demo`: a path through it (`demo::`, `::demo`) or a `use`
+/// that imports it.
+fn demo_paths(code: &str) -> Vec<String> {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let code = &format!("{code}\n");
+    let mut found = Vec::new();
+    let mut in_use = false;
+    let tokens: Vec<(usize, &str)> = code
+        .match_indices(|c: char| !word(c))
+        .scan(0, |start, (at, sep)| {
+            let token = (*start, &code[*start..at]);
+            *start = at + sep.len();
+            Some([token, (at, sep)])
+        })
+        .flatten()
+        .filter(|(_, t)| !t.trim().is_empty())
+        .collect();
+    for (i, &(at, t)) in tokens.iter().enumerate() {
+        match t {
+            "use" => in_use = true,
+            ";" => in_use = false,
+            "demo" => {
+                let sep = |j: Option<usize>| {
+                    j.and_then(|j| tokens.get(j).map(|&(_, t)| t)) == Some(":")
+                        && j.and_then(|j| tokens.get(j + 1).map(|&(_, t)| t)) == Some(":")
+                };
+                let before = i.checked_sub(2).is_some_and(|j| sep(Some(j)));
+                let after = sep(Some(i + 1));
+                if in_use || before || after {
+                    found.push(code[at.saturating_sub(30)..(at + 30).min(code.len())].to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
 /// National scale: `cargo test --release --test demo -- --ignored --nocapture`.
 #[test]
 #[ignore = "needs ../shared/data/indonesia-2024/wilayah.csv; run in release"]
@@ -254,7 +536,8 @@ fn national_tree_generates_quickly() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/data/indonesia-2024/wilayah.csv");
     let start = std::time::Instant::now();
-    let region = kpps::io::region_csv::load_region_file(&path).expect("national region file");
+    let region = kpps::io::region_csv::load_region_file(&path, kpps::text::Lang::En)
+        .expect("national region file");
     let loaded = start.elapsed();
     let start = std::time::Instant::now();
     let r = generate(region, ElectionParams::default(), DEFAULT_SEED);

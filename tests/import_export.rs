@@ -1086,7 +1086,7 @@ fn large_files_are_one_event_after_full_validation() {
          16.71.08,Sako,16.71.08.1001,Suka Maju,2,1-2\n",
     )
     .unwrap();
-    let region: Region = load_region_file(&region_path).unwrap();
+    let region: Region = load_region_file(&region_path, kpps::text::Lang::En).unwrap();
     let mut fx = Fx::with_roster(Roster::new(region, ElectionParams::default()));
     let r6 = region6(SAKO);
     let mut body = String::from(ROSTER_HEADER);

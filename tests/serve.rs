@@ -10,7 +10,7 @@ use std::sync::{Arc, Barrier};
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use common::{kpps, stdout, wait_for, Server, Tmux};
+use common::{kpps, kpps_bounded, stdout, wait_for, Server, Tmux};
 use kpps::domain::{
     Command, KelurahanId, Nik, Person, Refusal, Roster, Screening, Sex, TpsId, VacateReason,
 };
@@ -673,6 +673,57 @@ fn forged_and_malformed_requests_change_nothing_and_the_server_stays_up() {
     assert!(kpps(&db, &["check"]).status.success());
 }
 
+/// A broken coordinators file stops `kpps serve` from starting, said to whoever ran it in
+/// their language. Once the server runs, a broken change is logged (in English, the server
+/// log's language) and the last good list is kept.
+#[test]
+fn a_broken_coordinators_file_is_refused_in_the_language_of_who_starts_the_server() {
+    let (_dir, db) = demo_store();
+    let me = kpps::store::os_user();
+    let file = write_coordinators(&db, &format!("{me},kpu,\n{me},viewer,\nx,pps,\n"));
+    let path = file.to_str().unwrap();
+    let out = kpps_bounded(&db, &["serve", "--coordinators", path], 60);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(&format!("{path}:3: user {me:?} tercantum dua kali\n")),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("{path}:4: pps perlu kelurahan di kolom area")),
+        "{said}"
+    );
+    let out = kpps_bounded(&db, &["--lang", "en", "serve", "--coordinators", path], 60);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(&format!("{path}:3: user {me:?} is listed twice\n")),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("{path}:4: pps needs a kelurahan in area")),
+        "{said}"
+    );
+
+    write_coordinators(&db, &format!("{me},kpu,\n"));
+    let server = Server::start(&db, &["--coordinators", path]);
+    std::thread::sleep(std::time::Duration::from_millis(20)); // a distinct mtime
+    write_coordinators(&db, &format!("{me},kpu,\n{me},viewer,\n"));
+    // Still served as KPU, by the last good list.
+    let (_client, _roster) = connect(&server);
+    wait_for("the broken file to be logged", || {
+        server.log().contains("(file not reloaded)")
+    });
+    let log = server.log();
+    assert!(
+        log.contains(&format!(
+            "kpps serve: {path}:3: user {me:?} is listed twice (file not reloaded)"
+        )),
+        "{log}"
+    );
+    server.stop();
+}
+
 #[test]
 fn removing_a_coordinator_stops_their_open_session_writing() {
     let (_dir, db) = demo_store();
@@ -738,18 +789,26 @@ fn the_server_compacts_a_store_that_outgrew_its_data() {
     let server = Server::start(&db, &[]);
     let (mut client, mut roster) = connect(&server);
     let (tps, seat) = (TpsId(0), 1);
-    // An election week in a corner: one officer absent, back, absent… 1,200 recorded changes.
-    for i in 0..1_200 {
-        let command = Command::MarkAbsent {
-            tps,
-            seat,
-            absent: i % 2 == 0,
-        };
-        client.execute(&mut roster, &command).unwrap();
+    // An election week in a corner: one officer absent, back, absent… recorded changes,
+    // 1,200 at a time, until the store has outgrown its data. A demo store's log holds its
+    // roster (3.3 MB of data in all, 6.3 MB on disk), and each change adds about 600 bytes
+    // on disk: about 9,000 changes.
+    let mut changes = 0;
+    while !server.log().contains("compacted the store") {
+        assert!(changes < 18_000, "no compaction after {changes} changes");
+        for i in 0..1_200 {
+            let command = Command::MarkAbsent {
+                tps,
+                seat,
+                absent: i % 2 == 0,
+            };
+            client.execute(&mut roster, &command).unwrap();
+        }
+        changes += 1_200;
+        if !server.log().contains("compacted the store") {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
     }
-    wait_for("a compaction", || {
-        server.log().contains("compacted the store")
-    });
     let log = server.log();
     server.stop();
     // The copy runs beside the commits, so changes after the swap grow the store again
@@ -767,7 +826,7 @@ fn the_server_compacts_a_store_that_outgrew_its_data() {
     let store = kpps::store::Store::open(&db, "t").unwrap();
     let live = store.live_bytes().unwrap();
     eprintln!(
-        "after 1,200 changes through the server: compacted to {compacted} B; now {} B on disk, {live} B live",
+        "after {changes} changes through the server: compacted to {compacted} B; now {} B on disk, {live} B live",
         store.size_on_disk().unwrap()
     );
     assert!(
@@ -1435,9 +1494,13 @@ fn a_viewer_asking_for_the_whole_log_without_reading_is_cut_off_and_costs_little
     // Others are served, and the whole log still comes through the server, page by page.
     let (mut client, _) = connect(&server);
     let log = client.recent_log(usize::MAX).unwrap();
-    assert_eq!(log.len(), 2, "creation and import");
+    assert_eq!(
+        log.len(),
+        4,
+        "creation, the demo roster and its reserves, and the import"
+    );
     let out = stdout(&kpps(&db, &["log", "--limit", "5"]));
-    assert_eq!(out.lines().count(), 2, "{out}");
+    assert_eq!(out.lines().count(), 4, "{out}");
     server.stop();
 }
 

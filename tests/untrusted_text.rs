@@ -603,11 +603,31 @@ fn other_recorded_names_are_held_to_the_same_rules() {
          16.71.01,Ilir Barat II,16.71.01.1001,\"35 Ilir\x1b[2J\",3,1-3\n",
     )
     .unwrap();
-    let out = kpps(&other, &["init", "--regions", regions.to_str().unwrap()]);
+    let out = kpps(
+        &other,
+        &[
+            "--lang",
+            "en",
+            "init",
+            "--regions",
+            regions.to_str().unwrap(),
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains(&format!(
             "{}:2: kelurahan contains a control or invisible character (U+001B) at character 8",
+            regions.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!other.exists(), "no store was created");
+    let out = kpps(&other, &["init", "--regions", regions.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!(
+            "{}:2: kelurahan berisi karakter kontrol atau tak terlihat (U+001B) di karakter ke-8",
             regions.display()
         )),
         "{}",

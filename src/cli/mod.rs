@@ -258,6 +258,9 @@ pub fn run() -> ExitCode {
             if let StoreError::ForeignOwner { owner, path, .. } = &e {
                 eprintln!("kpps: {}", as_owner(owner, path, lang));
             }
+            if let StoreError::OldDemo { path, info } = &e {
+                eprintln!("kpps: {}", shown(&demo_again(path, info, lang)));
+            }
             match e {
                 StoreError::InUse(_)
                 | StoreError::NotFound(_)
@@ -267,6 +270,7 @@ pub fn run() -> ExitCode {
                 | StoreError::JournalOnly { .. }
                 | StoreError::Uncertain { .. }
                 | StoreError::Disagrees { .. }
+                | StoreError::OldDemo { .. }
                 | StoreError::ForeignOwner { .. } => ExitCode::from(2),
                 _ => ExitCode::from(1),
             }
@@ -308,6 +312,40 @@ fn as_owner(owner: &str, dir: &Path, lang: Lang) -> String {
         lang.t("jalankan sebagai", "run it as"),
         lang.t("atau:", "or:"),
         o = shell_quote(owner)
+    )
+}
+
+/// How to make an older demo store again (`StoreError::OldDemo`): move it aside, then
+/// `kpps demo` with the seed, region file and election flags it was made with.
+fn demo_again(dir: &Path, info: &StoreInfo, lang: Lang) -> String {
+    use crate::store::{command, shell_quote};
+    let seed = info.demo_seed.unwrap_or(crate::demo::DEFAULT_SEED);
+    let mut args = format!("demo --seed {seed}");
+    if info.regions_source != PALEMBANG_SOURCE {
+        args += &format!(" --regions {}", shell_quote(&info.regions_source));
+    }
+    let (p, default) = (&info.params, ElectionParams::default());
+    if p.name != default.name {
+        args += &format!(" --election-name {}", shell_quote(&p.name));
+    }
+    if p.voting_day != default.voting_day {
+        args += &format!(" --voting-day {}", p.voting_day);
+    }
+    if p.seats_per_tps != default.seats_per_tps {
+        args += &format!(" --seats-per-tps {}", p.seats_per_tps);
+    }
+    if p.min_age != default.min_age {
+        args += &format!(" --min-age {}", p.min_age);
+    }
+    if p.preferred_max_age != default.preferred_max_age {
+        args += &format!(" --max-age {}", p.preferred_max_age);
+    }
+    format!(
+        "{}: mv {} {} && {}",
+        lang.t("buat lagi", "make it again"),
+        shell_quote(&dir.display().to_string()),
+        shell_quote(&format!("{}.old", dir.display())),
+        command(dir, &args)
     )
 }
 
@@ -515,7 +553,7 @@ fn run_app(target: &Target, lang: Lang, demo: bool) -> CliResult {
     } else {
         // First run: the embedded Palembang tree, empty (or with the demo roster).
         let seed = demo.then_some(crate::demo::DEFAULT_SEED);
-        create_store(dir, actor, &ElectionArgs::default(), seed)?
+        create_store(dir, actor, &ElectionArgs::default(), seed, lang)?
     };
     terminal(App::with_port(roster, lang, Box::new(store)))
 }
@@ -539,6 +577,7 @@ fn serve(target: &Target, args: &ServeArgs) -> CliResult {
         group: args.group.clone(),
         client_queue: args.client_queue,
         max_clients: args.max_clients,
+        lang: target.lang,
     };
     crate::net::serve(&opts, &target.actor, || {}).map_err(|e| match e {
         ServeError::Store(e) => Failure::Store(e),
@@ -637,14 +676,15 @@ fn write_stdout(text: &str) -> CliResult {
     }
 }
 
-/// Loads the region tree named by `--regions`, or the embedded Palembang tree.
-pub fn load_regions(path: Option<&Path>) -> Result<(Region, String), Failure> {
+/// Loads the region tree named by `--regions`, or the embedded Palembang tree; a broken
+/// file's problems are printed in `lang`.
+pub fn load_regions(path: Option<&Path>, lang: Lang) -> Result<(Region, String), Failure> {
     match path {
         None => Ok((region_csv::palembang(), PALEMBANG_SOURCE.to_string())),
-        Some(p) => match region_csv::load_region_file(p) {
+        Some(p) => match region_csv::load_region_file(p, lang) {
             Ok(r) => Ok((r, p.display().to_string())),
             Err(errors) => {
-                print_row_errors(&errors);
+                print_row_errors(&errors, lang);
                 Err(Failure::Reported)
             }
         },
@@ -667,11 +707,12 @@ pub fn create_store(
     actor: &str,
     election: &ElectionArgs,
     demo_seed: Option<u64>,
+    lang: Lang,
 ) -> Result<(Store, Roster), Failure> {
     if Store::exists(dir) {
         return Err(Failure::Store(StoreError::AlreadyExists(dir.to_path_buf())));
     }
-    let (region, regions_source) = load_regions(election.regions.as_deref())?;
+    let (region, regions_source) = load_regions(election.regions.as_deref(), lang)?;
     let params = params(election);
     let roster = match demo_seed {
         Some(seed) => crate::demo::generate(region, params.clone(), seed),
@@ -711,7 +752,7 @@ fn init(
         election_name: name.into_owned(),
         ..election.clone()
     };
-    let (store, roster) = create_store(dir, actor, &election, demo_seed)?;
+    let (store, roster) = create_store(dir, actor, &election, demo_seed, lang)?;
     let t = roster.total();
     let what = if demo_seed.is_some() {
         lang.t("Store demo dibuat", "Demo store created")
@@ -732,13 +773,14 @@ fn init(
     Ok(())
 }
 
-pub fn print_row_errors(errors: &[RowError]) {
+pub fn print_row_errors(errors: &[RowError], lang: Lang) {
     const SHOWN: usize = 50;
     for e in errors.iter().take(SHOWN) {
         eprintln!("{}", safe(&e.to_string()));
     }
     if errors.len() > SHOWN {
-        eprintln!("… {} more", errors.len() - SHOWN);
+        let more = lang.num((errors.len() - SHOWN) as u64);
+        eprintln!("{}", tr!(lang, "… {more} lagi", "… {more} more"));
     }
 }
 
@@ -811,7 +853,7 @@ fn import(target: &Target, kind: ImportKind, args: &ImportArgs, lang: Lang) -> C
         }
         Err(failure) => {
             warnings(&failure.warnings, &failure.warning_counts);
-            print_row_errors(&failure.errors);
+            print_row_errors(&failure.errors, lang);
             eprintln!(
                 "{}: {} {}; {}",
                 safe(&args.file.display().to_string()),

@@ -11,8 +11,10 @@
 //! kabupaten/kota of the national 2024 region file. A code missing from the table is shown
 //! as the code itself (`Kabupaten/Kota 16.99`), never guessed.
 
+use std::ops::Range;
+
 use super::gaps::Scope;
-use super::region::{code_digits, Region};
+use super::region::{code_digits, Kecamatan, KecamatanId, Region};
 
 /// `kode,nama`: provinces (`16`) and kabupaten/kota (`16.71`), in code order.
 pub const NAMES_CSV: &str = include_str!("../../assets/provinsi-kabupaten-kota.csv");
@@ -153,6 +155,42 @@ impl Area {
     }
 }
 
+/// One kabupaten/kota of a region tree: its name and the kelurahan and TPS ids it holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KabupatenKota {
+    /// `Kota Palembang` (as `Area` names it).
+    pub name: String,
+    pub kelurahan: Range<u32>,
+    pub tps: Range<u32>,
+}
+
+/// The kabupaten/kota of a region tree, in tree order. Kecamatan sort by code, so those of
+/// one kabupaten/kota are adjacent, and so are their kelurahan and TPS.
+pub fn kabupaten_kota(region: &Region) -> Vec<KabupatenKota> {
+    let kabkota = |kec: &Kecamatan| code_digits(&kec.code) / 100;
+    let mut out: Vec<KabupatenKota> = Vec::new();
+    let mut last = None;
+    for (i, kec) in region.kecamatan.iter().enumerate() {
+        // A kecamatan holds at least one kelurahan, and a kelurahan at least one TPS.
+        let kelurahan = kec.kelurahan.clone();
+        let tps = region.kelurahan[kelurahan.start as usize].tps.start
+            ..region.kelurahan[kelurahan.end as usize - 1].tps.end;
+        match out.last_mut() {
+            Some(group) if last == Some(kabkota(kec)) => {
+                group.kelurahan.end = kelurahan.end;
+                group.tps.end = tps.end;
+            }
+            _ => out.push(KabupatenKota {
+                name: Area::of(region, Scope::Kecamatan(KecamatanId(i as u32))).name,
+                kelurahan,
+                tps,
+            }),
+        }
+        last = Some(kabkota(kec));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,5 +296,40 @@ mod tests {
         let unknown =
             Region::build(vec![spec("16.99.01", "X", "16.99.01.1001", "Y", &[(1, 1)])]).unwrap();
         assert_eq!(Area::of(&unknown, Scope::All).name, "Kabupaten/Kota 16.99");
+    }
+
+    #[test]
+    fn a_tree_splits_into_its_kabupaten_kota() {
+        let palembang = crate::domain::region::tests::small();
+        assert_eq!(
+            kabupaten_kota(&palembang),
+            vec![KabupatenKota {
+                name: "Kota Palembang".into(),
+                kelurahan: 0..palembang.kelurahan.len() as u32,
+                tps: 0..palembang.tps.len() as u32,
+            }]
+        );
+        let two = Region::build(vec![
+            spec("16.71.01", "A", "16.71.01.1001", "A1", &[(1, 2)]),
+            spec("16.71.02", "B", "16.71.02.1001", "B1", &[(1, 3)]),
+            spec("16.71.02", "B", "16.71.02.1002", "B2", &[(1, 1)]),
+            spec("16.72.01", "C", "16.72.01.1001", "C1", &[(1, 4)]),
+        ])
+        .unwrap();
+        assert_eq!(
+            kabupaten_kota(&two),
+            vec![
+                KabupatenKota {
+                    name: "Kota Palembang".into(),
+                    kelurahan: 0..3,
+                    tps: 0..6,
+                },
+                KabupatenKota {
+                    name: "Kota Pagar Alam".into(),
+                    kelurahan: 3..4,
+                    tps: 6..10,
+                },
+            ]
+        );
     }
 }

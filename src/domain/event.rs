@@ -143,6 +143,23 @@ impl Event {
     }
 }
 
+/// What the entries recording a generated demo roster in a demo store's journal give as
+/// their `file` (`Store::create`): `demo (seed 2024): Kota Palembang`, one pair of entries
+/// (seats, then reserves) per kabupaten/kota. Not a file name: the log describes such an
+/// entry as generated demo data (`parse_demo_label`).
+pub fn demo_label(seed: u64, area: &str) -> String {
+    format!("{DEMO_LABEL}{seed}): {area}")
+}
+
+const DEMO_LABEL: &str = "demo (seed ";
+
+/// The seed and area of a `demo_label`, if `file` is one. An imported file would have to be
+/// named exactly so to pass for one.
+pub fn parse_demo_label(file: &str) -> Option<(u64, &str)> {
+    let (seed, area) = file.strip_prefix(DEMO_LABEL)?.split_once("): ")?;
+    Some((seed.parse().ok()?, area))
+}
+
 /// A request to change the data.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Command {

@@ -7,6 +7,7 @@
 //! have changed between the two.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::ops::Range;
 
 use super::event::{Event, Import, ImportRows, NikLocation, Refusal, SeatAssignment};
 use super::freetext::{self, TextError, TextField};
@@ -159,6 +160,49 @@ impl Roster {
     }
 }
 
+impl Roster {
+    /// The seats of TPS `tps` as the import that puts them, absences included, into a
+    /// roster where they are empty: every held seat in TPS and seat order.
+    pub fn seats_as_import(&self, file: &str, tps: Range<u32>) -> Event {
+        let mut seats = Vec::new();
+        let mut absent = Vec::new();
+        for t in tps.map(TpsId) {
+            for (i, holder) in self.seats_of(t).iter().enumerate() {
+                if let Some(h) = holder {
+                    if h.absent {
+                        absent.push(seats.len() as u32);
+                    }
+                    seats.push(SeatAssignment {
+                        tps: t,
+                        seat: i as u8 + 1,
+                        person: h.person.clone(),
+                    });
+                }
+            }
+        }
+        Event::RosterFileImported {
+            file: file.to_string(),
+            cleared: Vec::new(),
+            seats,
+            absent,
+        }
+    }
+
+    /// The reserve lists of kelurahan `kelurahan` as the import that puts them into a
+    /// roster where they are empty, each list in rank order.
+    pub fn reserves_as_import(&self, file: &str, kelurahan: Range<u32>) -> Event {
+        let reserves = kelurahan
+            .map(KelurahanId)
+            .flat_map(|k| self.reserves(k).iter().map(move |r| (k, r.clone())))
+            .collect();
+        Event::ReservesImported {
+            file: file.to_string(),
+            cleared: Vec::new(),
+            reserves,
+        }
+    }
+}
+
 /// A person's typed text as the file reader left it: within the rules of `freetext` (a
 /// client that skipped the reader's checks is refused, not cleaned).
 fn check_text(person: &Person) -> Result<(), Refusal> {
@@ -303,6 +347,47 @@ mod tests {
         assert_eq!(r.officer_count(), 2);
         assert!(r.seat(TpsId(0), 1).is_none());
         r.verify().unwrap();
+    }
+
+    #[test]
+    fn a_roster_as_imports_rebuilds_it_on_an_empty_one() {
+        let mut r = Roster::new(small(), ElectionParams::default());
+        let mut import = seats(&[(0, 1, 1), (0, 3, 2), (2, 7, 3), (5, 2, 4)]);
+        if let ImportRows::Seats { absent, .. } = &mut import.rows {
+            absent.push(2);
+        }
+        r.apply(&r.decide_import(&import).unwrap());
+        for (k, rank, n) in [(0, 1, 10), (0, 2, 11), (1, 1, 12)] {
+            let tps = (k == 0 && rank == 2).then_some(TpsId(1));
+            r.load_reserve(
+                KelurahanId(k),
+                Reserve {
+                    rank,
+                    person: person(n),
+                    tps,
+                },
+            );
+        }
+        let (tps, kel) = (r.region.tps.len() as u32, r.region.kelurahan.len() as u32);
+        let mut again = Roster::new(small(), ElectionParams::default());
+        again.apply(&r.seats_as_import("f", 0..tps));
+        again.apply(&r.reserves_as_import("f", 0..kel));
+        for t in r.region.tps_ids() {
+            assert_eq!(again.seats_of(t), r.seats_of(t));
+            assert_eq!(again.tps_stats(t), r.tps_stats(t));
+        }
+        for k in (0..kel).map(KelurahanId) {
+            assert_eq!(again.reserves(k), r.reserves(k));
+        }
+        assert!(again.seat(TpsId(2), 7).unwrap().absent);
+        assert_eq!(again.total(), r.total());
+        again.verify().unwrap();
+        // A part of the tree: only its TPS.
+        let Event::RosterFileImported { seats, absent, .. } = r.seats_as_import("f", 1..3) else {
+            panic!()
+        };
+        assert_eq!(seats.len(), 1);
+        assert_eq!(absent, vec![0]);
     }
 
     #[test]

@@ -18,8 +18,8 @@ pub mod roster;
 
 pub use access::Role;
 pub use event::{
-    Command, Event, Import, ImportRows, NikLocation, Refusal, Reserve, SeatAssignment, Source,
-    VacateReason,
+    demo_label, parse_demo_label, Command, Event, Import, ImportRows, NikLocation, Refusal,
+    Reserve, SeatAssignment, Source, VacateReason,
 };
 pub use freetext::{TextError, TextField, TextProblem};
 pub use nik::{Nik, NikError};

@@ -13,8 +13,82 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::RowError;
+use super::{ReadProblem, RowError};
+use crate::domain::region::Lookup;
 use crate::domain::{Region, Role};
+use crate::text::{tr, Lang};
+
+/// Why the coordinators file, or one of its rows, is refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Msg {
+    /// The file or a line could not be read as CSV.
+    Read(ReadProblem),
+    BadHeader,
+    EmptyUser,
+    /// The user named again.
+    Twice(String),
+    /// The role as written (lowercase), and what its `area` must name (kecamatan or
+    /// kelurahan).
+    NeedsArea(&'static str, &'static str),
+    /// The role as written (lowercase): KPU and viewers cover the whole region.
+    NoAreaFor(String),
+    UnknownArea(String),
+    /// The area as written, and the (code, name) places it matches.
+    AmbiguousArea(String, Vec<(String, String)>),
+    UnknownRole(String),
+}
+
+impl Msg {
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            Msg::Read(p) => p.text(lang),
+            Msg::BadHeader => lang
+                .t(
+                    "baris judul harus user,role,area",
+                    "header must be user,role,area",
+                )
+                .into(),
+            Msg::EmptyUser => lang.t("user kosong", "empty user").into(),
+            Msg::Twice(user) => tr!(
+                lang,
+                "user {user:?} tercantum dua kali",
+                "user {user:?} is listed twice"
+            ),
+            Msg::NeedsArea(role, unit) => tr!(
+                lang,
+                "{role} perlu {unit} di kolom area",
+                "{role} needs a {unit} in area"
+            ),
+            Msg::NoAreaFor(role) => tr!(
+                lang,
+                "{role} tidak terbatas pada satu area; kosongkan kolom area",
+                "{role} covers no single area; leave area empty"
+            ),
+            Msg::UnknownArea(q) => tr!(
+                lang,
+                "area {q:?} tidak ada di wilayah ini",
+                "no such area {q:?}"
+            ),
+            Msg::AmbiguousArea(q, candidates) => {
+                let candidates = candidates
+                    .iter()
+                    .map(|(code, name)| format!("{code} {name}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                tr!(
+                    lang,
+                    "area {q:?} ambigu, bisa berarti: {candidates}",
+                    "area {q:?} is ambiguous: {candidates}"
+                )
+            }
+            Msg::UnknownRole(role) => tr!(
+                lang,
+                "role {role:?} tidak dikenal: pakai kpu, ppk, pps atau viewer",
+                "unknown role {role:?}: use kpu, ppk, pps or viewer"
+            ),
+        }
+    }
+}
 
 /// User name → role.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -42,18 +116,19 @@ impl Coordinators {
         self.roles.is_empty()
     }
 
-    /// Reads the file; every bad row is reported with its line, and any error rejects all.
-    pub fn load(path: &Path, region: &Region) -> Result<Coordinators, Vec<RowError>> {
-        let error = |line: u64, reason: String| RowError {
+    /// Reads the file; every bad row is reported with its line, in `lang`, and any error
+    /// rejects all.
+    pub fn load(path: &Path, region: &Region, lang: Lang) -> Result<Coordinators, Vec<RowError>> {
+        let error = |line: u64, msg: Msg| RowError {
             file: path.to_path_buf(),
             line,
-            reason,
+            reason: msg.text(lang),
         };
         let mut reader = super::csv_reader_limited(path, super::MAX_REGION_FILE_BYTES)
-            .map_err(|e| vec![error(0, e.to_string())])?;
+            .map_err(|e| vec![error(0, Msg::Read(ReadProblem::Io(e.to_string())))])?;
         let headers = reader
             .headers()
-            .map_err(|e| vec![error(1, e.to_string())])?
+            .map_err(|e| vec![error(1, Msg::Read(ReadProblem::from_csv(&e)))])?
             .clone();
         let column = |name: &str| {
             headers
@@ -61,7 +136,7 @@ impl Coordinators {
                 .position(|h| h.trim().eq_ignore_ascii_case(name))
         };
         let (Some(user_col), Some(role_col)) = (column("user"), column("role")) else {
-            return Err(vec![error(1, "header must be user,role,area".to_string())]);
+            return Err(vec![error(1, Msg::BadHeader)]);
         };
         let area_col = column("area");
         let mut roles = HashMap::new();
@@ -70,7 +145,10 @@ impl Coordinators {
             let record = match record {
                 Ok(r) => r,
                 Err(e) => {
-                    errors.push(error(super::csv_error_line(&e), e.to_string()));
+                    errors.push(error(
+                        super::csv_error_line(&e),
+                        Msg::Read(ReadProblem::from_csv(&e)),
+                    ));
                     // A read error (an input limit) ends the file.
                     if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                         break;
@@ -80,7 +158,7 @@ impl Coordinators {
             };
             let line = record.position().map_or(0, |p| p.line());
             if errors.len() >= super::MAX_ERRORS {
-                errors.push(super::too_many_errors(path, line, crate::text::Lang::En));
+                errors.push(super::too_many_errors(path, line, lang));
                 break;
             }
             let field = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").trim();
@@ -90,13 +168,13 @@ impl Coordinators {
                 continue; // a blank row
             }
             match parse_role(field(Some(role_col)), area, region) {
-                Ok(_) if user.is_empty() => errors.push(error(line, "empty user".into())),
+                Ok(_) if user.is_empty() => errors.push(error(line, Msg::EmptyUser)),
                 Ok(role) => {
                     if roles.insert(user.to_string(), role).is_some() {
-                        errors.push(error(line, format!("user {user:?} is listed twice")));
+                        errors.push(error(line, Msg::Twice(user.to_string())));
                     }
                 }
-                Err(reason) => errors.push(error(line, reason)),
+                Err(msg) => errors.push(error(line, msg)),
             }
         }
         if errors.is_empty() {
@@ -107,40 +185,33 @@ impl Coordinators {
     }
 }
 
-fn parse_role(role: &str, area: &str, region: &Region) -> Result<Role, String> {
-    let lookup = |e: crate::domain::region::Lookup| match e {
-        crate::domain::region::Lookup::Unknown(q) => format!("no such area {q:?}"),
-        crate::domain::region::Lookup::Ambiguous(q, c) => format!(
-            "area {q:?} is ambiguous: {}",
-            c.iter()
-                .map(|(code, name)| format!("{code} {name}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+fn parse_role(role: &str, area: &str, region: &Region) -> Result<Role, Msg> {
+    let lookup = |e: Lookup| match e {
+        Lookup::Unknown(q) => Msg::UnknownArea(q),
+        Lookup::Ambiguous(q, candidates) => Msg::AmbiguousArea(q, candidates),
     };
-    let no_area = |role: Role| {
+    let role = role.to_ascii_lowercase();
+    let no_area = |r: Role| {
         if area.is_empty() {
-            Ok(role)
+            Ok(r)
         } else {
-            Err(format!("{role:?} covers no single area; leave area empty"))
+            Err(Msg::NoAreaFor(role.clone()))
         }
     };
-    match role.to_ascii_lowercase().as_str() {
+    match role.as_str() {
         "kpu" => no_area(Role::Kpu),
         "viewer" | "pemantau" => no_area(Role::Viewer),
-        "ppk" if area.is_empty() => Err("ppk needs a kecamatan in area".into()),
+        "ppk" if area.is_empty() => Err(Msg::NeedsArea("ppk", "kecamatan")),
         "ppk" => region
             .resolve_kecamatan(area)
             .map(Role::Ppk)
             .map_err(lookup),
-        "pps" if area.is_empty() => Err("pps needs a kelurahan in area".into()),
+        "pps" if area.is_empty() => Err(Msg::NeedsArea("pps", "kelurahan")),
         "pps" => region
             .resolve_kelurahan(area, None)
             .map(Role::Pps)
             .map_err(lookup),
-        other => Err(format!(
-            "unknown role {other:?}: use kpu, ppk, pps or viewer"
-        )),
+        _ => Err(Msg::UnknownRole(role.clone())),
     }
 }
 
@@ -149,11 +220,15 @@ mod tests {
     use super::*;
     use crate::domain::{KecamatanId, KelurahanId};
 
-    fn load(text: &str) -> Result<Coordinators, Vec<RowError>> {
+    fn load_in(text: &str, lang: Lang) -> Result<Coordinators, Vec<RowError>> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("coordinators.csv");
         std::fs::write(&path, text).unwrap();
-        Coordinators::load(&path, &crate::domain::region::tests::small())
+        Coordinators::load(&path, &crate::domain::region::tests::small(), lang)
+    }
+
+    fn load(text: &str) -> Result<Coordinators, Vec<RowError>> {
+        load_in(text, Lang::En)
     }
 
     #[test]
@@ -185,9 +260,102 @@ mod tests {
         assert!(errors[0].to_string().contains("coordinators.csv:3:"));
     }
 
+    /// Every refused row, with its line and its reason in each language.
+    #[test]
+    fn every_row_problem_is_said_in_both_languages() {
+        let file = "user,role,area\n\
+                    ok,kpu,\n\
+                    a,pps,\n\
+                    b,ppk,\n\
+                    c,kpu,16.71.01\n\
+                    d,Pemantau,Sako\n\
+                    e,ppk,Nowhere\n\
+                    f,pps,Ilir\n\
+                    g,Boss,\n\
+                    ,viewer,\n\
+                    ok,viewer,\n";
+        let expected = [
+            (
+                3,
+                "pps perlu kelurahan di kolom area",
+                "pps needs a kelurahan in area",
+            ),
+            (
+                4,
+                "ppk perlu kecamatan di kolom area",
+                "ppk needs a kecamatan in area",
+            ),
+            (
+                5,
+                "kpu tidak terbatas pada satu area; kosongkan kolom area",
+                "kpu covers no single area; leave area empty",
+            ),
+            (
+                6,
+                "pemantau tidak terbatas pada satu area; kosongkan kolom area",
+                "pemantau covers no single area; leave area empty",
+            ),
+            (
+                7,
+                "area \"Nowhere\" tidak ada di wilayah ini",
+                "no such area \"Nowhere\"",
+            ),
+            (
+                8,
+                "area \"Ilir\" ambigu, bisa berarti: 16.71.01.1001 35 Ilir (Ilir Barat II), 16.71.01.1002 32 Ilir (Ilir Barat II)",
+                "area \"Ilir\" is ambiguous: 16.71.01.1001 35 Ilir (Ilir Barat II), 16.71.01.1002 32 Ilir (Ilir Barat II)",
+            ),
+            (
+                9,
+                "role \"boss\" tidak dikenal: pakai kpu, ppk, pps atau viewer",
+                "unknown role \"boss\": use kpu, ppk, pps or viewer",
+            ),
+            (10, "user kosong", "empty user"),
+            (
+                11,
+                "user \"ok\" tercantum dua kali",
+                "user \"ok\" is listed twice",
+            ),
+        ];
+        for (lang, pick) in [(Lang::Id, 0), (Lang::En, 1)] {
+            let errors = load_in(file, lang).unwrap_err();
+            let got: Vec<(u64, &str)> = errors.iter().map(|e| (e.line, &*e.reason)).collect();
+            let want: Vec<(u64, &str)> = expected
+                .iter()
+                .map(|&(line, id, en)| (line, [id, en][pick]))
+                .collect();
+            assert_eq!(got, want);
+        }
+    }
+
     #[test]
     fn a_file_without_the_header_is_refused() {
         let errors = load("name,what\na,b\n").unwrap_err();
         assert_eq!(errors[0].line, 1);
+        assert!(errors[0]
+            .to_string()
+            .ends_with("coordinators.csv:1: header must be user,role,area"));
+        let errors = load_in("name,what\na,b\n", Lang::Id).unwrap_err();
+        assert!(errors[0]
+            .to_string()
+            .ends_with("coordinators.csv:1: baris judul harus user,role,area"));
+    }
+
+    #[test]
+    fn every_message_has_both_languages() {
+        let msgs = [
+            Msg::Read(ReadProblem::Csv("x".into())),
+            Msg::BadHeader,
+            Msg::EmptyUser,
+            Msg::Twice("a".into()),
+            Msg::NeedsArea("pps", "kelurahan"),
+            Msg::NoAreaFor("kpu".into()),
+            Msg::UnknownArea("x".into()),
+            Msg::AmbiguousArea("x".into(), vec![("16.71.01".into(), "X".into())]),
+            Msg::UnknownRole("boss".into()),
+        ];
+        for m in msgs {
+            assert_ne!(m.text(Lang::Id), m.text(Lang::En), "{m:?}");
+        }
     }
 }

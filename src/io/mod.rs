@@ -11,6 +11,8 @@ pub mod roster_csv;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::text::{tr, Lang};
+
 /// The longest row an input file may have. Real rows are a few hundred bytes; a file
 /// without line breaks (`/dev/zero`, a binary picked by mistake) stops here with an error
 /// naming the line, instead of growing one field until memory runs out.
@@ -37,8 +39,51 @@ pub fn csv_error_line(e: &csv::Error) -> u64 {
     }
 }
 
+/// Why a file, or one of its lines, could not be read as CSV at all: said the same way by
+/// every input file (rosters, region trees, the coordinators file).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReadProblem {
+    /// The file could not be opened or read.
+    Io(String),
+    /// A row or the whole file is over its size limit (reading stopped there).
+    Limit(lines::InputLimit),
+    NotUtf8,
+    Csv(String),
+}
+
+impl ReadProblem {
+    pub fn from_csv(e: &csv::Error) -> ReadProblem {
+        match e.kind() {
+            csv::ErrorKind::Utf8 { .. } => ReadProblem::NotUtf8,
+            csv::ErrorKind::Io(io) => match lines::InputLimit::of(e) {
+                Some(limit) => ReadProblem::Limit(limit),
+                None => ReadProblem::Io(io.to_string()),
+            },
+            _ => ReadProblem::Csv(e.to_string()),
+        }
+    }
+
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            ReadProblem::Io(e) => tr!(
+                lang,
+                "berkas tidak bisa dibaca: {e}",
+                "cannot read the file: {e}"
+            ),
+            ReadProblem::Limit(limit) => limit.text(lang),
+            ReadProblem::NotUtf8 => lang
+                .t(
+                    "baris bukan UTF-8; simpan berkas sebagai \"CSV UTF-8\"",
+                    "line is not UTF-8; save the file as \"CSV UTF-8\"",
+                )
+                .into(),
+            ReadProblem::Csv(e) => tr!(lang, "CSV rusak: {e}", "malformed CSV: {e}"),
+        }
+    }
+}
+
 /// The error that ends a file with too many rejected rows.
-pub fn too_many_errors(file: &Path, line: u64, lang: crate::text::Lang) -> RowError {
+pub fn too_many_errors(file: &Path, line: u64, lang: Lang) -> RowError {
     RowError {
         file: file.to_path_buf(),
         line,

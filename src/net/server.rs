@@ -73,6 +73,9 @@ pub struct ServeOptions {
     pub client_queue: usize,
     /// Connections open at once, in all; None: as many as the descriptor limit allows.
     pub max_clients: Option<usize>,
+    /// The language of the person starting the server, for what stops it starting (a
+    /// broken coordinators file). The server's running log is English.
+    pub lang: Lang,
 }
 
 /// An encoded message, shared by every client it is queued to.
@@ -318,7 +321,8 @@ impl Roles {
         if loaded.0 != Some(mtime) {
             let fresh = match mtime {
                 None => Ok(Coordinators::owner_only(&self.owner)),
-                Some(_) => Coordinators::load(&self.path, &roster.region),
+                // The server's running log is English, like the rest of its lines.
+                Some(_) => Coordinators::load(&self.path, &roster.region, Lang::En),
             };
             match fresh {
                 Ok(c) => {
@@ -352,7 +356,8 @@ pub enum ServeError {
     Socket { path: PathBuf, source: io::Error },
     #[error("a kpps server is already listening on {0}")]
     AlreadyServing(PathBuf),
-    /// The coordinators file's rows, one `FILE:LINE: reason` per line.
+    /// The coordinators file's rows, one `FILE:LINE: reason` per line, already in the
+    /// language of whoever started the server (`ServeOptions::lang`).
     #[error("{0}")]
     Coordinators(String),
     #[error("group {0:?} does not exist")]
@@ -408,7 +413,7 @@ pub fn serve(opts: &ServeOptions, actor: &str, ready: impl FnOnce()) -> Result<(
     };
     if opts.coordinators.exists() {
         // A broken file at start-up is an error, not an empty server.
-        Coordinators::load(&opts.coordinators, &roster.region).map_err(|errors| {
+        Coordinators::load(&opts.coordinators, &roster.region, opts.lang).map_err(|errors| {
             ServeError::Coordinators(
                 errors
                     .iter()

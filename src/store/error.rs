@@ -68,6 +68,12 @@ pub enum StoreError {
         path: PathBuf,
         detail: String,
     },
+    /// A demo store made by a kpps whose journal recorded only the generator's seed (see
+    /// `verify::replay_journal`): its journal cannot check, rebuild or repair it.
+    OldDemo {
+        path: PathBuf,
+        info: Box<super::StoreInfo>,
+    },
     /// root on a store another user owns: sled would leave root-owned files behind.
     ForeignOwner {
         path: PathBuf,
@@ -206,6 +212,21 @@ impl StoreError {
                 )
             )
             }
+            StoreError::OldDemo { path, info } => tr!(
+                lang,
+                "store {} berisi data demo buatan kpps versi lama: jurnalnya hanya mencatat \
+                seed ({}) yang diberikan ke pembuat demo, bukan roster yang dibuatnya, jadi store \
+                ini tidak bisa diperiksa, dibangun ulang, atau diperbaiki dari jurnalnya. Isinya \
+                hanya data sintetis: pindahkan lalu buat lagi dengan `kpps demo` (dengan --seed \
+                dan --regions yang sama)",
+                "store {} holds demo data made by an older kpps: its journal records only the \
+                seed ({}) the demo generator was given, not the roster it generated, so the store \
+                cannot be checked, rebuilt or repaired from its journal. It holds synthetic data \
+                only: move it aside and make it again with `kpps demo` (with the same --seed and \
+                --regions)",
+                path.display(),
+                info.demo_seed.unwrap_or_default()
+            ),
             StoreError::ForeignOwner { path, owner, .. } => tr!(
                 lang,
                 "store {} milik pengguna {owner}; jalankan kpps sebagai {owner} (dijalankan \
@@ -427,6 +448,15 @@ mod tests {
                 path: path.clone(),
                 owner: "kpu".into(),
                 uid: 1000,
+            },
+            StoreError::OldDemo {
+                path: path.clone(),
+                info: Box::new(crate::store::StoreInfo {
+                    params: crate::domain::ElectionParams::default(),
+                    demo_seed: Some(2024),
+                    regions_source: "embedded".into(),
+                    created: chrono::Utc::now(),
+                }),
             },
         ];
         for e in &errors {

@@ -95,60 +95,100 @@ impl Scan {
 }
 
 pub fn scan(path: &Path) -> io::Result<Scan> {
-    let mut bytes = Vec::new();
-    File::open(path)?.read_to_end(&mut bytes)?;
+    scan_keeping(path, |_| true)
+}
+
+/// `scan`, keeping the payloads of the entries `keep` names (by index, from 0) only; the
+/// others are left empty. Opening a store needs one entry's content, and a national
+/// journal (a demo store's holds its roster) is hundreds of megabytes.
+pub fn scan_keeping(path: &Path, keep: impl Fn(usize) -> bool) -> io::Result<Scan> {
+    scan_each(path, |i, _| Ok(keep(i)), |e| e)
+}
+
+/// Reads a journal entry by entry (never whole), verifying the chain, and hands each whole
+/// entry's payload to `each` with its index (from 0); `each` says whether the scan keeps
+/// it (others are left empty in `Scan::payloads`). Stops at the first damage (reported in
+/// `Scan::damage`, as `scan` does), or at the first error of `each`; `io` names a read
+/// error in `each`'s terms.
+pub fn scan_each<E>(
+    path: &Path,
+    mut each: impl FnMut(usize, &[u8]) -> Result<bool, E>,
+    io: impl Fn(io::Error) -> E,
+) -> Result<Scan, E> {
+    let mut file = io::BufReader::with_capacity(1 << 20, File::open(path).map_err(&io)?);
     let mut scan = Scan {
         payloads: Vec::new(),
         good_len: 0,
         last_hash: [0; 32],
         damage: None,
     };
-    if bytes.len() < HEADER_LEN as usize || bytes[..HEADER_LEN as usize] != header()[..] {
+    let mut head = [0u8; HEADER_LEN as usize];
+    if read_full(&mut file, &mut head).map_err(&io)? < head.len() || head[..] != header()[..] {
         scan.damage = Some(Damage::BadHeader);
         return Ok(scan);
     }
     let mut prev: Hash = Sha256::digest(header()).into();
-    let mut at = HEADER_LEN as usize;
-    while at < bytes.len() {
+    let mut at = HEADER_LEN;
+    let mut spare = Vec::new();
+    loop {
         let index = scan.payloads.len();
-        let offset = at as u64;
-        let rest = &bytes[at..];
-        if rest.len() < 4 {
-            scan.damage = Some(Damage::TruncatedTail { offset, index });
-            break;
+        let offset = at;
+        let mut len = [0u8; 4];
+        match read_full(&mut file, &mut len).map_err(&io)? {
+            0 => break,
+            4 => {}
+            _ => {
+                scan.damage = Some(Damage::TruncatedTail { offset, index });
+                break;
+            }
         }
-        let len = u32::from_le_bytes(rest[..4].try_into().expect("4 bytes"));
+        let len = u32::from_le_bytes(len);
         if len > MAX_ENTRY {
             scan.damage = Some(Damage::BrokenChain { offset, index });
             break;
         }
-        let end = 4 + len as usize + 32;
-        if rest.len() < end {
+        let mut payload = std::mem::take(&mut spare);
+        payload.resize(len as usize, 0);
+        let mut hash = [0u8; 32];
+        if read_full(&mut file, &mut payload).map_err(&io)? < payload.len()
+            || read_full(&mut file, &mut hash).map_err(&io)? < hash.len()
+        {
             scan.damage = Some(Damage::TruncatedTail { offset, index });
             break;
         }
-        let payload = &rest[4..4 + len as usize];
-        let hash = chain(&prev, payload);
-        if hash[..] != rest[4 + len as usize..end] {
+        if chain(&prev, &payload) != hash {
             scan.damage = Some(Damage::BrokenChain { offset, index });
             break;
         }
-        scan.payloads.push((offset, payload.to_vec()));
         prev = hash;
-        at += end;
+        at += 4 + len as u64 + 32;
+        if each(index, &payload)? {
+            scan.payloads.push((offset, payload));
+        } else {
+            scan.payloads.push((offset, Vec::new()));
+            spare = payload;
+        }
     }
-    scan.good_len = if matches!(scan.damage, Some(Damage::BadHeader)) {
-        0
-    } else {
-        at as u64
+    scan.good_len = match scan.damage {
+        Some(Damage::TruncatedTail { offset, .. } | Damage::BrokenChain { offset, .. }) => offset,
+        _ => at,
     };
-    if let Some(Damage::TruncatedTail { offset, .. } | Damage::BrokenChain { offset, .. }) =
-        scan.damage
-    {
-        scan.good_len = offset;
-    }
     scan.last_hash = prev;
     Ok(scan)
+}
+
+/// Reads until `buf` is full or the file ends: how many bytes were read.
+fn read_full(file: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 /// An open journal, positioned to append.

@@ -63,14 +63,35 @@ pub struct StoreInfo {
 /// What a log entry records.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Record {
-    /// The store was created: everything needed to rebuild its starting roster (the region
-    /// tree, the parameters, and the demo seed if any).
+    /// The store was created over an empty roster: the region tree and the parameters.
+    /// `info.demo_seed` marks a store of generated demo data, whose roster the entries after
+    /// this one record (`Store::create`); stores made by kpps before that recorded only the
+    /// seed (`verify::replay_journal` refuses them).
     Created {
         info: StoreInfo,
         tps: u32,
         regions: Vec<KelurahanSpec>,
     },
     Change(Event),
+}
+
+/// How a new store gets its starting seats and reserves.
+#[derive(Clone, Copy)]
+enum Start<'a> {
+    /// Written straight to the database. The journal does not record them: its creation
+    /// record describes an empty roster (`kpps init`; a rebuild, whose entries follow).
+    Direct(&'a Roster),
+    /// A demo store: recorded as change entries after the creation record
+    /// (`Store::record_roster`).
+    Recorded { roster: &'a Roster, seed: u64 },
+}
+
+impl<'a> Start<'a> {
+    fn roster(self) -> &'a Roster {
+        match self {
+            Start::Direct(roster) | Start::Recorded { roster, .. } => roster,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -290,7 +311,17 @@ impl Store {
             path: path.clone(),
             source,
         };
-        let scan = journal::scan(&path).map_err(io)?;
+        // Where sled is: its counter, and the last change in its log. The journal's n-th
+        // entry is change #n; only that one's content is kept from the journal's scan.
+        let counter = self
+            .get::<u64>(&self.meta, K_NEXT_SEQ)?
+            .unwrap_or(1)
+            .saturating_sub(1);
+        let last = self.log.last().map_err(|e| self.sled_err(e))?;
+        let log_last = last.as_ref().map_or(0, |(k, _)| {
+            u64::from_be_bytes(k[..8].try_into().expect("8-byte key"))
+        });
+        let scan = journal::scan_keeping(&path, |i| i as u64 + 1 == log_last).map_err(io)?;
         match &scan.damage {
             None => {}
             Some(damage @ journal::Damage::TruncatedTail { .. }) => {
@@ -312,17 +343,7 @@ impl Store {
                 damage: journal::Damage::BadHeader,
             });
         }
-        // Where sled is: its counter, and the last change in its log. The journal's n-th
-        // entry is change #n.
         let count = scan.payloads.len() as u64;
-        let counter = self
-            .get::<u64>(&self.meta, K_NEXT_SEQ)?
-            .unwrap_or(1)
-            .saturating_sub(1);
-        let last = self.log.last().map_err(|e| self.sled_err(e))?;
-        let log_last = last.as_ref().map_or(0, |(k, _)| {
-            u64::from_be_bytes(k[..8].try_into().expect("8-byte key"))
-        });
         let sled_last = counter.max(log_last);
         if sled_last > count {
             return Err(self.disagrees(format!(
@@ -378,8 +399,16 @@ impl Store {
     }
 
     /// Creates a store holding `roster` (its region, parameters, seats and reserves).
+    /// A demo store (`info.demo_seed`) records its roster in the journal as change entries
+    /// after the creation record (`record_roster`), so that the journal alone rebuilds it;
+    /// any other store's starting seats and reserves are written to the database only
+    /// (`kpps init` creates an empty roster, which the creation record describes).
     /// The `complete` marker is written last: an interrupted create is detected on open.
     pub fn create(dir: &Path, actor: &str, roster: &Roster, info: StoreInfo) -> Result<Store> {
+        let start = match info.demo_seed {
+            Some(seed) => Start::Recorded { roster, seed },
+            None => Start::Direct(roster),
+        };
         let entry = LogEntry {
             seq: 1,
             at: Utc::now(),
@@ -390,17 +419,12 @@ impl Store {
                 regions: roster.region.to_specs(),
             },
         };
-        Self::create_with_entry(dir, actor, roster, entry)
+        Self::create_with_entry(dir, actor, start, entry)
     }
 
     /// Creates a store from its starting roster and creation record (kept verbatim when a
     /// store is rebuilt from its journal).
-    fn create_with_entry(
-        dir: &Path,
-        actor: &str,
-        roster: &Roster,
-        entry: LogEntry,
-    ) -> Result<Store> {
+    fn create_with_entry(dir: &Path, actor: &str, start: Start, entry: LogEntry) -> Result<Store> {
         let Record::Created { info, .. } = &entry.record else {
             return Err(StoreError::Diverged {
                 path: dir.to_path_buf(),
@@ -412,7 +436,7 @@ impl Store {
         }
         let info = info.clone();
         let store = Self::open_raw(dir, actor)?;
-        match store.fill_created(dir, roster, &info, entry) {
+        match store.fill_created(dir, start, &info, entry) {
             Ok(()) => Ok(store),
             Err(e) => {
                 // Left incomplete (no `complete` marker): sled may have failed a write, so
@@ -429,13 +453,32 @@ impl Store {
     fn fill_created(
         &self,
         dir: &Path,
-        roster: &Roster,
+        start: Start,
         info: &StoreInfo,
         entry: LogEntry,
     ) -> Result<()> {
         let store = self;
+        let roster = start.roster();
         store.put(&store.meta, K_INFO, info)?;
         store.put(&store.meta, K_REGION, &roster.region.to_specs())?;
+        if let Start::Direct(roster) = start {
+            store.fill_direct(roster)?;
+        }
+        store.finish_create(dir, &entry)?;
+        if let Start::Recorded { roster, seed } = start {
+            store.record_roster(roster, seed, &entry)?;
+        }
+        store.put(&store.meta, K_COMPLETE, &true)?;
+        store.flush()?;
+        restrict_permissions(dir).map_err(|source| StoreError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })
+    }
+
+    /// Writes a roster's seats and reserves straight to the database (no journal entries).
+    fn fill_direct(&self, roster: &Roster) -> Result<()> {
+        let store = self;
         // Written in batches of a few thousand values, flushed after each: one national
         // batch makes sled 0.34 hold several times the data in memory (7.9 GiB peak for
         // 820,161 TPS) and leaves a larger file. The `complete` marker, written last, is
@@ -472,25 +515,58 @@ impl Store {
                 .apply_batch(batch)
                 .map_err(|e| store.sled_err(e))?;
         }
-        store.finish_create(dir, entry)
+        Ok(())
     }
 
-    /// Writes the creation record (journal first, then sled) and the `complete` marker.
-    fn finish_create(&self, dir: &Path, entry: LogEntry) -> Result<()> {
+    /// Writes the creation record: journal first, then sled.
+    fn finish_create(&self, dir: &Path, entry: &LogEntry) -> Result<()> {
         let store = self;
         let path = Self::journal_path(dir);
-        let journal = journal::Journal::create(&path, &entry)
+        let journal = journal::Journal::create(&path, entry)
             .map_err(|source| StoreError::Io { path, source })?;
         *store.journal.lock().expect("journal lock") = Some(journal);
-        store.put(&store.log, &entry.seq.to_be_bytes(), &entry)?;
+        store.put(&store.log, &entry.seq.to_be_bytes(), entry)?;
         store.put(&store.meta, K_NEXT_SEQ, &(entry.seq + 1))?;
-        store.flush()?;
-        store.put(&store.meta, K_COMPLETE, &true)?;
-        store.flush()?;
-        restrict_permissions(dir).map_err(|source| StoreError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })
+        store.flush()
+    }
+
+    /// Records a demo store's generated roster as change entries after its creation record,
+    /// through the write road every change takes (journal append and fsync, then one sled
+    /// transaction and flush): for each kabupaten/kota, in tree order, its seats
+    /// (`RosterFileImported`, absences included) and then its reserves
+    /// (`ReservesImported`), labelled `demo_label(seed, its name)`, as one write. So no
+    /// entry or transaction holds more than one kabupaten/kota (about 10 MB for the largest),
+    /// and a replay of the journal (`Roster::apply` from an empty roster) gives `roster`
+    /// exactly, without the generator. Each TPS and kelurahan belongs to one kabupaten/kota,
+    /// so the values `roster` holds for those a write touches are what its entries leave.
+    fn record_roster(&self, roster: &Roster, seed: u64, created: &LogEntry) -> Result<()> {
+        let mut seq = created.seq + 1;
+        for area in crate::domain::area::kabupaten_kota(&roster.region) {
+            let file = crate::domain::demo_label(seed, &area.name);
+            let events = [
+                roster.seats_as_import(&file, area.tps),
+                roster.reserves_as_import(&file, area.kelurahan),
+            ];
+            let (mut tps, mut kel) = (BTreeSet::new(), BTreeSet::new());
+            let at = Utc::now();
+            let entries: Vec<LogEntry> = events
+                .into_iter()
+                .map(|event| {
+                    let (t, k) = affected(roster, &event);
+                    tps.extend(t);
+                    kel.extend(k);
+                    seq += 1;
+                    LogEntry {
+                        seq: seq - 1,
+                        at,
+                        actor: created.actor.clone(),
+                        record: Record::Change(event),
+                    }
+                })
+                .collect();
+            self.write_through(roster, &entries, &tps, &kel)?;
+        }
+        Ok(())
     }
 
     pub fn dir(&self) -> &Path {

@@ -7,7 +7,7 @@ use super::{
     codec, history_key, journal, kel_key, tps_key, KelurahanSpec, LogEntry, Record, Result, Store,
     StoreError, K_NEXT_SEQ, K_REGION,
 };
-use crate::domain::{KelurahanId, Region, Roster, TpsId};
+use crate::domain::{parse_demo_label, Event, KelurahanId, Region, Roster, TpsId};
 
 /// What `kpps check` found.
 #[derive(Debug, Default)]
@@ -21,7 +21,8 @@ pub struct CheckReport {
     pub problems: Vec<String>,
 }
 
-/// The starting roster a creation record describes.
+/// The starting roster a creation record describes: its region, every seat empty, no
+/// reserves (a demo store's roster is in the entries that follow).
 fn initial_roster(entry: &LogEntry, path: &Path) -> Result<Roster> {
     let Record::Created { info, regions, .. } = &entry.record else {
         return Err(StoreError::Diverged {
@@ -33,37 +34,127 @@ fn initial_roster(entry: &LogEntry, path: &Path) -> Result<Roster> {
         path: path.to_path_buf(),
         detail: format!("journal region tree: {e:?}"),
     })?;
-    Ok(match info.demo_seed {
-        Some(seed) => crate::demo::generate(region, info.params.clone(), seed),
-        None => Roster::new(region, info.params.clone()),
+    let mut roster = Roster::new(region, info.params.clone());
+    roster.demo = info.demo_seed.is_some();
+    Ok(roster)
+}
+
+/// Refuses the journal of a demo store made by a kpps that recorded only the generator's
+/// seed, not the roster it generated: replayed, it would give an empty roster, and every
+/// seat would look corrupt. How it is told: a demo store's first change entry (#2) is
+/// always its first kabupaten/kota's seats, a `RosterFileImported` labelled
+/// `demo_label(its seed, …)` (`Store::record_roster` writes it, even when it holds no seat,
+/// before the store is complete, so before anyone can log anything; a region has at least
+/// one kabupaten/kota). An older demo store's #2 is a coordinator's change, or there is
+/// none. Only a journal cut short by damage right after #1 lacks #2 for another reason: its
+/// damage is reported, not this.
+fn refuse_old_demo(
+    first: &LogEntry,
+    second: Option<&LogEntry>,
+    damaged: bool,
+    path: &Path,
+) -> Result<()> {
+    let Record::Created { info, .. } = &first.record else {
+        return Ok(());
+    };
+    let Some(seed) = info.demo_seed else {
+        return Ok(());
+    };
+    let recorded = match second.map(|e| &e.record) {
+        Some(Record::Change(Event::RosterFileImported { file, .. })) => {
+            parse_demo_label(file).is_some_and(|(s, _)| s == seed)
+        }
+        Some(_) => false,
+        None => damaged,
+    };
+    if recorded {
+        return Ok(());
+    }
+    Err(StoreError::OldDemo {
+        path: path.parent().unwrap_or(path).to_path_buf(),
+        info: Box::new(info.clone()),
     })
 }
 
-/// Reads a journal and replays it: the roster it describes, its entries, and its scan.
-pub fn replay_journal(path: &Path) -> Result<(Roster, Vec<LogEntry>, journal::Scan)> {
-    let scan = journal::scan(path).map_err(|source| StoreError::Io {
+/// Entry `i` (from 0) of the journal at `path`, decoded.
+fn decode(payload: &[u8], i: usize, path: &Path) -> Result<LogEntry> {
+    codec::decode(payload).map_err(|source| StoreError::Codec {
+        path: path.to_path_buf(),
+        key: format!("journal entry {}", i + 1),
+        source,
+    })
+}
+
+/// Reads the journal at `path` entry by entry (`journal::scan_each`, keeping nothing),
+/// handing each entry to `each` with its index and undecoded payload. Refuses a journal
+/// with no entry, and an older demo store's (`refuse_old_demo`) before entry #2 is handed
+/// on.
+fn read_entries(
+    path: &Path,
+    mut each: impl FnMut(usize, &[u8], LogEntry) -> Result<()>,
+) -> Result<journal::Scan> {
+    let mut first: Option<LogEntry> = None;
+    let io = |source| StoreError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    let mut entries = Vec::with_capacity(scan.payloads.len());
-    for i in 0..scan.payloads.len() {
-        let entry = scan.decode(i).map_err(|source| StoreError::Codec {
+    };
+    let scan = journal::scan_each(
+        path,
+        |i, payload| {
+            let entry = decode(payload, i, path)?;
+            match &first {
+                None => first = Some(entry.clone()),
+                Some(created) if i == 1 => refuse_old_demo(created, Some(&entry), false, path)?,
+                Some(_) => {}
+            }
+            each(i, payload, entry)?;
+            Ok(false)
+        },
+        io,
+    )?;
+    let Some(first) = first else {
+        return Err(StoreError::JournalDamaged {
             path: path.to_path_buf(),
-            key: format!("journal entry {}", i + 1),
-            source,
-        })?;
-        entries.push(entry);
+            damage: scan.damage.clone().unwrap_or(journal::Damage::BadHeader),
+        });
+    };
+    if scan.payloads.len() == 1 {
+        refuse_old_demo(&first, None, scan.damage.is_some(), path)?;
     }
-    let first = entries.first().ok_or_else(|| StoreError::JournalDamaged {
-        path: path.to_path_buf(),
-        damage: scan.damage.clone().unwrap_or(journal::Damage::BadHeader),
-    })?;
-    let mut roster = initial_roster(first, path)?;
-    for entry in &entries[1..] {
-        if let Record::Change(event) = &entry.record {
-            roster.apply(event);
+    Ok(scan)
+}
+
+/// Replays the journal at `path` from the empty roster its creation record describes,
+/// reading and decoding one entry at a time (a national demo journal is 300 MB, and
+/// decodes to about a gigabyte of events: neither is held whole) and handing each to
+/// `each`, once applied, with its undecoded payload. The scan keeps no payload.
+fn replay(
+    path: &Path,
+    mut each: impl FnMut(usize, &[u8], LogEntry) -> Result<()>,
+) -> Result<(Roster, journal::Scan)> {
+    let mut roster: Option<Roster> = None;
+    let scan = read_entries(path, |i, payload, entry| {
+        match (&mut roster, &entry.record) {
+            (None, _) => roster = Some(initial_roster(&entry, path)?),
+            (Some(roster), Record::Change(event)) => roster.apply(event),
+            (Some(_), Record::Created { .. }) => {}
         }
-    }
+        each(i, payload, entry)
+    })?;
+    Ok((
+        roster.expect("read_entries refuses a journal without entries"),
+        scan,
+    ))
+}
+
+/// Reads a journal and replays it: the roster it describes, its entries, and its scan
+/// (whose payloads are left empty).
+pub fn replay_journal(path: &Path) -> Result<(Roster, Vec<LogEntry>, journal::Scan)> {
+    let mut entries = Vec::new();
+    let (roster, scan) = replay(path, |_, _, entry| {
+        entries.push(entry);
+        Ok(())
+    })?;
     Ok((roster, entries, scan))
 }
 
@@ -79,18 +170,21 @@ impl Store {
     /// interrupted, it starts over at the next open.
     pub(super) fn repair_from_journal(&self, whole: u64) -> Result<()> {
         let path = Self::journal_path(&self.dir);
-        let (replayed, entries, _) = replay_journal(&path)?;
-        if let Some((i, entry)) = entries
-            .iter()
-            .enumerate()
-            .find(|(i, e)| e.seq != *i as u64 + 1)
-        {
-            return Err(self.disagrees(format!(
-                "journal entry {} is numbered #{}",
-                i + 1,
-                entry.seq
-            )));
-        }
+        // The entries sled lacks (usually one or a few) are kept; the others only replayed.
+        let mut entries = Vec::new();
+        let (replayed, scan) = replay(&path, |i, _, entry| {
+            if entry.seq != i as u64 + 1 {
+                return Err(self.disagrees(format!(
+                    "journal entry {} is numbered #{}",
+                    i + 1,
+                    entry.seq
+                )));
+            }
+            if entry.seq > whole {
+                entries.push(entry);
+            }
+            Ok(())
+        })?;
         let specs: Option<Vec<KelurahanSpec>> = self.get(&self.meta, K_REGION)?;
         if specs.as_ref() != Some(&replayed.region.to_specs()) {
             return Err(
@@ -144,7 +238,7 @@ impl Store {
                 .map_err(|e| self.sled_err(e))?;
             self.flush()?;
         }
-        for entry in entries.iter().filter(|e| e.seq > whole) {
+        for entry in &entries {
             self.log
                 .insert(entry.seq.to_be_bytes(), codec::encode(entry))
                 .map_err(|e| self.sled_err(e))?;
@@ -157,7 +251,7 @@ impl Store {
             }
             self.flush()?;
         }
-        let next_seq = entries.last().map_or(1, |e| e.seq + 1);
+        let next_seq = scan.payloads.len() as u64 + 1;
         self.put(&self.meta, K_NEXT_SEQ, &next_seq)?;
         self.flush()
     }
@@ -166,14 +260,29 @@ impl Store {
     /// reserves, NIK index, roll-ups and log.
     pub fn check(&self) -> Result<CheckReport> {
         let path = Self::journal_path(&self.dir);
-        let (replayed, entries, scan) = replay_journal(&path)?;
+        // The log is compared with the journal entry by entry as the replay goes, undecoded
+        // (both are `codec::encode` of the same entry), so neither is held whole.
+        let mut log = self.log.iter();
+        let (mut logged, mut differs, mut changes) = (0usize, None, 0usize);
+        let (replayed, scan) = replay(&path, |_, payload, entry| {
+            changes += matches!(entry.record, Record::Change(_)) as usize;
+            if let Some(item) = log.next() {
+                let (k, v) = item.map_err(|e| self.sled_err(e))?;
+                logged += 1;
+                if differs.is_none() && v[..] != payload[..] {
+                    differs = Some(u64::from_be_bytes(k[..8].try_into().unwrap_or([0; 8])));
+                }
+            }
+            Ok(())
+        })?;
+        for item in log {
+            item.map_err(|e| self.sled_err(e))?;
+            logged += 1;
+        }
         let stored = self.load()?;
         let mut report = CheckReport {
-            journal_entries: entries.len(),
-            changes: entries
-                .iter()
-                .filter(|e| matches!(e.record, Record::Change(_)))
-                .count(),
+            journal_entries: scan.payloads.len(),
+            changes,
             tps: stored.region.tps.len(),
             officers: stored.officer_count(),
             reserves: (0..stored.region.kelurahan.len() as u32)
@@ -248,19 +357,14 @@ impl Store {
                 }
             }
         }
-        let logged: Vec<LogEntry> = self.log_entries().collect::<Result<_>>()?;
-        if logged.len() != entries.len() {
+        if logged != scan.payloads.len() {
             p.push(format!(
-                "log has {} entries, journal {}",
-                logged.len(),
-                entries.len()
+                "log has {logged} entries, journal {}",
+                scan.payloads.len()
             ));
         }
-        for (l, j) in logged.iter().zip(&entries) {
-            if l != j {
-                p.push(format!("log entry #{} differs from the journal", l.seq));
-                break;
-            }
+        if let Some(seq) = differs {
+            p.push(format!("log entry #{seq} differs from the journal"));
         }
         const SHOWN: usize = 50;
         if report.problems.len() > SHOWN {
@@ -283,21 +387,32 @@ pub fn rebuild(from: &Path, dest: &Path, actor: &str) -> Result<(Store, usize)> 
         }
     }
     let path = Store::journal_path(from);
-    let (_, entries, scan) = replay_journal(&path)?;
+    // Every entry decodes before anything is made; then the journal is read again, each
+    // entry committed as it is read (neither pass holds the journal whole).
+    let mut first = None;
+    let scan = read_entries(&path, |i, _, entry| {
+        if i == 0 {
+            first = Some(entry);
+        }
+        Ok(())
+    })?;
     if let Some(damage @ journal::Damage::BrokenChain { .. }) = &scan.damage {
         return Err(StoreError::JournalDamaged {
             path,
             damage: damage.clone(),
         });
     }
-    let first = entries[0].clone();
+    let first = first.expect("read_entries refuses a journal without entries");
     let mut roster = initial_roster(&first, &path)?;
-    let store = Store::create_with_entry(dest, actor, &roster, first)?;
+    let store = Store::create_with_entry(dest, actor, super::Start::Direct(&roster), first)?;
     let mut changes = 0;
-    for entry in entries.into_iter().skip(1) {
-        store.commit_entry(&mut roster, entry)?;
-        changes += 1;
-    }
+    read_entries(&path, |i, _, entry| {
+        if i > 0 && changes < scan.payloads.len() - 1 {
+            store.commit_entry(&mut roster, entry)?;
+            changes += 1;
+        }
+        Ok(())
+    })?;
     Ok((store, changes))
 }
 

@@ -166,11 +166,30 @@ impl Store {
         tps_ids: &BTreeSet<TpsId>,
         kel_ids: &BTreeSet<KelurahanId>,
     ) -> Result<()> {
+        let written = self.write_through(roster, entries, tps_ids, kel_ids);
+        if written.is_err() {
+            if let Ok(fresh) = self.load() {
+                *roster = fresh;
+            }
+        }
+        written
+    }
+
+    /// `persist` without the reload on failure, for a caller whose roster is not the
+    /// store's working copy (creating a demo store records a roster it was given): journal
+    /// (fsync), then one sled transaction (flush), failures named as in `persist`.
+    pub(super) fn write_through(
+        &self,
+        roster: &Roster,
+        entries: &[LogEntry],
+        tps_ids: &BTreeSet<TpsId>,
+        kel_ids: &BTreeSet<KelurahanId>,
+    ) -> Result<()> {
         use std::sync::atomic::Ordering;
         if self.poisoned.load(Ordering::SeqCst) {
             return Err(StoreError::Poisoned(self.dir.clone()));
         }
-        let written = self.append_journal(entries).and_then(|()| {
+        self.append_journal(entries).and_then(|()| {
             self.write_sled(roster, entries, tps_ids, kel_ids)
                 .map_err(|e| {
                     // Part of it may be in sled: no more writes until a reopen replays it.
@@ -184,13 +203,7 @@ impl Store {
                         cause: write_failure(&e),
                     }
                 })
-        });
-        if written.is_err() {
-            if let Ok(fresh) = self.load() {
-                *roster = fresh;
-            }
-        }
-        written
+        })
     }
 
     pub(super) fn append_journal(&self, entries: &[LogEntry]) -> Result<()> {

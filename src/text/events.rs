@@ -6,7 +6,7 @@ use crate::text::tr;
 
 use super::{safe, Lang};
 use crate::domain::history::{Stint, StintEnd, StintStart};
-use crate::domain::{Event, NikLocation, Refusal, Region, Role, Source};
+use crate::domain::{parse_demo_label, Event, NikLocation, Refusal, Region, Role, Source};
 
 impl Lang {
     pub fn nik_location(self, at: &NikLocation, region: &Region) -> String {
@@ -248,6 +248,40 @@ impl Lang {
                 self.t("ditetapkan Ketua", "designated Ketua"),
                 self.t("dari", "from"),
             ),
+            // A demo store's generated roster, recorded in its journal (`demo_label`).
+            Event::RosterFileImported {
+                file,
+                seats,
+                absent,
+                ..
+            } if parse_demo_label(file).is_some() => {
+                let (seed, area) = parse_demo_label(file).expect("a demo label");
+                format!(
+                    "{} (seed {seed}), {}: {} {}{}",
+                    self.t("Roster demo dibuat", "Demo roster generated"),
+                    safe(area),
+                    self.num(seats.len() as u64),
+                    self.t("petugas", "officers"),
+                    match absent.len() {
+                        0 => String::new(),
+                        n => format!(
+                            " ({} {})",
+                            self.num(n as u64),
+                            self.t("berhalangan", "absent today")
+                        ),
+                    }
+                )
+            }
+            Event::ReservesImported { file, reserves, .. } if parse_demo_label(file).is_some() => {
+                let (seed, area) = parse_demo_label(file).expect("a demo label");
+                format!(
+                    "{} (seed {seed}), {}: {} {}",
+                    self.t("Cadangan demo dibuat", "Demo reserves generated"),
+                    safe(area),
+                    self.num(reserves.len() as u64),
+                    self.t("cadangan", "reserves"),
+                )
+            }
             Event::RosterImported {
                 file,
                 seats,

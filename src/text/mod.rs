@@ -380,6 +380,70 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_demo_roster_in_the_log_reads_as_generated_not_imported() {
+        use crate::domain::{demo_label, Event, Nik, Person, Screening, SeatAssignment, Sex};
+        let region = crate::domain::region::tests::small();
+        let file = demo_label(2024, "Kota Palembang");
+        assert_eq!(
+            crate::domain::parse_demo_label(&file),
+            Some((2024, "Kota Palembang"))
+        );
+        let birth = chrono::NaiveDate::from_ymd_opt(1990, 5, 17).unwrap();
+        let seat = |n| SeatAssignment {
+            tps: crate::domain::TpsId(0),
+            seat: n,
+            person: Person {
+                name: "Siti".into(),
+                nik: Nik::compose(167101, birth, Sex::P, n as u16),
+                birth_date: birth,
+                sex: Sex::P,
+                phone: None,
+                screening: Screening::NotAtRisk,
+                jkn: true,
+            },
+        };
+        let roster = |file: &str, absent| Event::RosterFileImported {
+            file: file.into(),
+            cleared: vec![],
+            seats: vec![seat(1), seat(2)],
+            absent,
+        };
+        let reserves = Event::ReservesImported {
+            file: file.clone(),
+            cleared: vec![],
+            reserves: vec![],
+        };
+        let id = |e: &Event| Lang::Id.describe_event(e, &region);
+        let en = |e: &Event| Lang::En.describe_event(e, &region);
+        assert_eq!(
+            id(&roster(&file, vec![1])),
+            "Roster demo dibuat (seed 2024), Kota Palembang: 2 petugas (1 berhalangan)"
+        );
+        assert_eq!(
+            en(&roster(&file, vec![1])),
+            "Demo roster generated (seed 2024), Kota Palembang: 2 officers (1 absent today)"
+        );
+        assert_eq!(
+            en(&roster(&file, vec![])),
+            "Demo roster generated (seed 2024), Kota Palembang: 2 officers"
+        );
+        assert_eq!(
+            id(&reserves),
+            "Cadangan demo dibuat (seed 2024), Kota Palembang: 0 cadangan"
+        );
+        assert_eq!(
+            en(&reserves),
+            "Demo reserves generated (seed 2024), Kota Palembang: 0 reserves"
+        );
+        // A file with an ordinary name is an import.
+        assert_eq!(
+            en(&roster("roster.csv", vec![1])),
+            "Roster import roster.csv: 2 seats"
+        );
+        assert_eq!(crate::domain::parse_demo_label("demo (seed x): y"), None);
+    }
+
     proptest! {
         /// Whatever a store holds, what `safe` gives a terminal has no character it could act
         /// on; clean text passes unchanged, and escaping twice changes nothing more.

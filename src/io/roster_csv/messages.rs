@@ -2,6 +2,7 @@
 
 use super::{STATUS_ABSENT, STATUS_PRESENT};
 use crate::domain::draft::FieldIssue;
+use crate::io::ReadProblem;
 use crate::text::tr;
 use crate::text::{Label, Lang};
 
@@ -9,10 +10,8 @@ use crate::text::{Label, Lang};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum Msg {
     MissingColumn(&'static str),
-    Io(String),
-    Limit(crate::io::lines::InputLimit),
-    NotUtf8,
-    Csv(String),
+    /// The file or a line could not be read as CSV.
+    Read(ReadProblem),
     Store(String),
     Empty(&'static str),
     BadCode(String),
@@ -38,14 +37,7 @@ pub(super) enum Msg {
 
 impl Msg {
     pub(super) fn from_csv(e: &csv::Error) -> Msg {
-        match e.kind() {
-            csv::ErrorKind::Utf8 { .. } => Msg::NotUtf8,
-            csv::ErrorKind::Io(io) => match crate::io::lines::InputLimit::of(e) {
-                Some(limit) => Msg::Limit(limit),
-                None => Msg::Io(io.to_string()),
-            },
-            _ => Msg::Csv(e.to_string()),
-        }
+        Msg::Read(ReadProblem::from_csv(e))
     }
 
     pub(super) fn text(&self, lang: Lang) -> String {
@@ -55,19 +47,7 @@ impl Msg {
                 "kolom {c} tidak ada di baris judul",
                 "missing column {c} in the header"
             ),
-            Msg::Io(e) => tr!(
-                lang,
-                "berkas tidak bisa dibaca: {e}",
-                "cannot read the file: {e}"
-            ),
-            Msg::Limit(limit) => limit.text(lang),
-            Msg::NotUtf8 => lang
-                .t(
-                    "baris bukan UTF-8; simpan berkas sebagai \"CSV UTF-8\"",
-                    "line is not UTF-8; save the file as \"CSV UTF-8\"",
-                )
-                .into(),
-            Msg::Csv(e) => tr!(lang, "CSV rusak: {e}", "malformed CSV: {e}"),
+            Msg::Read(p) => p.text(lang),
             Msg::Store(e) => tr!(lang, "gagal menyimpan: {e}", "could not save: {e}"),
             Msg::Empty(c) => tr!(lang, "{c} kosong", "{c} is empty"),
             Msg::BadCode(v) => tr!(

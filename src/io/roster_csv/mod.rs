@@ -44,7 +44,7 @@ use std::path::Path;
 
 use csv::StringRecord;
 
-use super::RowError;
+use super::{ReadProblem, RowError};
 use crate::domain::draft::{FieldIssue, PersonDraft, WarningCounts, WarningKind};
 use crate::domain::region::normalize_code;
 use crate::domain::{
@@ -332,7 +332,8 @@ fn validate(
         warnings: Vec::new(),
         warning_counts: WarningCounts::default(),
     };
-    let mut rdr = super::csv_reader(path).map_err(|e| fail(0, Msg::Io(e.to_string())))?;
+    let mut rdr =
+        super::csv_reader(path).map_err(|e| fail(0, Msg::Read(ReadProblem::Io(e.to_string()))))?;
     let headers = match rdr.headers() {
         Ok(h) => h.clone(),
         Err(e) => return Err(fail(1, Msg::from_csv(&e))),

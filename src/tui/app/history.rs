@@ -1,5 +1,6 @@
 //! The seat history of a TPS and the city-wide log: opening them and moving in them.
 
+use super::keys::scrolled;
 use super::{App, Overlay, LOG_VIEW_LIMIT};
 use crate::domain::history::{seat_history, Stamp};
 use crate::store::Record;
@@ -61,12 +62,6 @@ impl App {
         let (max, page) = (self.scroll_max.get(), self.page.get().max(1));
         let before = *scroll;
         let to = match action {
-            Action::Up => before.saturating_sub(1),
-            Action::Down => before + 1,
-            Action::PageUp => before.saturating_sub(page),
-            Action::PageDown => before + page,
-            Action::Top => 0,
-            Action::Bottom => max,
             Action::Back | Action::Left | Action::History | Action::Open => {
                 self.overlay = Overlay::None;
                 return true;
@@ -79,9 +74,12 @@ impl App {
                 self.should_quit = true;
                 return true;
             }
-            _ => return false,
+            other => match scrolled(before, other, max, page) {
+                Some(to) => to,
+                None => return false,
+            },
         };
-        *scroll = to.min(max);
+        *scroll = to;
         before != *scroll
     }
 }

@@ -111,15 +111,12 @@ impl App {
                 self.overlay = Overlay::None;
                 return true;
             }
-            Action::Up => before.saturating_sub(1),
-            Action::Down => before + 1,
-            Action::PageUp => before.saturating_sub(page),
-            Action::PageDown => before + page,
-            Action::Top => 0,
-            Action::Bottom => max,
-            _ => return false,
+            other => match scrolled(before, other, max, page) {
+                Some(to) => to,
+                None => return false,
+            },
         };
-        self.help_scroll = to.min(max);
+        self.help_scroll = to;
         self.help_scroll != before
     }
 
@@ -200,4 +197,19 @@ impl App {
             },
         }
     }
+}
+
+/// Where a scrolled view (help, a seat's history) starts after a movement key, never past
+/// `max` (its last screenful, learnt at draw); None for any other key.
+pub(super) fn scrolled(before: usize, action: Action, max: usize, page: usize) -> Option<usize> {
+    let to = match action {
+        Action::Up => before.saturating_sub(1),
+        Action::Down => before + 1,
+        Action::PageUp => before.saturating_sub(page),
+        Action::PageDown => before + page,
+        Action::Top => 0,
+        Action::Bottom => max,
+        _ => return None,
+    };
+    Some(to.min(max))
 }
