@@ -183,6 +183,30 @@ fn lock(core: &Mutex<Core>) -> std::sync::MutexGuard<'_, Core> {
 }
 
 impl Core {
+    /// A server's state before any client: no subscribers, no snapshot, no compaction.
+    fn new(
+        store: Store,
+        roster: Roster,
+        queue_cap: usize,
+        live_estimate: u64,
+        compacted_to: Option<u64>,
+    ) -> Core {
+        Core {
+            store,
+            roster,
+            subscribers: Vec::new(),
+            next_id: 1,
+            queue_cap,
+            snapshot: Weak::new(),
+            since: Vec::new(),
+            since_bytes: 0,
+            live_estimate,
+            committed_since_check: 0,
+            compaction: None,
+            compacted_to,
+        }
+    }
+
     /// Disconnects every client whose user the coordinators file no longer lists: they
     /// must not go on receiving the roster's changes. What is already queued to them (the
     /// refusal that told them) is still delivered; nothing more is.
@@ -443,20 +467,13 @@ pub fn serve(opts: &ServeOptions, actor: &str, ready: impl FnOnce()) -> Result<(
         Err(e) => return Err(e.into()),
     };
     let listener = bind(&opts.socket, opts.group.as_deref())?;
-    let core = Arc::new(Mutex::new(Core {
+    let core = Arc::new(Mutex::new(Core::new(
         store,
         roster,
-        subscribers: Vec::new(),
-        next_id: 1,
-        queue_cap: opts.client_queue.max(1),
-        snapshot: Weak::new(),
-        since: Vec::new(),
-        since_bytes: 0,
+        opts.client_queue.max(1),
         live_estimate,
-        committed_since_check: 0,
-        compaction: None,
         compacted_to,
-    }));
+    )));
     let roles = Arc::new(roles);
     stop_on_signals(Arc::clone(&core), opts.socket.clone());
     eprintln!(
@@ -1429,20 +1446,7 @@ mod tests {
             created: chrono::Utc::now(),
         };
         let store = Store::create(dir, "t", &roster, info).unwrap();
-        let mut core = Core {
-            store,
-            roster,
-            subscribers: Vec::new(),
-            next_id: 1,
-            queue_cap: CLIENT_QUEUE,
-            snapshot: Weak::new(),
-            since: Vec::new(),
-            since_bytes: 0,
-            live_estimate: 0,
-            committed_since_check: 0,
-            compaction: None,
-            compacted_to: None,
-        };
+        let mut core = Core::new(store, roster, CLIENT_QUEUE, 0, None);
         let mut ends = Vec::new();
         for id in 1..=clients {
             let (tx, rx) = channel();
@@ -1659,20 +1663,7 @@ mod tests {
         };
         store.commit(&mut roster, event).unwrap();
 
-        let core = Core {
-            store,
-            roster,
-            subscribers: Vec::new(),
-            next_id: 1,
-            queue_cap: CLIENT_QUEUE,
-            snapshot: Weak::new(),
-            since: Vec::new(),
-            since_bytes: 0,
-            live_estimate: 0,
-            committed_since_check: 0,
-            compaction: None,
-            compacted_to: None,
-        };
+        let core = Core::new(store, roster, CLIENT_QUEUE, 0, None);
         let snapshot = take_snapshot(&core).unwrap();
         assert_eq!(
             snapshot.frames.iter().map(|f| f.len()).sum::<usize>(),
