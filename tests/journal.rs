@@ -17,6 +17,43 @@ const CREATED: u64 = 3;
 /// The last entry of `demo_store`: three changes after those.
 const LAST: u64 = CREATED + 3;
 
+/// Who sits in `seat` of `tps` in the store at `path`.
+fn sitting(path: &std::path::Path, tps: TpsId, seat: u8) -> kpps::domain::Person {
+    let store = Store::open(path, "t").unwrap();
+    store
+        .load()
+        .unwrap()
+        .seat(tps, seat)
+        .unwrap()
+        .person
+        .clone()
+}
+
+/// Appends to the journal alone, as a crash after its fsync leaves it, change `seq`:
+/// `person` leaving `seat` of `tps`.
+fn vacate_in_journal_only(
+    jpath: &std::path::Path,
+    seq: u64,
+    actor: &str,
+    (tps, seat, person): (TpsId, u8, kpps::domain::Person),
+    reason: VacateReason,
+) {
+    let scan = journal::scan(jpath).unwrap();
+    let mut j = Journal::open(jpath, &scan).unwrap();
+    j.append(&LogEntry {
+        seq,
+        at: Utc::now(),
+        actor: actor.into(),
+        record: Record::Change(Event::SeatVacated {
+            tps,
+            seat,
+            reason,
+            person,
+        }),
+    })
+    .unwrap();
+}
+
 fn demo_store(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("store");
     let roster = demo::generate(palembang(), ElectionParams::default(), demo::DEFAULT_SEED);
@@ -180,28 +217,15 @@ fn entries_the_journal_has_and_sled_lacks_are_replayed_on_open() {
     let jpath = Store::journal_path(&path);
     // A crash after the journal fsync and before the sled commit: the entry exists only in
     // the journal.
-    let (person, seq) = {
-        let store = Store::open(&path, "t").unwrap();
-        let roster = store.load().unwrap();
-        let person = roster.seat(TpsId(5), 1).unwrap().person.clone();
-        (person, store.recent_log(1).unwrap()[0].seq + 1)
-    };
-    let scan = journal::scan(&jpath).unwrap();
-    let mut j = Journal::open(&jpath, &scan).unwrap();
-    let event = Event::SeatVacated {
-        tps: TpsId(5),
-        seat: 1,
-        reason: VacateReason::Dismissed,
-        person,
-    };
-    j.append(&LogEntry {
+    let seq = Store::open(&path, "t").unwrap().recent_log(1).unwrap()[0].seq + 1;
+    let person = sitting(&path, TpsId(5), 1);
+    vacate_in_journal_only(
+        &jpath,
         seq,
-        at: Utc::now(),
-        actor: "crashed".into(),
-        record: Record::Change(event),
-    })
-    .unwrap();
-    drop(j);
+        "crashed",
+        (TpsId(5), 1, person),
+        VacateReason::Dismissed,
+    );
     let store = Store::open(&path, "t").unwrap();
     assert_eq!(store.notices, vec![Notice::Replayed { entries: 1 }]);
     assert_eq!(
@@ -392,16 +416,7 @@ fn a_journal_older_than_the_store_stops_the_open_with_the_command_that_recovers(
 /// Replaces the journal's last entry (`LAST`) with another change of the same number.
 fn rewrite_last_entry(path: &std::path::Path) {
     let jpath = Store::journal_path(path);
-    let person = {
-        let store = Store::open(path, "t").unwrap();
-        store
-            .load()
-            .unwrap()
-            .seat(TpsId(0), 5)
-            .unwrap()
-            .person
-            .clone()
-    };
+    let person = sitting(path, TpsId(0), 5);
     let scan = journal::scan(&jpath).unwrap();
     let (last, _) = scan.payloads[LAST as usize - 1];
     let f = std::fs::OpenOptions::new()
@@ -410,21 +425,17 @@ fn rewrite_last_entry(path: &std::path::Path) {
         .unwrap();
     f.set_len(last).unwrap();
     drop(f);
-    let scan = journal::scan(&jpath).unwrap();
-    assert_eq!(scan.payloads.len(), LAST as usize - 1);
-    let mut j = Journal::open(&jpath, &scan).unwrap();
-    j.append(&LogEntry {
-        seq: LAST,
-        at: Utc::now(),
-        actor: "elsewhere".into(),
-        record: Record::Change(Event::SeatVacated {
-            tps: TpsId(0),
-            seat: 5,
-            reason: VacateReason::Died,
-            person,
-        }),
-    })
-    .unwrap();
+    assert_eq!(
+        journal::scan(&jpath).unwrap().payloads.len(),
+        LAST as usize - 1
+    );
+    vacate_in_journal_only(
+        &jpath,
+        LAST,
+        "elsewhere",
+        (TpsId(0), 5, person),
+        VacateReason::Died,
+    );
 }
 
 #[test]
@@ -468,33 +479,16 @@ fn a_database_write_cut_short_is_repaired_from_the_journal() {
     let dir = tempfile::tempdir().unwrap();
     let path = demo_store(dir.path());
     let jpath = Store::journal_path(&path);
-    let person = {
-        let store = Store::open(&path, "t").unwrap();
-        store
-            .load()
-            .unwrap()
-            .seat(TpsId(5), 1)
-            .unwrap()
-            .person
-            .clone()
-    };
+    let person = sitting(&path, TpsId(5), 1);
     // The journal has the next entry; sled took the counter of its transaction but not its
     // log entry or seats (what a full disk did to an import).
-    let scan = journal::scan(&jpath).unwrap();
-    let mut j = Journal::open(&jpath, &scan).unwrap();
-    j.append(&LogEntry {
-        seq: LAST + 1,
-        at: Utc::now(),
-        actor: "cut short".into(),
-        record: Record::Change(Event::SeatVacated {
-            tps: TpsId(5),
-            seat: 1,
-            reason: VacateReason::Dismissed,
-            person,
-        }),
-    })
-    .unwrap();
-    drop(j);
+    vacate_in_journal_only(
+        &jpath,
+        LAST + 1,
+        "cut short",
+        (TpsId(5), 1, person),
+        VacateReason::Dismissed,
+    );
     {
         let db = sled::open(path.join("sled")).unwrap();
         db.open_tree("meta")
@@ -661,31 +655,14 @@ fn an_older_demo_store_opens_but_is_not_checked_against_its_journal() {
 
     // A change the journal has and the database lacks cannot be replayed into it.
     let jpath = Store::journal_path(&path);
-    let person = {
-        let store = Store::open(&path, "t").unwrap();
-        store
-            .load()
-            .unwrap()
-            .seat(TpsId(1), 2)
-            .unwrap()
-            .person
-            .clone()
-    };
-    let scan = journal::scan(&jpath).unwrap();
-    let mut j = Journal::open(&jpath, &scan).unwrap();
-    j.append(&LogEntry {
-        seq: 3,
-        at: Utc::now(),
-        actor: "crashed".into(),
-        record: Record::Change(Event::SeatVacated {
-            tps: TpsId(1),
-            seat: 2,
-            reason: VacateReason::Died,
-            person,
-        }),
-    })
-    .unwrap();
-    drop(j);
+    let person = sitting(&path, TpsId(1), 2);
+    vacate_in_journal_only(
+        &jpath,
+        3,
+        "crashed",
+        (TpsId(1), 2, person),
+        VacateReason::Died,
+    );
     match Store::open(&path, "t") {
         Ok(_) => panic!("repaired"),
         Err(e) => refused("repair", e.to_string()),
